@@ -1,0 +1,38 @@
+// Runs every `*.test.ts` under packages/*/src and packages/*/test with node's test runner and tsx.
+// Arguments narrow the run to files whose path contains one of them: `npm run test:unit -- evtx policy`.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function walk(dir, out) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const files = [];
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  walk(join(root, 'packages', pkg, 'src'), files);
+  walk(join(root, 'packages', pkg, 'test'), files);
+}
+const selected = files.sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+if (selected.length === 0) {
+  console.error('no test files matched');
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
+const res = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test',
+  '--test-reporter', join(root, 'scripts/summary-reporter.mjs'), '--test-reporter-destination', 'stdout',
+  ...selected,
+], { stdio: 'inherit', cwd: root, env: { ...process.env, OMAMORI_ROOT: root } });
+process.exit(res.status ?? 1);
