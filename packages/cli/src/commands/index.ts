@@ -1,0 +1,5 @@
+// Every `omamori` subcommand, in the order `omamori --help` lists them. Add a command by importing its module here.
+import type { Command } from '../command.ts';
+
+export const allCommands: Command[] = [
+];
