@@ -1,0 +1,254 @@
+// Binary XML of EVTX records: token parser for template definitions (cached per chunk by offset) and record
+// streams (template instances with typed substitution values). Offsets are chunk-relative; the parser reads
+// only inside the given bounds and throws BinXmlError on anything malformed (the reader turns it into a warning).
+import { decodeArray, decodeScalar, isKnownValueType, VALUE_TYPE } from './values.ts';
+
+export class BinXmlError extends Error {
+  constructor(message: string, readonly offset: number) { super(message); }
+}
+
+/** Template-tree node kinds. */
+export const NODE = { Element: 0, Text: 1, Subst: 2, Instance: 3 } as const;
+
+export interface TElement { k: 0; name: string; attrs: TAttr[]; children: TNode[] }
+export interface TAttr { name: string; value: TNode[] }
+export interface TText { k: 1; text: string }
+export interface TSubst { k: 2; index: number; type: number; optional: boolean }
+export interface TInstance { k: 3; template: TNode[]; values: SubstValue[] }
+export type TNode = TElement | TText | TSubst | TInstance;
+
+/** One substitution value: text (null for the null type), items for arrays, nodes for embedded binary XML. */
+export interface SubstValue { type: number; text: string | null; items?: string[]; nodes?: TNode[] }
+
+/** Per-chunk state: the chunk bytes and the caches that are valid only inside it. */
+export interface ChunkContext {
+  buf: Buffer;
+  /** Bytes of `buf` that hold chunk data (less than 65536 for a truncated last chunk). */
+  size: number;
+  names: Map<number, string>;
+  templates: Map<number, TNode[] | null>;
+  /** Value types met that the reader does not know (reported once per record by the caller). */
+  unknownTypes: number[];
+}
+
+export function createChunkContext(buf: Buffer, size: number): ChunkContext {
+  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [] };
+}
+
+const MAX_DEPTH = 48;
+
+function need(pos: number, n: number, end: number): void {
+  if (pos + n > end) throw new BinXmlError(`data ends early (need ${n} bytes at chunk offset 0x${pos.toString(16)})`, pos);
+}
+
+/** Reads the name at chunk offset `off`; returns the name and, when it is stored inline at `pos`, its size. */
+function readName(ctx: ChunkContext, off: number, pos: number): { name: string; inline: number } {
+  const buf = ctx.buf;
+  let name = ctx.names.get(off);
+  let len: number;
+  if (name === undefined) {
+    need(off, 8, ctx.size);
+    len = buf.readUInt16LE(off + 6);
+    need(off + 8, len * 2, ctx.size);
+    name = buf.toString('utf16le', off + 8, off + 8 + len * 2);
+    ctx.names.set(off, name);
+  } else {
+    len = name.length;
+  }
+  return { name, inline: off === pos ? 8 + len * 2 + 2 : 0 };
+}
+
+interface Cursor { pos: number }
+
+/** Reads a sequence of sibling nodes until EndElement / EOF / end; the closing token is not consumed. */
+function parseNodes(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number, out: TNode[]): void {
+  const buf = ctx.buf;
+  if (depth > MAX_DEPTH) throw new BinXmlError('binary XML nested too deeply', cur.pos);
+  while (cur.pos < end) {
+    const tok = buf[cur.pos]!;
+    switch (tok & 0x0f) {
+      case 0x00: case 0x04: return;
+      case 0x01: out.push(parseElement(ctx, cur, end, depth + 1)); break;
+      case 0x05: case 0x07: case 0x08: case 0x09: case 0x0d: case 0x0e: {
+        const n = parseValueToken(ctx, cur, end);
+        if (n) out.push(n);
+        break;
+      }
+      case 0x0a: { // processing instruction target: a name; ignored in output
+        need(cur.pos, 5, end);
+        const r = readName(ctx, buf.readUInt32LE(cur.pos + 1), cur.pos + 5);
+        cur.pos += 5 + r.inline;
+        break;
+      }
+      case 0x0b: { // processing instruction data
+        need(cur.pos, 3, end);
+        cur.pos += 3 + 2 * buf.readUInt16LE(cur.pos + 1);
+        break;
+      }
+      case 0x0c: out.push(parseInstance(ctx, cur, end, depth + 1)); break;
+      case 0x0f: need(cur.pos, 4, end); cur.pos += 4; break;
+      default:
+        throw new BinXmlError(`unknown token 0x${tok.toString(16).padStart(2, '0')} at chunk offset 0x${cur.pos.toString(16)}`, cur.pos);
+    }
+  }
+}
+
+interface ContextWithFlags extends ChunkContext { depId: boolean }
+
+/** A value-like token (text, CDATA, char/entity reference, substitution); null when it renders to nothing. */
+function parseValueToken(ctx: ContextWithFlags, cur: Cursor, end: number): TNode | null {
+  const buf = ctx.buf;
+  const p = cur.pos;
+  const tok = buf[p]! & 0x0f;
+  if (tok === 0x05) {
+    need(p, 2, end);
+    const type = buf[p + 1]!;
+    if (type === VALUE_TYPE.String || type === VALUE_TYPE.AnsiString) {
+      need(p + 2, 2, end);
+      const n = buf.readUInt16LE(p + 2);
+      const bytes = type === VALUE_TYPE.String ? n * 2 : n;
+      need(p + 4, bytes, end);
+      cur.pos = p + 4 + bytes;
+      const text = type === VALUE_TYPE.String ? buf.toString('utf16le', p + 4, p + 4 + bytes) : buf.toString('latin1', p + 4, p + 4 + bytes);
+      return { k: 1, text };
+    }
+    // Other fixed-size types in a value token are not emitted by Windows, but are well defined.
+    const sizes: Record<number, number> = { 3: 1, 4: 1, 5: 2, 6: 2, 7: 4, 8: 4, 9: 8, 10: 8, 11: 4, 12: 8, 13: 4, 15: 16, 17: 8, 18: 16, 20: 4, 21: 8 };
+    const size = sizes[type];
+    if (size === undefined) throw new BinXmlError(`value token of unsupported type 0x${type.toString(16)} at chunk offset 0x${p.toString(16)}`, p);
+    need(p + 2, size, end);
+    cur.pos = p + 2 + size;
+    return { k: 1, text: decodeScalar(buf, p + 2, size, type) ?? '' };
+  }
+  if (tok === 0x07) { // CDATA
+    need(p, 3, end);
+    const n = buf.readUInt16LE(p + 1) * 2;
+    need(p + 3, n, end);
+    cur.pos = p + 3 + n;
+    return { k: 1, text: buf.toString('utf16le', p + 3, p + 3 + n) };
+  }
+  if (tok === 0x08) {
+    need(p, 3, end);
+    cur.pos = p + 3;
+    return { k: 1, text: String.fromCharCode(buf.readUInt16LE(p + 1)) };
+  }
+  if (tok === 0x09) {
+    need(p, 5, end);
+    const r = readName(ctx, buf.readUInt32LE(p + 1), p + 5);
+    cur.pos = p + 5 + r.inline;
+    const known: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    return { k: 1, text: known[r.name] ?? `&${r.name};` };
+  }
+  // 0x0d normal / 0x0e optional substitution
+  need(p, 4, end);
+  cur.pos = p + 4;
+  return { k: 2, index: buf.readUInt16LE(p + 1), type: buf[p + 3]!, optional: tok === 0x0e };
+}
+
+function parseElement(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number): TElement {
+  const buf = ctx.buf;
+  const start = cur.pos;
+  const tok = buf[start]!;
+  let p = start + 1 + (ctx.depId ? 2 : 0);
+  need(p, 8, end);
+  p += 4; // element data size: the end token tells where the element ends
+  const nameOff = buf.readUInt32LE(p);
+  p += 4;
+  const nm = readName(ctx, nameOff, p);
+  p += nm.inline;
+  if (tok & 0x40) { need(p, 4, end); p += 4; }
+  const el: TElement = { k: 0, name: nm.name, attrs: [], children: [] };
+  cur.pos = p;
+  // attributes
+  while (cur.pos < end && (buf[cur.pos]! & 0x0f) === 0x06) {
+    need(cur.pos, 5, end);
+    const an = readName(ctx, buf.readUInt32LE(cur.pos + 1), cur.pos + 5);
+    cur.pos += 5 + an.inline;
+    const value: TNode[] = [];
+    while (cur.pos < end) {
+      const t = buf[cur.pos]! & 0x0f;
+      if (t !== 0x05 && t !== 0x08 && t !== 0x09 && t !== 0x0d && t !== 0x0e && t !== 0x07) break;
+      const v = parseValueToken(ctx, cur, end);
+      if (v) value.push(v);
+    }
+    el.attrs.push({ name: an.name, value });
+  }
+  need(cur.pos, 1, end);
+  const close = buf[cur.pos]!;
+  if (close === 0x03) { cur.pos++; return el; }
+  if (close !== 0x02) {
+    throw new BinXmlError(`element <${el.name}> not closed properly (token 0x${close.toString(16)} at chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
+  }
+  cur.pos++;
+  parseNodes(ctx, cur, end, depth, el.children);
+  need(cur.pos, 1, end);
+  if (buf[cur.pos] !== 0x04) throw new BinXmlError(`element <${el.name}> has no end tag (chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
+  cur.pos++;
+  return el;
+}
+
+/** The template definition at chunk offset `off`, parsed once per chunk. */
+function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
+  const cached = ctx.templates.get(off);
+  if (cached) return cached;
+  if (cached === null) throw new BinXmlError(`template at chunk offset 0x${off.toString(16)} refers to itself or is damaged`, off);
+  ctx.templates.set(off, null);
+  need(off, 24, ctx.size);
+  const dataSize = ctx.buf.readUInt32LE(off + 20);
+  const end = off + 24 + dataSize;
+  need(off + 24, dataSize, ctx.size);
+  const nodes: TNode[] = [];
+  const cur = { pos: off + 24 };
+  parseNodes({ ...ctx, depId: true }, cur, end, depth, nodes);
+  ctx.templates.set(off, nodes);
+  return nodes;
+}
+
+function parseInstance(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number): TInstance {
+  const buf = ctx.buf;
+  let p = cur.pos;
+  need(p, 10, end);
+  const defOff = buf.readUInt32LE(p + 6);
+  p += 10;
+  if (defOff === p) { // definition stored inline: skip it
+    need(p, 24, end);
+    p += 24 + buf.readUInt32LE(p + 20);
+    need(p, 0, end);
+  }
+  const template = getTemplate(ctx, defOff, depth);
+  need(p, 4, end);
+  const count = buf.readUInt32LE(p);
+  p += 4;
+  need(p, count * 4, end);
+  const descPos = p;
+  p += count * 4;
+  const values: SubstValue[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const size = buf.readUInt16LE(descPos + i * 4);
+    const type = buf[descPos + i * 4 + 2]!;
+    need(p, size, end);
+    values[i] = decodeValue(ctx, p, size, type, depth);
+    p += size;
+  }
+  cur.pos = p;
+  return { k: 3, template, values };
+}
+
+function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number, depth: number): SubstValue {
+  if (type === VALUE_TYPE.BinXml) {
+    const nodes: TNode[] = [];
+    if (size > 0) parseNodes({ ...ctx, depId: false }, { pos }, pos + size, depth + 1, nodes);
+    return { type, text: null, nodes };
+  }
+  if (type & 0x80) return { type, text: null, items: decodeArray(ctx.buf, pos, size, type) };
+  if (!isKnownValueType(type)) ctx.unknownTypes.push(type);
+  return { type, text: decodeScalar(ctx.buf, pos, size, type) };
+}
+
+/** Parses a record's binary XML stream [pos, end) into nodes (normally one template instance). */
+export function parseRecordXml(ctx: ChunkContext, pos: number, end: number): TNode[] {
+  const nodes: TNode[] = [];
+  const cur = { pos };
+  parseNodes({ ...ctx, depId: false }, cur, end, 0, nodes);
+  return nodes;
+}

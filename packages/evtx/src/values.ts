@@ -1,0 +1,179 @@
+// Decoding of the typed values of EVTX binary XML (substitution values and value-text tokens) into text.
+// Text follows the conventions of Windows' own rendering (and evtxexport): hex integers as 0x%08x/0x%016x,
+// GUIDs in braces upper-case, SIDs as S-1-…, times as ISO 8601 UTC with 100 ns digits.
+
+/** Value type codes of the format (an array of a type has 0x80 set). */
+export const VALUE_TYPE = {
+  Null: 0x00, String: 0x01, AnsiString: 0x02, Int8: 0x03, UInt8: 0x04, Int16: 0x05, UInt16: 0x06,
+  Int32: 0x07, UInt32: 0x08, Int64: 0x09, UInt64: 0x0a, Real32: 0x0b, Real64: 0x0c, Bool: 0x0d,
+  Binary: 0x0e, Guid: 0x0f, SizeT: 0x10, FileTime: 0x11, SysTime: 0x12, Sid: 0x13, HexInt32: 0x14,
+  HexInt64: 0x15, EvtHandle: 0x20, BinXml: 0x21, EvtXml: 0x23, ArrayFlag: 0x80,
+} as const;
+
+const FIXED_SIZE: Record<number, number> = {
+  0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0a: 8, 0x0b: 4, 0x0c: 8, 0x0d: 4,
+  0x0f: 16, 0x11: 8, 0x12: 16, 0x14: 4, 0x15: 8,
+};
+
+/** Whether `type` is a type this reader knows (BinXml handled by the caller). */
+export function isKnownValueType(type: number): boolean {
+  const base = type & 0x7f;
+  if (type & 0x80) return base === 0x01 || base === 0x02 || base === 0x10 || base === 0x13 || FIXED_SIZE[base] !== undefined;
+  return base <= 0x15 || base === 0x20 || base === 0x21 || base === 0x23;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+export function hexUpper(buf: Uint8Array, pos: number, end: number): string {
+  let s = '';
+  for (let i = pos; i < end; i++) s += HEX[buf[i]!]!;
+  return s;
+}
+
+/** UTF-16LE text up to the first NUL (strings in EVTX are usually NUL-terminated). */
+export function utf16(buf: Buffer, pos: number, end: number): string {
+  let e = pos;
+  while (e + 1 < end && (buf[e]! | buf[e + 1]!) !== 0) e += 2;
+  return buf.toString('utf16le', pos, e);
+}
+
+function ansi(buf: Buffer, pos: number, end: number): string {
+  let e = pos;
+  while (e < end && buf[e] !== 0) e++;
+  return buf.toString('latin1', pos, e);
+}
+
+function u64Dec(lo: number, hi: number): string {
+  if (hi < 0x200000) return String(hi * 4294967296 + lo);
+  return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+}
+
+function i64Dec(lo: number, hi: number): string {
+  if (hi & 0x80000000) {
+    const v = (BigInt(hi) << 32n) | BigInt(lo);
+    return (v - (1n << 64n)).toString();
+  }
+  return u64Dec(lo, hi);
+}
+
+function hex32(v: number): string {
+  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+}
+
+function hex64(lo: number, hi: number): string {
+  return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+const FILETIME_EPOCH_DIFF_S = 11644473600;
+
+/** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits; '' if out of range. */
+export function fileTimeToIso(lo: number, hi: number): string {
+  const frac = ((hi % 10000000) * 4967296 + lo) % 10000000;
+  const seconds = Math.round((hi * 4294967296 + (lo - frac)) / 10000000) - FILETIME_EPOCH_DIFF_S;
+  const d = new Date(seconds * 1000);
+  const iso = d.toISOString();
+  return iso.slice(0, iso.length - 5) + '.' + String(frac).padStart(7, '0') + 'Z';
+}
+
+/** FILETIME as milliseconds since the Unix epoch (may be fractional-free rounding of 100 ns ticks). */
+export function fileTimeToMs(lo: number, hi: number): number {
+  return Math.floor((hi * 4294967296 + lo) / 10000) - FILETIME_EPOCH_DIFF_S * 1000;
+}
+
+function sysTime(buf: Buffer, p: number): string {
+  const y = buf.readUInt16LE(p), mo = buf.readUInt16LE(p + 2), d = buf.readUInt16LE(p + 6);
+  const h = buf.readUInt16LE(p + 8), mi = buf.readUInt16LE(p + 10), s = buf.readUInt16LE(p + 12);
+  const ms = buf.readUInt16LE(p + 14);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}.${String(ms).padStart(3, '0')}Z`;
+}
+
+export function guid(buf: Buffer, p: number): string {
+  const h = (a: number, b: number) => hexUpper(buf, a, b);
+  return '{' + (buf.readUInt32LE(p) >>> 0).toString(16).toUpperCase().padStart(8, '0') + '-'
+    + buf.readUInt16LE(p + 4).toString(16).toUpperCase().padStart(4, '0') + '-'
+    + buf.readUInt16LE(p + 6).toString(16).toUpperCase().padStart(4, '0') + '-'
+    + h(p + 8, p + 10) + '-' + h(p + 10, p + 16) + '}';
+}
+
+/** SID as S-R-A-S1-…; returns the text and the bytes used (or null when it does not fit in `end`). */
+function sid(buf: Buffer, p: number, end: number): { text: string; size: number } | null {
+  if (p + 8 > end) return null;
+  const count = buf[p + 1]!;
+  const size = 8 + 4 * count;
+  if (p + size > end) return null;
+  let auth = 0;
+  for (let i = 2; i < 8; i++) auth = auth * 256 + buf[p + i]!;
+  let s = `S-${buf[p]}-${auth}`;
+  for (let i = 0; i < count; i++) s += '-' + buf.readUInt32LE(p + 8 + 4 * i);
+  return { text: s, size };
+}
+
+/** One value of a non-array type occupying buf[pos, pos+size). Returns null for the null type. */
+export function decodeScalar(buf: Buffer, pos: number, size: number, type: number): string | null {
+  const end = pos + size;
+  const fixed = FIXED_SIZE[type];
+  if (fixed !== undefined && size < fixed) return size === 0 ? null : hexUpper(buf, pos, end);
+  switch (type) {
+    case 0x00: return null;
+    case 0x01: return utf16(buf, pos, end);
+    case 0x02: return ansi(buf, pos, end);
+    case 0x03: return String(buf.readInt8(pos));
+    case 0x04: return String(buf[pos]);
+    case 0x05: return String(buf.readInt16LE(pos));
+    case 0x06: return String(buf.readUInt16LE(pos));
+    case 0x07: return String(buf.readInt32LE(pos));
+    case 0x08: return String(buf.readUInt32LE(pos));
+    case 0x09: return i64Dec(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+    case 0x0a: return u64Dec(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+    case 0x0b: return String(Math.fround(buf.readFloatLE(pos)).toPrecision(7).replace(/\.?0+$/, ''));
+    case 0x0c: return String(buf.readDoubleLE(pos));
+    case 0x0d: return buf.readUInt32LE(pos) !== 0 ? 'true' : 'false';
+    case 0x0e: return hexUpper(buf, pos, end);
+    case 0x0f: return guid(buf, pos);
+    case 0x10: return size === 4 ? hex32(buf.readUInt32LE(pos))
+      : size >= 8 ? hex64(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4)) : hexUpper(buf, pos, end);
+    case 0x11: return fileTimeToIso(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+    case 0x12: return sysTime(buf, pos);
+    case 0x13: return sid(buf, pos, end)?.text ?? hexUpper(buf, pos, end);
+    case 0x14: return hex32(buf.readUInt32LE(pos));
+    case 0x15: return hex64(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+    case 0x23: return utf16(buf, pos, end);
+    default: return hexUpper(buf, pos, end);
+  }
+}
+
+/** An array value (type with 0x80 set): the items as text. */
+export function decodeArray(buf: Buffer, pos: number, size: number, type: number): string[] {
+  const base = type & 0x7f;
+  const end = pos + size;
+  const out: string[] = [];
+  if (base === 0x01) {
+    let s = pos;
+    for (let p = pos; p + 1 < end; p += 2) {
+      if ((buf[p]! | buf[p + 1]!) === 0) { out.push(buf.toString('utf16le', s, p)); s = p + 2; }
+    }
+    if (s + 1 < end) out.push(buf.toString('utf16le', s, end - ((end - s) & 1)));
+    return out;
+  }
+  if (base === 0x02) {
+    let s = pos;
+    for (let p = pos; p < end; p++) if (buf[p] === 0) { out.push(buf.toString('latin1', s, p)); s = p + 1; }
+    if (s < end) out.push(buf.toString('latin1', s, end));
+    return out;
+  }
+  if (base === 0x13) {
+    let p = pos;
+    while (p < end) {
+      const r = sid(buf, p, end);
+      if (!r) break;
+      out.push(r.text);
+      p += r.size;
+    }
+    return out;
+  }
+  const step = base === 0x10 ? (size % 8 === 0 ? 8 : 4) : FIXED_SIZE[base];
+  if (step === undefined) return [hexUpper(buf, pos, end)];
+  for (let p = pos; p + step <= end; p += step) out.push(decodeScalar(buf, p, step, base) ?? '');
+  return out;
+}

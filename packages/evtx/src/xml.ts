@@ -1,0 +1,36 @@
+// XML text of a rendered event, laid out like evtxexport/Event Viewer: two-space indent, one element per line,
+// text content inline, `<Tag/>` for empty elements.
+import type { EvtxElement } from './render.ts';
+
+function esc(s: string): string {
+  return /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s) ? s.replace(/[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
+    switch (c) {
+      case '&': return '&amp;';
+      case '<': return '&lt;';
+      case '>': return '&gt;';
+      case '"': return '&quot;';
+      default: return `&#x${c.charCodeAt(0).toString(16)};`;
+    }
+  }) : s;
+}
+
+function write(el: EvtxElement, indent: string, out: string[]): void {
+  let open = `${indent}<${el.name}`;
+  for (const k in el.attrs) open += ` ${k}="${esc(el.attrs[k]!)}"`;
+  if (el.children.length === 0) { out.push(`${open}/>`); return; }
+  const hasElements = el.children.some((c) => typeof c !== 'string');
+  if (!hasElements) { out.push(`${open}>${esc(el.children.join(''))}</${el.name}>`); return; }
+  out.push(`${open}>`);
+  for (const c of el.children) {
+    if (typeof c === 'string') out.push(indent + '  ' + esc(c));
+    else write(c, indent + '  ', out);
+  }
+  out.push(`${indent}</${el.name}>`);
+}
+
+/** XML text of an element tree (no XML declaration), ending in a newline. */
+export function renderXml(root: EvtxElement): string {
+  const out: string[] = [];
+  write(root, '', out);
+  return out.join('\n') + '\n';
+}
