@@ -1,5 +1,7 @@
 // Every `omamori` subcommand, in the order `omamori --help` lists them. Add a command by importing its module here.
 import type { Command } from '../command.ts';
+import { emocheckCommands } from './emocheck.ts';
 
 export const allCommands: Command[] = [
+  ...emocheckCommands,
 ];
