@@ -1,0 +1,303 @@
+// The decision engine: `createEngine(compiled)` then `decide(event)` on a pure hot path. It keeps the process
+// lineage (who started whom, and which guarded application each process belongs to) and answers every event with a
+// Decision value. No I/O, no clock (time comes from the event or the options), bounded memory.
+import type { CompiledApp, CompiledPolicy } from './compile.ts';
+import { REASONS, type Decision, type LineageEntry, type ReasonCode, type Verdict } from './decision.ts';
+import {
+  processKey, type FileRef, type OmamoriEvent, type Platform, type ProcessInfo, type ProcessRef,
+} from './events.ts';
+import { baseName, normalizePath } from './patterns.ts';
+
+/** One process known to the engine. Lineage is built once at start and shared by every decision about it. */
+export interface ProcessNode {
+  readonly key: string;
+  readonly pid: number;
+  readonly image: string;
+  /** The guarded application this process runs as or inherited from an ancestor. */
+  readonly guarded: string | undefined;
+  /** The guarded application matched by this process's own image, when it differs from `guarded`. */
+  readonly app?: string;
+  readonly lineage: readonly LineageEntry[];
+}
+
+export interface EngineOptions {
+  /** Milliseconds since the epoch used for exception expiry when an event carries no time. */
+  now?: number;
+  /** This endpoint's host name, for host-limited exceptions when events carry none. */
+  host?: string;
+  /** Most processes remembered; the oldest are forgotten beyond it. */
+  maxProcesses?: number;
+  /** Deepest lineage kept per process (nearest ancestors win). */
+  maxLineage?: number;
+}
+
+export interface Engine {
+  decide(event: OmamoriEvent): Decision;
+  /** Replaces the policy atomically; lineage and guarded status of running processes are kept. */
+  swapPolicy(policy: CompiledPolicy): void;
+  readonly policy: CompiledPolicy;
+  lookup(ref: ProcessRef): ProcessNode | undefined;
+  readonly processCount: number;
+}
+
+const RULE = {
+  userSpaceExec: 'launch.user-space',
+  userSpaceLibrary: 'launch.user-space-library',
+  userSpaceScript: 'launch.user-space-script',
+  lockdown: 'launch.lockdown',
+  children: 'guarded.children',
+  write: 'guarded.write',
+  read: 'guarded.read',
+  persistence: 'guarded.persistence',
+  process: 'guarded.process',
+  persistUserSpace: 'persistence.user-space-code',
+  trustHash: 'trust.hash',
+  trustPackage: 'trust.package',
+  trustPath: 'trust.path',
+  trustPublisher: 'trust.publisher',
+  systemSpace: 'launch.system-space',
+  notProtected: 'default',
+} as const;
+
+const WIN_PATH_IN_COMMAND = /"([a-zA-Z]:\\[^"]+)"|([a-zA-Z]:\\[^\s,"]+)|"(\\\\[^"]+)"|(\\\\[^\s,"]+)/g;
+const LINUX_PATH_IN_COMMAND = /(?:^|[\s='"])(\/[^\s'";|&]+|~\/[^\s'";|&]+)/g;
+
+type Trust = { reason: ReasonCode; rule: string } | undefined;
+
+export function createEngine(initial: CompiledPolicy, options: EngineOptions = {}): Engine {
+  let p = initial;
+  const maxProcesses = options.maxProcesses ?? 65536;
+  const maxLineage = options.maxLineage ?? 16;
+  const now = options.now ?? 0;
+  const defaultHost = options.host?.toLowerCase();
+  const procs = new Map<string, ProcessNode>();
+  /** Mount points of removable/network media seen at run time: user space. Normalised, with a trailing '/'. */
+  const mediaPrefixes: string[] = [];
+
+  function verdictFor(block: boolean): Verdict {
+    return block ? (p.mode === 'audit' ? 'audit-deny' : 'deny') : 'allow';
+  }
+
+  function decision(block: boolean, reason: ReasonCode, rule: string, node: ProcessNode, cacheable: boolean,
+    object?: string): Decision {
+    const d: Decision = { verdict: verdictFor(block), reason, rule, policyVersion: p.version, lineage: node.lineage, cacheable };
+    if (node.guarded !== undefined) d.guarded = node.guarded;
+    if (object !== undefined) d.object = object;
+    return d;
+  }
+
+  function remember(node: ProcessNode): ProcessNode {
+    if (procs.size >= maxProcesses) {
+      const oldest = procs.keys().next();
+      if (!oldest.done) procs.delete(oldest.value);
+    }
+    procs.set(node.key, node);
+    return node;
+  }
+
+  function makeNode(info: ProcessRef & { image?: string }, parent: ProcessNode | undefined, guarded: string | undefined,
+    app?: string): ProcessNode {
+    const image = info.image ?? '?';
+    const entry: LineageEntry = guarded === undefined ? { pid: info.pid, image } : { pid: info.pid, image, guarded };
+    let lineage: LineageEntry[];
+    if (parent) {
+      const pl = parent.lineage;
+      const from = pl.length >= maxLineage ? pl.length - maxLineage + 1 : 0;
+      lineage = pl.slice(from);
+      lineage.push(entry);
+    } else lineage = [entry];
+    const node: { -readonly [K in keyof ProcessNode]: ProcessNode[K] } = { key: processKey(info), pid: info.pid, image, guarded, lineage };
+    if (app !== undefined && app !== guarded) node.app = app;
+    return node;
+  }
+
+  /** The node for a subject we may not have seen start (agent started late, log begins mid-stream). */
+  function subject(ref: ProcessRef & { image?: string }, platform: Platform, ancestors?: ProcessInfo[]): ProcessNode {
+    const known = procs.get(processKey(ref));
+    if (known) return known;
+    let parent: ProcessNode | undefined;
+    if (ancestors && ancestors.length) {
+      // Build root-first from the nearest-first ancestor list.
+      for (let i = ancestors.length - 1; i >= 0; i--) {
+        const a = ancestors[i]!;
+        const existing = procs.get(processKey(a));
+        parent = existing ?? remember(makeNode(a, parent, parent?.guarded ?? matchApp(a, platform)?.app.id));
+      }
+    }
+    return remember(makeNode(ref, parent, parent?.guarded ?? (ref.image ? matchApp(ref as ProcessInfo, platform)?.app.id : undefined)));
+  }
+
+  function matchApp(info: { image: string; sha256?: string }, platform: Platform, strongOnly = false): CompiledApp | undefined {
+    if (info.sha256) { const h = p.appsByHash.get(info.sha256.toLowerCase()); if (h) return h; }
+    if (p.appsWithPaths.length) {
+      const norm = normalizePath(info.image, platform);
+      for (const c of p.appsWithPaths) if (c.paths!.matches(norm, platform)) return c;
+    }
+    return strongOnly ? undefined : p.appsByName.get(baseName(info.image, platform));
+  }
+
+  function isUserSpace(path: string, given: boolean | undefined, platform: Platform): boolean {
+    if (given !== undefined) return given;
+    const norm = normalizePath(path, platform);
+    if (platform === 'windows' && norm.length > 1 && norm[1] === ':' && norm[0] !== 'c') return true;
+    for (let i = 0; i < mediaPrefixes.length; i++) if (norm.startsWith(mediaPrefixes[i]!)) return true;
+    return p.userSpace.matches(norm, platform);
+  }
+
+  function exceptionFor(path: string, sha256: string | undefined, platform: Platform, ev: OmamoriEvent) {
+    if (p.exceptions.length === 0) return undefined;
+    const t = ev.time ?? now;
+    const host = ev.host?.toLowerCase() ?? defaultHost;
+    let norm: string | undefined;
+    for (const x of p.exceptions) {
+      if (t >= x.expires) continue;
+      if (x.host !== undefined && x.host !== host) continue;
+      if (x.sha256 !== undefined) { if (sha256?.toLowerCase() !== x.sha256) continue; }
+      if (x.path !== undefined) { norm ??= normalizePath(path, platform); if (!x.path.matches(norm, platform)) continue; }
+      return x;
+    }
+    return undefined;
+  }
+
+  /** Trust of a file by hash, publisher or package ownership (the kinds that count even in lockdown). */
+  function strongTrust(f: { sha256?: string; signer?: string; packageOwned?: boolean }): Trust {
+    if (f.sha256 && p.trustedHashes.has(f.sha256.toLowerCase())) return { reason: REASONS.ALLOW_TRUSTED_HASH, rule: RULE.trustHash };
+    if (f.signer && p.publishers.has(f.signer.toLowerCase())) return { reason: REASONS.ALLOW_TRUSTED_PUBLISHER, rule: RULE.trustPublisher };
+    if (f.packageOwned && p.doc.trust.packageManager) return { reason: REASONS.ALLOW_TRUSTED_PACKAGE, rule: RULE.trustPackage };
+    return undefined;
+  }
+
+  /** Launch control of a library or script file loaded by `node`. */
+  function launchControl(f: FileRef, platform: Platform, node: ProcessNode, ev: OmamoriEvent,
+    userSpaceReason: ReasonCode, userSpaceRule: string, object?: string): Decision {
+    const x = exceptionFor(f.path, f.sha256, platform, ev);
+    if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, object);
+    const trust = strongTrust(f);
+    if (trust) return decision(false, trust.reason, trust.rule, node, true, object);
+    if (isUserSpace(f.path, f.userSpace, platform)) return decision(true, userSpaceReason, userSpaceRule, node, true, object);
+    if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, object);
+    if (p.trustPaths.matches(normalizePath(f.path, platform), platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, object);
+    return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, object);
+  }
+
+  /** Whether the path lies in the profile of the guarded application the process runs as or inherited. */
+  function ownProfile(node: ProcessNode, norm: string, platform: Platform): boolean {
+    for (const id of [node.guarded, node.app]) {
+      const app = id === undefined ? undefined : p.appsById.get(id);
+      if (app?.profiles !== undefined && app.profiles.matches(norm, platform)) return true;
+    }
+    return false;
+  }
+
+  function commandStartsUserSpaceCode(command: string, platform: Platform): boolean {
+    const re = platform === 'windows' ? WIN_PATH_IN_COMMAND : LINUX_PATH_IN_COMMAND;
+    re.lastIndex = 0;
+    for (let m = re.exec(command); m; m = re.exec(command)) {
+      const path = m[1] ?? m[2] ?? m[3] ?? m[4];
+      if (path && isUserSpace(path, undefined, platform)) return true;
+    }
+    return false;
+  }
+
+  function decide(ev: OmamoriEvent): Decision {
+    const platform = ev.platform;
+    switch (ev.kind) {
+      case 'process.start': {
+        const anc = ev.ancestors;
+        const parentRef = ev.parent ?? anc?.[0];
+        const parent = parentRef === undefined ? undefined
+          : procs.get(processKey(parentRef)) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
+        const info = ev.proc;
+        const app = matchApp(info, platform);
+        const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
+        const guarded = parent?.guarded ?? app?.app.id ?? (publisherLaunch === 'guarded' ? 'publisher' : undefined);
+        const node = remember(makeNode(info, parent, guarded, app?.app.id));
+        const name = baseName(info.image, platform);
+        if (parent?.guarded !== undefined && p.deniedChildren.has(name)) {
+          return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
+        }
+        const x = exceptionFor(info.image, info.sha256, platform, ev);
+        if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);
+        const trust = strongTrust(info);
+        if (trust) return decision(false, trust.reason, trust.rule, node, true, info.image);
+        const userSpace = isUserSpace(info.image, info.userSpace, platform);
+        // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
+        const strongApp = app !== undefined && matchApp(info, platform, true) !== undefined;
+        if (userSpace) {
+          if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, true, info.image);
+          return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
+        }
+        if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, info.image);
+        if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, true, info.image);
+        if (p.trustPaths.matches(normalizePath(info.image, platform), platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
+        return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, info.image);
+      }
+      case 'process.exit': {
+        const key = processKey(ev.proc);
+        const node = procs.get(key) ?? makeNode(ev.proc, undefined, undefined);
+        procs.delete(key);
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false);
+      }
+      case 'module.load':
+        return launchControl(ev.file, platform, subject(ev.proc, platform), ev, REASONS.USER_SPACE_LIBRARY, RULE.userSpaceLibrary, ev.file.path);
+      case 'script.read':
+        return launchControl(ev.file, platform, subject(ev.proc, platform), ev, REASONS.USER_SPACE_SCRIPT, RULE.userSpaceScript, ev.file.path);
+      case 'file.access': {
+        const node = subject(ev.proc, platform);
+        if (node.guarded === undefined) return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.file.path);
+        if (ev.op === 'read') {
+          const norm = normalizePath(ev.file.path, platform);
+          if (p.readProtect.matches(norm, platform) && !ownProfile(node, norm, platform)) {
+            return decision(true, REASONS.GUARDED_READ_PRIVATE, RULE.read, node, false, ev.file.path);
+          }
+          return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.file.path);
+        }
+        for (const f of ev.target ? [ev.file, ev.target] : [ev.file]) {
+          const norm = normalizePath(f.path, platform);
+          if (ownProfile(node, norm, platform)) continue;
+          if (p.autostart.matches(norm, platform)) return decision(true, REASONS.GUARDED_PERSISTENCE, RULE.persistence, node, false, f.path);
+          if (p.writeProtect.matches(norm, platform)
+            || (p.writeProtectSystem && !isUserSpace(f.path, f.userSpace, platform))) {
+            return decision(true, REASONS.GUARDED_WRITE_PROTECTED, RULE.write, node, false, f.path);
+          }
+        }
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.file.path);
+      }
+      case 'persistence.write': {
+        const node = subject(ev.proc, platform);
+        if (node.guarded !== undefined) return decision(true, REASONS.GUARDED_PERSISTENCE, RULE.persistence, node, false, ev.target);
+        if (p.denyUserSpaceCode && (ev.commandUserSpace ?? (ev.command !== undefined && commandStartsUserSpaceCode(ev.command, platform)))) {
+          return decision(true, REASONS.PERSIST_USER_SPACE_CODE, RULE.persistUserSpace, node, false, ev.target);
+        }
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.target);
+      }
+      case 'process.access': {
+        const node = subject(ev.proc, platform);
+        const target = procs.get(processKey(ev.target));
+        const object = target?.image ?? ev.target.image ?? `pid ${ev.target.pid}`;
+        if (p.processProtection && node.guarded !== undefined && target?.guarded !== node.guarded) {
+          return decision(true, REASONS.GUARDED_PROCESS_ACCESS, RULE.process, node, false, object);
+        }
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, object);
+      }
+      case 'network.connect':
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, subject(ev.proc, platform), false, `${ev.address}:${ev.port}`);
+      case 'media.mount': {
+        if (ev.removable || ev.network) {
+          const norm = normalizePath(ev.mountPoint, ev.platform).replace(/\/?$/, '/');
+          if (!mediaPrefixes.includes(norm)) mediaPrefixes.push(norm);
+        }
+        const node: ProcessNode = { key: 'kernel', pid: 0, image: 'kernel', guarded: undefined, lineage: [] };
+        return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.mountPoint);
+      }
+    }
+  }
+
+  return {
+    decide,
+    swapPolicy(next) { p = next; },
+    get policy() { return p; },
+    lookup(ref) { return procs.get(processKey(ref)); },
+    get processCount() { return procs.size; },
+  };
+}

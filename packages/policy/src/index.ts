@@ -1,0 +1,13 @@
+// @omamori/policy: the event model, the policy language (schema, loader, presets) and the decision engine.
+// Pure: no I/O, no clock.
+export * from './events.ts';
+export * from './decision.ts';
+export type * from './types.ts';
+export { loadPolicy, formatProblem, parseIsoDate, type Problem, type LoadResult, type LoadOptions, type FieldPath } from './validate.ts';
+export { PROBLEM_MESSAGES, formatMessage, type ProblemCode } from './messages.ts';
+export { compile, type CompiledPolicy, type CompiledApp } from './compile.ts';
+export { createEngine, type Engine, type EngineOptions, type ProcessNode } from './engine.ts';
+export { PRESETS, DEFAULT_PRESET, findPreset, type Preset } from './presets/index.ts';
+export { NAME_SETS, PATH_SETS } from './sets.ts';
+export { PathMatcher, PlatformPathSet, normalizePath, normalizeWindowsPath, baseName, checkPattern } from './patterns.ts';
+export { checkEvent } from './event-check.ts';

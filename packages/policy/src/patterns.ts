@@ -1,0 +1,140 @@
+// Path patterns: globs with `**`, `*`, `?`, `~` (any user's home) and Windows folder tokens (%APPDATA% …), compiled
+// once into matchers. Windows paths are normalised to lower case with forward slashes before matching; Linux paths
+// are matched as they are.
+import type { Platform } from './events.ts';
+
+const WIN_TOKENS: Record<string, string> = {
+  '%userprofile%': 'c:/users/*',
+  '%appdata%': 'c:/users/*/appdata/roaming',
+  '%localappdata%': 'c:/users/*/appdata/local',
+  '%temp%': 'c:/users/*/appdata/local/temp',
+  '%tmp%': 'c:/users/*/appdata/local/temp',
+  '%public%': 'c:/users/public',
+  '%programdata%': 'c:/programdata',
+  '%windir%': 'c:/windows',
+  '%systemroot%': 'c:/windows',
+  '%systemdrive%': 'c:',
+  '%programfiles%': 'c:/program files',
+  '%programfiles(x86)%': 'c:/program files (x86)',
+};
+
+export const WINDOWS_TOKENS: readonly string[] = Object.keys(WIN_TOKENS);
+
+/** Lower-cases a Windows path and turns `\` into `/`; `\\?\` and `\??\` prefixes are dropped. */
+export function normalizeWindowsPath(p: string): string {
+  let s = p.replace(/\\/g, '/').toLowerCase();
+  if (s.startsWith('//?/') || s.startsWith('/??/')) s = s.slice(4);
+  return s;
+}
+
+export function normalizePath(p: string, platform: Platform): string {
+  return platform === 'windows' ? normalizeWindowsPath(p) : p;
+}
+
+/** The file name of a path on either platform (lower-cased for Windows). */
+export function baseName(p: string, platform: Platform): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  const name = i < 0 ? p : p.slice(i + 1);
+  return platform === 'windows' ? name.toLowerCase() : name;
+}
+
+export interface PatternProblem { pattern: string; message: string }
+
+/** Checks a pattern's syntax; returns a problem description or undefined. */
+export function checkPattern(pattern: string): string | undefined {
+  if (pattern.length === 0) return 'empty pattern';
+  const tokens = pattern.match(/%[^%/\\]*%/g) ?? [];
+  for (const t of tokens) if (!(t.toLowerCase() in WIN_TOKENS)) return `unknown folder token ${t}`;
+  const p = expandTokens(pattern);
+  if (!(p.startsWith('/') || p.startsWith('~/') || p === '~' || /^[a-z]:(\/|$)/i.test(p) || p.startsWith('//'))) {
+    return 'a pattern must be absolute (/…, ~/…, C:\\…, \\\\server\\…, or start with a %FOLDER% token)';
+  }
+  if (/\*\*\*/.test(p)) return "'***' is not a valid wildcard";
+  return undefined;
+}
+
+function expandTokens(pattern: string): string {
+  return pattern.replace(/%[^%/\\]*%/g, (t) => WIN_TOKENS[t.toLowerCase()] ?? t).replace(/\\/g, '/');
+}
+
+function globToRegexSource(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        // `/**` at the end matches the folder itself and everything below; `**/` matches any depth of folders.
+        if (glob[i + 2] === '/') { out += '(?:.*/)?'; i += 2; } else { out += '.*'; i += 1; }
+      } else out += '[^/]*';
+    } else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return out;
+}
+
+/** Expands `~` into the home folders of both platforms. Returns globs in matching form (Windows ones lower-cased). */
+function expandPattern(pattern: string): { linux: string[]; windows: string[] } {
+  const p = expandTokens(pattern);
+  if (p === '~' || p.startsWith('~/')) {
+    const rest = p.slice(1);
+    return { linux: ['/home/*' + rest, '/root' + rest], windows: [('c:/users/*' + rest).toLowerCase()] };
+  }
+  if (/^[a-z]:/i.test(p) || p.startsWith('//')) return { linux: [], windows: [p.toLowerCase()] };
+  return { linux: [p], windows: [] };
+}
+
+/**
+ * A compiled set of patterns for one platform. Folder patterns `X/**` become prefix checks; the rest one
+ * alternation regex. `matches` is on the hot path: no allocation.
+ */
+export class PathMatcher {
+  private readonly prefixes: string[] = [];
+  private readonly exact = new Set<string>();
+  private readonly regex: RegExp | undefined;
+
+  constructor(globs: readonly string[]) {
+    const sources: string[] = [];
+    for (const g of globs) {
+      const body = g.endsWith('/**') ? g.slice(0, -3) : undefined;
+      if (body !== undefined && !/[*?]/.test(body)) { this.prefixes.push(body + '/'); this.exact.add(body); }
+      else if (!/[*?]/.test(g)) this.exact.add(g);
+      else sources.push(g.endsWith('/**') ? globToRegexSource(g.slice(0, -3)) + '(?:/.*)?' : globToRegexSource(g));
+    }
+    this.regex = sources.length ? new RegExp('^(?:' + sources.join('|') + ')$') : undefined;
+  }
+
+  get empty(): boolean { return this.prefixes.length === 0 && this.exact.size === 0 && !this.regex; }
+
+  matches(path: string): boolean {
+    if (this.exact.has(path)) return true;
+    for (let i = 0; i < this.prefixes.length; i++) if (path.startsWith(this.prefixes[i]!)) return true;
+    return this.regex !== undefined && this.regex.test(path);
+  }
+}
+
+/** Patterns compiled for both platforms; `matches` takes an already normalised path. */
+export class PlatformPathSet {
+  readonly linux: PathMatcher;
+  readonly windows: PathMatcher;
+  constructor(readonly patterns: readonly string[]) {
+    const lin: string[] = [];
+    const win: string[] = [];
+    for (const p of patterns) { const e = expandPattern(p); lin.push(...e.linux); win.push(...e.windows); }
+    this.linux = new PathMatcher(lin);
+    this.windows = new PathMatcher(win);
+  }
+  matches(normalizedPath: string, platform: Platform): boolean {
+    return (platform === 'windows' ? this.windows : this.linux).matches(normalizedPath);
+  }
+}
+
+/**
+ * A concrete path that the pattern matches (wildcards filled with 'x', `~` with a user's home), normalised for
+ * its platform: used to ask "does this pattern lie in user space?".
+ */
+export function samplePath(pattern: string): { path: string; platform: Platform } {
+  const p = expandTokens(pattern).replace(/\*\*/g, 'x').replace(/[*?]/g, 'x');
+  if (p === '~' || p.startsWith('~/')) return { path: '/home/x' + p.slice(1), platform: 'linux' };
+  if (/^[a-z]:/i.test(p) || p.startsWith('//')) return { path: p.toLowerCase(), platform: 'windows' };
+  return { path: p, platform: 'linux' };
+}
