@@ -31,6 +31,7 @@ export const REASONS = {
   // fail modes (answered by the native side when the engine is late)
   FAIL_OPEN_TIMEOUT: 'FAIL_OPEN_TIMEOUT',
   FAIL_CLOSED_TIMEOUT: 'FAIL_CLOSED_TIMEOUT',
+  GUARDED_NOT_CONTAINED: 'GUARDED_NOT_CONTAINED',
 } as const;
 
 export type ReasonCode = (typeof REASONS)[keyof typeof REASONS];

@@ -50,6 +50,7 @@ const RULE = {
   read: 'guarded.read',
   persistence: 'guarded.persistence',
   process: 'guarded.process',
+  containment: 'guarded.containment',
   persistUserSpace: 'persistence.user-space-code',
   trustHash: 'trust.hash',
   trustPackage: 'trust.package',
@@ -215,6 +216,10 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
         const name = baseName(info.image, platform);
         if (parent?.guarded !== undefined && p.deniedChildren.has(name)) {
           return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
+        }
+        // A guarded application must start inside the containment (its parent's, or the launcher's).
+        if (app !== undefined && parent?.guarded === undefined && info.contained === false) {
+          return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, true, info.image);
         }
         const x = exceptionFor(info.image, info.sha256, platform, ev);
         if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);

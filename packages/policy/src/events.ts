@@ -31,6 +31,11 @@ export interface ProcessInfo extends ProcessRef {
   /** Whether the image file is owned by the package manager with a matching recorded digest. */
   packageOwned?: boolean;
   commandLine?: string;
+  /**
+   * Linux: whether the process starts inside omamori's kernel containment (the Landlock launcher). A guarded
+   * application that starts outside it (`false`) is refused; absent means the sensor cannot tell (Windows, replay).
+   */
+  contained?: boolean;
 }
 
 interface EventBase {
