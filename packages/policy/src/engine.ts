@@ -219,21 +219,22 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
         }
         // A guarded application must start inside the containment (its parent's, or the launcher's).
         if (app !== undefined && parent?.guarded === undefined && info.contained === false) {
-          return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, true, info.image);
+          return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, false, info.image);
         }
         const x = exceptionFor(info.image, info.sha256, platform, ev);
         if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);
+        // Starting a guarded application depends on how it was started (containment): never cached.
         const trust = strongTrust(info);
-        if (trust) return decision(false, trust.reason, trust.rule, node, true, info.image);
+        if (trust) return decision(false, trust.reason, trust.rule, node, app === undefined, info.image);
         const userSpace = isUserSpace(info.image, info.userSpace, platform);
         // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
         const strongApp = app !== undefined && matchApp(info, platform, true) !== undefined;
         if (userSpace) {
-          if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, true, info.image);
+          if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, false, info.image);
           return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
         }
         if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, info.image);
-        if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, true, info.image);
+        if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, false, info.image);
         if (p.trustPaths.matches(normalizePath(info.image, platform), platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
         return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, info.image);
       }
