@@ -44,11 +44,13 @@ export function textOf(el: EvtxElement): string {
 const MAX_RENDER_DEPTH = 64;
 
 function renderElement(el: TElement, values: SubstValue[] | null, out: Array<EvtxElement | string>, depth: number): void {
-  // An element whose only content is an array substitution repeats per item.
+  // An element whose only content is an array substitution repeats per item; one whose only content is an
+  // optional substitution with no value is left out.
   if (values && el.children.length === 1) {
     const only = el.children[0]!;
     if (only.k === NODE.Subst) {
       const v = values[only.index];
+      if (only.optional && (!v || v.type === 0)) return;
       if (v?.items) {
         for (const item of v.items) {
           const r: EvtxElement = { name: el.name, attrs: renderAttrs(el, values), children: item === '' ? [] : [item] };

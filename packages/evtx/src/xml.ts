@@ -2,21 +2,25 @@
 // text content inline, `<Tag/>` for empty elements.
 import type { EvtxElement } from './render.ts';
 
-function esc(s: string): string {
-  return /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s) ? s.replace(/[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
+const ATTR_SPECIAL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const TEXT_SPECIAL = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
+function esc(s: string, re: RegExp = TEXT_SPECIAL): string {
+  re.lastIndex = 0;
+  return re.test(s) ? s.replace(re, (c) => {
     switch (c) {
       case '&': return '&amp;';
       case '<': return '&lt;';
       case '>': return '&gt;';
       case '"': return '&quot;';
-      default: return `&#x${c.charCodeAt(0).toString(16)};`;
+      default: return ''; // control characters cannot appear in XML 1.0, not even as references
     }
   }) : s;
 }
 
 function write(el: EvtxElement, indent: string, out: string[]): void {
   let open = `${indent}<${el.name}`;
-  for (const k in el.attrs) open += ` ${k}="${esc(el.attrs[k]!)}"`;
+  for (const k in el.attrs) open += ` ${k}="${esc(el.attrs[k]!, ATTR_SPECIAL)}"`;
   if (el.children.length === 0) { out.push(`${open}/>`); return; }
   const hasElements = el.children.some((c) => typeof c !== 'string');
   if (!hasElements) { out.push(`${open}>${esc(el.children.join(''))}</${el.name}>`); return; }
