@@ -1,11 +1,12 @@
 // Lint configuration. The layer rules below keep the dependency direction of STYLE.md:
-//   policy, evtx, native import nothing of ours; agent, console, emocheck may import policy/evtx/native but
-//   never each other; cli may import everything.
+//   policy, evtx, native import nothing of ours; replay (Windows event mapping, replay reports) may import
+//   policy and evtx; agent, console, emocheck may import policy/evtx/native/replay but never each other;
+//   cli may import everything.
 // DO NOT RELAX THESE RESTRICTIONS. If a package needs another's code, move the shared piece down into `policy`
 // (the sync protocol lives there) instead of adding an exception. Every exception must carry a comment.
 import tseslint from 'typescript-eslint';
 
-const ours = ['policy', 'evtx', 'native', 'agent', 'console', 'emocheck', 'cli'];
+const ours = ['policy', 'evtx', 'native', 'replay', 'agent', 'console', 'emocheck', 'cli'];
 
 /** One restriction entry per layer: `allowed` are the packages the layer may import. */
 function layer(name, allowed) {
@@ -35,8 +36,9 @@ export default tseslint.config(
   layer('policy', []),
   layer('evtx', []),
   layer('native', []),
-  layer('agent', ['policy', 'evtx', 'native']),
-  layer('console', ['policy', 'evtx', 'native']),
-  layer('emocheck', ['policy', 'evtx', 'native']),
-  layer('cli', ['policy', 'evtx', 'native', 'agent', 'console', 'emocheck']),
+  layer('replay', ['policy', 'evtx']),
+  layer('agent', ['policy', 'evtx', 'native', 'replay']),
+  layer('console', ['policy', 'evtx', 'native', 'replay']),
+  layer('emocheck', ['policy', 'evtx', 'native', 'replay']),
+  layer('cli', ['policy', 'evtx', 'native', 'replay', 'agent', 'console', 'emocheck']),
 );
