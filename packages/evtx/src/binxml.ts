@@ -61,14 +61,14 @@ function readName(ctx: ChunkContext, off: number, pos: number): { name: string; 
 interface Cursor { pos: number }
 
 /** Reads a sequence of sibling nodes until EndElement / EOF / end; the closing token is not consumed. */
-function parseNodes(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number, out: TNode[]): void {
+function parseNodes(ctx: ChunkContext, cur: Cursor, end: number, depth: number, out: TNode[], depId: boolean): void {
   const buf = ctx.buf;
   if (depth > MAX_DEPTH) throw new BinXmlError('binary XML nested too deeply', cur.pos);
   while (cur.pos < end) {
     const tok = buf[cur.pos]!;
     switch (tok & 0x0f) {
       case 0x00: case 0x04: return;
-      case 0x01: out.push(parseElement(ctx, cur, end, depth + 1)); break;
+      case 0x01: out.push(parseElement(ctx, cur, end, depth + 1, depId)); break;
       case 0x05: case 0x07: case 0x08: case 0x09: case 0x0d: case 0x0e: {
         const n = parseValueToken(ctx, cur, end);
         if (n) out.push(n);
@@ -93,10 +93,8 @@ function parseNodes(ctx: ContextWithFlags, cur: Cursor, end: number, depth: numb
   }
 }
 
-interface ContextWithFlags extends ChunkContext { depId: boolean }
-
 /** A value-like token (text, CDATA, char/entity reference, substitution); null when it renders to nothing. */
-function parseValueToken(ctx: ContextWithFlags, cur: Cursor, end: number): TNode | null {
+function parseValueToken(ctx: ChunkContext, cur: Cursor, end: number): TNode | null {
   const buf = ctx.buf;
   const p = cur.pos;
   const tok = buf[p]! & 0x0f;
@@ -145,11 +143,11 @@ function parseValueToken(ctx: ContextWithFlags, cur: Cursor, end: number): TNode
   return { k: 2, index: buf.readUInt16LE(p + 1), type: buf[p + 3]!, optional: tok === 0x0e };
 }
 
-function parseElement(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number): TElement {
+function parseElement(ctx: ChunkContext, cur: Cursor, end: number, depth: number, depId: boolean): TElement {
   const buf = ctx.buf;
   const start = cur.pos;
   const tok = buf[start]!;
-  let p = start + 1 + (ctx.depId ? 2 : 0);
+  let p = start + 1 + (depId ? 2 : 0);
   need(p, 8, end);
   p += 4; // element data size: the end token tells where the element ends
   const nameOff = buf.readUInt32LE(p);
@@ -180,7 +178,7 @@ function parseElement(ctx: ContextWithFlags, cur: Cursor, end: number, depth: nu
     throw new BinXmlError(`element <${el.name}> not closed properly (token 0x${close.toString(16)} at chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
   }
   cur.pos++;
-  parseNodes(ctx, cur, end, depth, el.children);
+  parseNodes(ctx, cur, end, depth, el.children, depId);
   need(cur.pos, 1, end);
   if (buf[cur.pos] !== 0x04) throw new BinXmlError(`element <${el.name}> has no end tag (chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
   cur.pos++;
@@ -199,12 +197,12 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
   need(off + 24, dataSize, ctx.size);
   const nodes: TNode[] = [];
   const cur = { pos: off + 24 };
-  parseNodes({ ...ctx, depId: true }, cur, end, depth, nodes);
+  parseNodes(ctx, cur, end, depth, nodes, true);
   ctx.templates.set(off, nodes);
   return nodes;
 }
 
-function parseInstance(ctx: ContextWithFlags, cur: Cursor, end: number, depth: number): TInstance {
+function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: number): TInstance {
   const buf = ctx.buf;
   let p = cur.pos;
   need(p, 10, end);
@@ -237,7 +235,7 @@ function parseInstance(ctx: ContextWithFlags, cur: Cursor, end: number, depth: n
 function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number, depth: number): SubstValue {
   if (type === VALUE_TYPE.BinXml) {
     const nodes: TNode[] = [];
-    if (size > 0) parseNodes({ ...ctx, depId: false }, { pos }, pos + size, depth + 1, nodes);
+    if (size > 0) parseNodes(ctx, { pos }, pos + size, depth + 1, nodes, false);
     return { type, text: null, nodes };
   }
   if (type & 0x80) return { type, text: null, items: decodeArray(ctx.buf, pos, size, type) };
@@ -249,6 +247,6 @@ function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number,
 export function parseRecordXml(ctx: ChunkContext, pos: number, end: number): TNode[] {
   const nodes: TNode[] = [];
   const cur = { pos };
-  parseNodes({ ...ctx, depId: false }, cur, end, 0, nodes);
+  parseNodes(ctx, cur, end, 0, nodes, false);
   return nodes;
 }

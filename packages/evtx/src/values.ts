@@ -66,13 +66,33 @@ function hex64(lo: number, hi: number): string {
 
 const FILETIME_EPOCH_DIFF_S = 11644473600;
 
-/** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits; '' if out of range. */
+function pad2(n: number): string { return n < 100 ? PAD2[n]! : String(n); }
+
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+/** Civil date of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's days_from_civil inverse). */
+function civil(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${PAD2[m]}-${PAD2[d]}`;
+}
+
+/** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits. */
 export function fileTimeToIso(lo: number, hi: number): string {
   const frac = ((hi % 10000000) * 4967296 + lo) % 10000000;
   const seconds = Math.round((hi * 4294967296 + (lo - frac)) / 10000000) - FILETIME_EPOCH_DIFF_S;
-  const d = new Date(seconds * 1000);
-  const iso = d.toISOString();
-  return iso.slice(0, iso.length - 5) + '.' + String(frac).padStart(7, '0') + 'Z';
+  const days = Math.floor(seconds / 86400);
+  const sod = seconds - days * 86400;
+  const h = Math.floor(sod / 3600), mi = Math.floor((sod % 3600) / 60), se = sod % 60;
+  const f = String(frac);
+  return `${civil(days)}T${PAD2[h]}:${PAD2[mi]}:${PAD2[se]}.${f.length === 7 ? f : f.padStart(7, '0')}Z`;
 }
 
 /** FILETIME as milliseconds since the Unix epoch (may be fractional-free rounding of 100 ns ticks). */
@@ -84,16 +104,18 @@ function sysTime(buf: Buffer, p: number): string {
   const y = buf.readUInt16LE(p), mo = buf.readUInt16LE(p + 2), d = buf.readUInt16LE(p + 6);
   const h = buf.readUInt16LE(p + 8), mi = buf.readUInt16LE(p + 10), s = buf.readUInt16LE(p + 12);
   const ms = buf.readUInt16LE(p + 14);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}.${String(ms).padStart(3, '0')}Z`;
+  return `${String(y).padStart(4, '0')}-${pad2(mo)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(s)}.${String(ms).padStart(3, '0')}Z`;
+}
+
+function hex4(v: number): string {
+  return HEX[(v >>> 8) & 0xff]! + HEX[v & 0xff]!;
 }
 
 export function guid(buf: Buffer, p: number): string {
-  const h = (a: number, b: number) => hexUpper(buf, a, b);
-  return '{' + (buf.readUInt32LE(p) >>> 0).toString(16).toUpperCase().padStart(8, '0') + '-'
-    + buf.readUInt16LE(p + 4).toString(16).toUpperCase().padStart(4, '0') + '-'
-    + buf.readUInt16LE(p + 6).toString(16).toUpperCase().padStart(4, '0') + '-'
-    + h(p + 8, p + 10) + '-' + h(p + 10, p + 16) + '}';
+  return '{' + HEX[buf[p + 3]!]! + HEX[buf[p + 2]!]! + HEX[buf[p + 1]!]! + HEX[buf[p]!]! + '-'
+    + hex4(buf.readUInt16LE(p + 4)) + '-' + hex4(buf.readUInt16LE(p + 6)) + '-'
+    + HEX[buf[p + 8]!]! + HEX[buf[p + 9]!]! + '-' + HEX[buf[p + 10]!]! + HEX[buf[p + 11]!]! + HEX[buf[p + 12]!]!
+    + HEX[buf[p + 13]!]! + HEX[buf[p + 14]!]! + HEX[buf[p + 15]!]! + '}';
 }
 
 /** SID as S-R-A-S1-…; returns the text and the bytes used (or null when it does not fit in `end`). */
