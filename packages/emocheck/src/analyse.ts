@@ -12,15 +12,14 @@ export function analyseSnapshot(snap: Snapshot): Analysis {
   const v1 = checkV1(snap, serial);
   const v2 = checkV2(snap, serial);
   const entries = autostartEntries(snap);
-  const specific: Finding[] = [
-    ...v1.findings, ...v2.findings, ...checkV3(snap), ...checkV4(snap), ...checkV5(snap),
-    ...checkLoader2022(snap, entries),
-  ];
+  const emocheck: Finding[] = [...v1.findings, ...v2.findings, ...checkV3(snap), ...checkV4(snap), ...checkV5(snap)];
+  const specific = [...emocheck, ...checkLoader2022(snap, entries, emocheck)];
   const findings = [...specific, ...checkUserSpaceAutostart(snap, entries, specific)]
     .map((f, i) => ({ f, i }))
     .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
     .map(({ f }) => f);
-  const unreadable = snap.processes.filter((p) => p.imagePath === null || p.commandLine === null).length;
+  // PIDs 0 and 4 (Idle, System) never have an image path or command line.
+  const unreadable = snap.processes.filter((p) => p.pid > 4 && (p.imagePath === null || p.commandLine === null)).length;
   const limitations: Analysis['limitations'] = [];
   if (!snap.host.isAdmin) limitations.push({ code: 'NOT_ADMIN', count: 0 });
   if (unreadable > 0) limitations.push({ code: 'PROCESS_DETAILS_UNREADABLE', count: unreadable });

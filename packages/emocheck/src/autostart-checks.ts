@@ -1,7 +1,7 @@
 // Checks beyond EmoCheck v2.0 over autostart entries (Run/RunOnce keys, services, scheduled tasks, Startup folder):
 // the 2022–2023 loader pattern (regsvr32/rundll32 + DLL in a random-named folder under %LOCALAPPDATA% or
 // ProgramData) and the generic rule "an autostart entry starts code from user space".
-import { RUN_KEYS, type Snapshot } from './snapshot.ts';
+import { RUN_KEYS, SERVICES_KEY, type Snapshot } from './snapshot.ts';
 import type { AutostartEntry, Finding, FoundFile } from './findings.ts';
 import { baseName, classifyUserSpace, commandProgram, commandTargets, pathKey } from './paths.ts';
 
@@ -16,8 +16,8 @@ export function autostartEntries(snap: Snapshot): AutostartEntry[] {
     }
   }
   for (const s of snap.services) {
-    if (s.imagePath) out.push({ kind: 'service', location: `service:${s.name}`, command: s.imagePath });
-    if (s.serviceDll) out.push({ kind: 'service', location: `service:${s.name} (ServiceDll)`, command: `"${s.serviceDll}"` });
+    if (s.imagePath) out.push({ kind: 'service', location: `${SERVICES_KEY}\\${s.name}`, command: s.imagePath });
+    if (s.serviceDll) out.push({ kind: 'service', location: `${SERVICES_KEY}\\${s.name}\\Parameters\\ServiceDll`, command: `"${s.serviceDll}"` });
   }
   for (const t of snap.tasks) {
     if (!t.enabled) continue;
@@ -58,7 +58,14 @@ function firstLevelFolder(path: string, base: string): string | null {
 
 const LOADERS = new Set(['regsvr32.exe', 'regsvr32', 'rundll32.exe', 'rundll32']);
 
-export function checkLoader2022(snap: Snapshot, entries: AutostartEntry[]): Finding[] {
+/** Keys `location|file` of findings that already name an autostart entry and its file. */
+function reportedPairs(findings: Finding[]): Set<string> {
+  return new Set(findings.filter((f) => f.autostart && f.file).map((f) => `${f.autostart!.location.toLowerCase()}|${pathKey(f.file!.path)}`));
+}
+
+/** regsvr32/rundll32 autostart of a non-.exe file in a random-named first-level folder; skips what `already` reported. */
+export function checkLoader2022(snap: Snapshot, entries: AutostartEntry[], already: Finding[]): Finding[] {
+  const seen = reportedPairs(already);
   const out: Finding[] = [];
   for (const e of entries) {
     const program = commandProgram(e.command);
@@ -69,7 +76,7 @@ export function checkLoader2022(snap: Snapshot, entries: AutostartEntry[]): Find
         : firstLevelFolder(target, snap.paths.programData) !== null ? 'programData' : null;
       if (!base) continue;
       const folder = firstLevelFolder(target, base === 'localAppData' ? snap.paths.localAppData : snap.paths.programData)!;
-      if (!looksRandomFolder(folder)) continue;
+      if (!looksRandomFolder(folder) || seen.has(`${e.location.toLowerCase()}|${pathKey(target)}`)) continue;
       const t = pathKey(target);
       const p = snap.processes.find((x) => LOADERS.has(x.name.toLowerCase()) && x.commandLine !== null
         && pathKey(x.commandLine.replace(/"/g, '')).includes(t));
@@ -84,8 +91,7 @@ export function checkLoader2022(snap: Snapshot, entries: AutostartEntry[]): Find
 
 /** Any autostart entry whose program or path arguments lie in user space; skips what `already` reported. */
 export function checkUserSpaceAutostart(snap: Snapshot, entries: AutostartEntry[], already: Finding[]): Finding[] {
-  const seen = new Set(already.filter((f) => f.autostart && f.file)
-    .map((f) => `${f.autostart!.location.toLowerCase()}|${pathKey(f.file!.path)}`));
+  const seen = reportedPairs(already);
   const out: Finding[] = [];
   for (const e of entries) {
     for (const target of commandTargets(e.command, snap.paths)) {

@@ -4,7 +4,7 @@ import {
   V3_MIN_FILE_SIZE, V4_COMMAND_RES, V4_DIR_RE, V4_FILE_RE, V4_RUN_VALUE_NAME_RE, V5_DIVISOR, V5_MAX_QUOTIENT,
   V5_MIN_QUOTIENT,
 } from './tables.ts';
-import { HKCU_RUN, type ListedFile, type ListedFolder, type ScanRoot, type Snapshot, type SnapshotProcess } from './snapshot.ts';
+import { HKCU_RUN, SERVICES_KEY, type ListedFile, type ListedFolder, type ScanRoot, type Snapshot, type SnapshotProcess } from './snapshot.ts';
 import type { AutostartEntry, Finding, FoundFile } from './findings.ts';
 import { normaliseCommandLine, pathKey, winJoin } from './paths.ts';
 
@@ -80,7 +80,7 @@ export function checkV4(snap: Snapshot): Finding[] {
     } else {
       const s = snap.services.find((x) => x.name === file.name && x.imagePath !== null
         && matchesV4Command(x.imagePath) && x.imagePath.includes(file.name));
-      if (s) autostart = { kind: 'service', location: `service:${s.name}`, command: s.imagePath! };
+      if (s) autostart = { kind: 'service', location: `${SERVICES_KEY}\\${s.name}`, command: s.imagePath! };
     }
     const forms = commandForms(path, admin);
     const procs = snap.processes.filter((p) => lc(p.name) === 'rundll32.exe' && p.commandLine !== null

@@ -104,6 +104,7 @@ export const LABELS = {
   commandLine: { en: 'Command line', ja: 'コマンドライン' },
   registryKey: { en: 'Registry key', ja: 'レジストリキー' },
   autostart: { en: 'Started by', ja: '起動元' },
+  autostartCommand: { en: 'Autostart command', ja: '起動コマンド' },
   file: { en: 'File', ja: 'ファイル' },
   sha256: { en: 'SHA-256', ja: 'SHA-256' },
   notCollected: { en: '(not collected)', ja: '(未収集)' },

@@ -39,6 +39,13 @@ export function reportFileName(host: string, scanTime: Date, ext: 'txt' | 'json'
   return `${safeHostName(host)}_${formatStamp(scanTime)}_omamori-emocheck.${ext}`;
 }
 
+/** Pads to a terminal width, counting East Asian wide characters as two columns. */
+export function padDisplay(s: string, width: number): string {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
+  return s + ' '.repeat(Math.max(0, width - w));
+}
+
 function resultText(a: Analysis, lang: Lang): string {
   if (a.verdict === 'clean') return LABELS.notDetected[lang];
   return a.findings.some((f) => f.severity === 'infected' && f.process) ? LABELS.detected[lang] : LABELS.detectedDormant[lang];
@@ -50,7 +57,7 @@ function evidenceText(f: Finding, lang: Lang): string {
 
 function findingLines(f: Finding, n: number, lang: Lang): string[] {
   const L = LABELS;
-  const row = (label: string, value: string): string => `     ${label.padEnd(lang === 'ja' ? 14 : 14)}: ${value}`;
+  const row = (label: string, value: string): string => `     ${padDisplay(label, 16)}: ${value}`;
   const lines = [`  ${n}. ${FINDING_TEXT[f.code].title[lang]}  [${f.code}]`];
   if (f.process) {
     lines.push(row(L.processName[lang], f.process.name), row(L.pid[lang], String(f.process.pid)));
@@ -60,7 +67,7 @@ function findingLines(f: Finding, n: number, lang: Lang): string[] {
   if (f.process?.commandLine) lines.push(row(L.commandLine[lang], f.process.commandLine));
   if (f.registryKey) lines.push(row(L.registryKey[lang], f.registryKey));
   if (f.autostart && f.autostart.location !== f.registryKey) lines.push(row(L.autostart[lang], f.autostart.location));
-  if (f.autostart) lines.push(row(L.commandLine[lang], f.autostart.command));
+  if (f.autostart && f.autostart.command !== f.process?.commandLine) lines.push(row(L.autostartCommand[lang], f.autostart.command));
   if (f.file) lines.push(row(L.sha256[lang], f.file.sha256 ?? L.notCollected[lang]));
   lines.push(row(L.evidence[lang], evidenceText(f, lang)), row(L.why[lang], FINDING_TEXT[f.code].why[lang]));
   return lines;

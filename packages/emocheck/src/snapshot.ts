@@ -132,3 +132,5 @@ export const EXPLORER_KEYS = [
   'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer',
   'HKLM\\Software\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Explorer',
 ] as const;
+/** Where a service's settings live; findings name services by this key. */
+export const SERVICES_KEY = 'HKLM\\SYSTEM\\CurrentControlSet\\Services';

@@ -1,5 +1,6 @@
 // Reads a snapshot from bytes: decodes (UTF-8, UTF-8/UTF-16 with BOM), parses JSON, checks format, version and
 // every field against a small declarative schema. Expected failures are returned with the field path; nothing throws.
+import { locateJsonError } from './json-locate.ts';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './snapshot.ts';
 
 export type SnapshotIssueCode = 'ENCODING' | 'JSON_SYNTAX' | 'NOT_A_SNAPSHOT' | 'UNSUPPORTED_VERSION' | 'FIELD';
@@ -137,9 +138,9 @@ export function parseSnapshot(input: Uint8Array | string): SnapshotResult {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const m = /position (\d+)/.exec(msg);
-    const offset = m ? Number(m[1]) : /end of JSON input/i.test(msg) ? text.length : undefined;
-    const where = offset === undefined ? {} : lineColumn(text, offset);
-    const truncated = offset !== undefined && offset >= text.trimEnd().length;
+    const offset = m ? Number(m[1]) : locateJsonError(text);
+    const where = lineColumn(text, offset);
+    const truncated = offset >= text.trimEnd().length;
     return { ok: false, issues: [{
       code: 'JSON_SYNTAX', path: '', ...where,
       message: (truncated ? 'the JSON ends too early (truncated file?): ' : 'not valid JSON: ') + msg.split('\n')[0],
