@@ -6,7 +6,6 @@ import { checkV3, checkV4, checkV5 } from '../src/emocheck-v3-v5.ts';
 import { looksRandomFolder } from '../src/autostart-checks.ts';
 import { loadFixture } from './helpers.ts';
 
-const codes = (s: Snapshot): string[] => analyseSnapshot(s).findings.map((f) => f.code);
 
 const scenarios: [string, 'infected' | 'clean', string[]][] = [
   ['clean.json', 'clean', []],
