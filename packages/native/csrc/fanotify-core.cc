@@ -145,6 +145,8 @@ int FanotifyCore::ExpireDue() {
         break;
       }
       due.push_back(it->second.fd);
+      if (opts_.fail_mode == FailMode::Open && it->second.key.kind == (uint8_t)EventKind::Exec)
+        NoteRecentExec(it->second.pid, it->second.key.dev, it->second.key.ino);
       pending_.erase(it);
       deadlines_.pop_front();
     }
@@ -202,8 +204,8 @@ bool FanotifyCore::TakeRecentExec(int32_t pid, const struct stat &st) {
   return false;
 }
 
-void FanotifyCore::NoteRecentExec(int32_t pid, const struct stat &st) {
-  recent_[recent_next_++ % 64] = RecentExec{pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino};
+void FanotifyCore::NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino) {
+  recent_[recent_next_++ % 64] = RecentExec{pid, dev, ino};
 }
 
 uint32_t FanotifyCore::ResolveClassLocked(int32_t pid, int32_t *ppid_out) {
@@ -268,7 +270,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   auto hit = cache_.find(key);
   if (hit != cache_.end()) {
     bool allow = hit->second;
-    if (allow && kind == EventKind::Exec) NoteRecentExec(pid, st);
+    if (allow && kind == EventKind::Exec) NoteRecentExec(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
     lock.unlock();
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
     Answer(fd, allow);
@@ -277,7 +279,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   if (opts_.ignore_own_children) {
     if (ppid < 0) ReadProcStat(pid, &ppid, nullptr);
     if (ppid == self_pid_) {
-      if (kind == EventKind::Exec) NoteRecentExec(pid, st);
+      if (kind == EventKind::Exec) NoteRecentExec(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
       lock.unlock();
       self_ignored_.fetch_add(1, std::memory_order_relaxed);
       Answer(fd, true);
@@ -291,7 +293,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     return;
   }
   uint64_t id = next_id_++;
-  pending_.emplace(id, Pending{fd, key});
+  pending_.emplace(id, Pending{fd, pid, key});
   deadlines_.emplace_back(NowNs() + (uint64_t)opts_.timeout_ms * 1000000ull, id);
   lock.unlock();
 
@@ -326,6 +328,7 @@ bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache) {
     if (cache_.size() >= opts_.cache_capacity) cache_.clear();  // crude but bounded; see docs/native.md
     cache_[p.key] = allow;
   }
+  if (allow && p.key.kind == (uint8_t)EventKind::Exec) NoteRecentExec(p.pid, p.key.dev, p.key.ino);
   lock.unlock();
   Answer(p.fd, allow);
   return true;

@@ -88,6 +88,7 @@ class FanotifyCore {
   };
   struct Pending {
     int fd;
+    int32_t pid;
     CacheKey key;
   };
   struct Subject {
@@ -106,7 +107,7 @@ class FanotifyCore {
   void Answer(int fd, bool allow);
   uint32_t ResolveClassLocked(int32_t pid, int32_t *ppid_out);
   bool TakeRecentExec(int32_t pid, const struct stat &st);
-  void NoteRecentExec(int32_t pid, const struct stat &st);
+  void NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino);
 
   Options opts_;
   Forward forward_;

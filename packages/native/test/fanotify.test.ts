@@ -1,0 +1,162 @@
+// Real fanotify runs: each scenario runs in a child under `unshare -m --propagation private` marking only a
+// tmpfs it mounted there (fixtures/fanotify-scenario.ts). We kill only that child, by pid, on timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { nativeAvailable } from '../src/index.ts';
+
+const scenarioFile = fileURLToPath(new URL('./fixtures/fanotify-scenario.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+function startScenario(name: string): { child: ChildProcess; lines: string[]; onLine: (f: (l: string) => void) => void; stderr: () => string } {
+  const child = spawn('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', scenarioFile, name], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OMAMORI_PARENT_MNTNS: readlinkSync('/proc/self/ns/mnt') },
+  });
+  const lines: string[] = [];
+  const listeners: ((l: string) => void)[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      lines.push(line);
+      for (const f of listeners) f(line);
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  return { child, lines, onLine: (f) => listeners.push(f), stderr: () => err };
+}
+
+/** Runs a scenario to completion and returns its RESULT payload; kills the child after `limitMs`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function runScenario(name: string, limitMs = 30_000): Promise<any> {
+  const s = startScenario(name);
+  const timer = setTimeout(() => { if (s.child.pid) process.kill(s.child.pid, 'SIGKILL'); }, limitMs);
+  const code = await new Promise<number | null>((resolve) => s.child.on('close', resolve));
+  clearTimeout(timer);
+  const line = s.lines.find((l) => l.startsWith('RESULT '));
+  assert.equal(code, 0, `scenario ${name} exited ${code}: ${s.stderr()}`);
+  assert.ok(line, `scenario ${name} printed no RESULT: ${s.stderr()}`);
+  return JSON.parse(line.slice('RESULT '.length)).result;
+}
+
+test('native addon is available on this Linux machine', () => {
+  assert.deepEqual(nativeAvailable(), { available: true });
+});
+
+test('exec on the marked tmpfs is denied (EPERM) when JS denies and runs when JS allows', async () => {
+  const r = await runScenario('allow-deny');
+  assert.equal(r.a.code, 0);
+  assert.equal(r.d.code, 126);
+  assert.match(r.d.stderr, /Operation not permitted/);
+  assert.equal(r.seen.length, 2);
+  const [first] = r.seen;
+  assert.equal(first.kind, 'exec');
+  assert.match(first.path, /\/allowed$/);
+  assert.equal(first.ino, r.allowedIno);
+  assert.equal(first.dev, r.allowedDev);
+  assert.equal(first.mode & 0o777, 0o755);
+  assert.equal(first.uid, 0);
+  assert.ok(first.pid > 1);
+  assert.equal(r.stats.allowed, 1);
+  assert.equal(r.stats.denied, 1);
+});
+
+test('cached verdicts are answered in C; a ctime change or clearCache() asks JS again', async () => {
+  const r = await runScenario('cache');
+  assert.deepEqual(r.codes, [0, 0, 0, 126, 126, 0, 0]);
+  assert.equal(r.before.seen, 2, 'JS saw only the first exec of each file');
+  assert.equal(r.before.stats.cacheHits, 3);
+  assert.equal(r.afterChmod, 3, 'chmod changed ctime: new identity');
+  assert.equal(r.afterClear, 4, 'clearCache forgot the verdict');
+});
+
+test('JS never answers, fail mode open: the exec runs, answered by timeout, late respond refused', async () => {
+  const r = await runScenario('timeout-open');
+  assert.equal(r.r.code, 0);
+  assert.equal(r.stats.timeouts, 1);
+  assert.equal(r.late, false);
+  assert.equal(r.stats.lateResponses, 1);
+});
+
+test('JS thread blocked, fail mode closed: the exec is denied by the native side on its own', async () => {
+  const r = await runScenario('timeout-closed-js-blocked');
+  assert.equal(r.r.code, 126);
+  assert.equal(r.stats.timeouts, 1);
+  assert.equal(r.stats.denied, 1);
+  assert.equal(r.delivered, 0, 'an event answered while queued is not delivered late');
+});
+
+test('stop() answers pending events by the fail mode', async () => {
+  const r = await runScenario('stop-answers-pending');
+  assert.equal(r.r.code, 126);
+  assert.equal(r.stats.denied, 1);
+  assert.equal(r.stats.running, false);
+});
+
+test('queue full: events beyond maxPending are answered by the fail mode and counted as drops', async () => {
+  const r = await runScenario('drops');
+  assert.deepEqual(r.codes, [0, 0, 0, 0]);
+  assert.equal(r.stats.drops + r.stats.timeouts, 4);
+  assert.ok(r.stats.drops >= 1);
+});
+
+test('subject class set on a pid is inherited by its descendants only', async () => {
+  const r = await runScenario('subject-class');
+  assert.equal(r.set, true);
+  assert.equal(r.g.code, 0);
+  assert.equal(r.seen.length, 2);
+  assert.equal(r.seen[0].cls, 7);
+  assert.notEqual(r.seen[0].pid, r.pid, 'the exec came from a forked child of the classed shell');
+  assert.equal(r.seen[1].cls, 0);
+  assert.equal(r.subjectsAfter, 2, 'the descendant was remembered');
+  assert.equal(r.cleared, true);
+});
+
+test('open events: only executable-looking files reach JS; ld.so ./file and cat of an ELF are seen', async () => {
+  const r = await runScenario('opens');
+  assert.equal(r.catText.code, 0);
+  assert.equal(r.catText.stdout, 'hello\n');
+  assert.notEqual(r.catElf.code, 0);
+  assert.match(r.catElf.stderr, /Operation not permitted/);
+  assert.notEqual(r.ldso.code, 0);
+  assert.equal(r.sh.stdout, 'from-script\n');
+  assert.equal(r.ex.code, 0);
+  const paths = r.seen.map((e: { kind: string; path: string }) => `${e.kind}:${e.path.split('/').pop()}`);
+  assert.deepEqual(paths, ['open:elf-noexec', 'open:elf-noexec', 'open:script.sh', 'exec:exe']);
+  assert.equal(r.stats.filtered, 2, 'text.txt and the open that follows the allowed exec');
+});
+
+test('listener SIGKILLed during a burst of execs: every exec completes, no process hangs', async () => {
+  const s = startScenario('kill-burst');
+  const killer = setTimeout(() => { if (s.child.pid) process.kill(s.child.pid, 'SIGKILL'); }, 60_000);
+  try {
+    const ready = await new Promise<string>((resolve, reject) => {
+      s.onLine((l) => { if (l.startsWith('READY ')) resolve(l); });
+      s.child.on('close', () => reject(new Error(`scenario ended before READY: ${s.stderr()}`)));
+    });
+    const burstPid = Number(ready.split(' ')[1]);
+    assert.ok(Number(ready.split(' ')[2]) >= 3, 'execs were waiting on the listener');
+    const done = new Promise<boolean>((resolve) => {
+      if (s.lines.includes('BURST-DONE')) resolve(true);
+      s.onLine((l) => { if (l === 'BURST-DONE') resolve(true); });
+      setTimeout(() => resolve(false), 20_000);
+    });
+    process.kill(s.child.pid ?? 0, 'SIGKILL');
+    assert.equal(await done, true, 'the burst finished after the listener died');
+    await new Promise((r) => setTimeout(r, 200));
+    // Gone, or a zombie waiting for whichever process adopted it: either way it is not stuck in an exec.
+    const state = existsSync(`/proc/${burstPid}/stat`) ? readFileSync(`/proc/${burstPid}/stat`, 'utf8').split(') ')[1]?.[0] : 'gone';
+    assert.ok(state === 'gone' || state === 'Z', `the burst shell exited (state ${state})`);
+  } finally {
+    clearTimeout(killer);
+    if (s.child.exitCode === null && s.child.signalCode === null && s.child.pid) process.kill(s.child.pid, 'SIGKILL');
+  }
+});
