@@ -6,11 +6,13 @@ import { inspect } from 'node:util';
 export default async function* summaryReporter(source) {
   let passed = 0, failed = 0, skipped = 0;
   const childSeen = [];
+  const suites = []; // names of the suites open at each nesting level (from test:start)
   const failures = [];
   for await (const event of source) {
     const { type, data } = event;
     if (type === 'test:stdout' || type === 'test:stderr') { yield data.message; continue; }
     if (type === 'test:diagnostic') continue;
+    if (type === 'test:start') { suites[data.nesting] = data.name; continue; }
     if (type !== 'test:pass' && type !== 'test:fail') continue;
     const k = data.nesting;
     const hadChildren = Boolean(childSeen[k + 1]);
@@ -23,13 +25,14 @@ export default async function* summaryReporter(source) {
       }
       continue;
     }
+    const full = [...suites.slice(0, data.nesting), data.name].join(' › ');
     const where = data.file ? ` [${data.file.replace(process.cwd() + '/', '')}]` : '';
     if (data.skip !== undefined || data.todo !== undefined) {
-      skipped++; yield `- ${data.name}${where} (skipped${typeof data.skip === 'string' ? ': ' + data.skip : ''})\n`;
+      skipped++; yield `- ${full}${where} (skipped${typeof data.skip === 'string' ? ': ' + data.skip : ''})\n`;
     } else if (type === 'test:pass') {
-      passed++; yield `✓ ${data.name} (${(data.details?.duration_ms ?? 0).toFixed(0)} ms)\n`;
+      passed++; yield `✓ ${full} (${(data.details?.duration_ms ?? 0).toFixed(0)} ms)\n`;
     } else {
-      failed++; failures.push(data); yield `✗ ${data.name}${where}\n`;
+      failed++; failures.push({ ...data, name: full }); yield `✗ ${full}${where}\n`;
     }
   }
   for (const f of failures) {

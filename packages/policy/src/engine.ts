@@ -15,7 +15,7 @@ export interface ProcessNode {
   readonly image: string;
   /** The guarded application this process runs as or inherited from an ancestor. */
   readonly guarded: string | undefined;
-  /** The guarded application matched by this process's own image, when it differs from `guarded`. */
+  /** The guarded application matched by this process's own image (its profile is its own to use). */
   readonly app?: string;
   readonly lineage: readonly LineageEntry[];
 }
@@ -108,7 +108,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
       lineage.push(entry);
     } else lineage = [entry];
     const node: { -readonly [K in keyof ProcessNode]: ProcessNode[K] } = { key: processKey(info), pid: info.pid, image, guarded, lineage };
-    if (app !== undefined && app !== guarded) node.app = app;
+    if (app !== undefined) node.app = app;
     return node;
   }
 
@@ -122,10 +122,12 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
       for (let i = ancestors.length - 1; i >= 0; i--) {
         const a = ancestors[i]!;
         const existing = procs.get(processKey(a));
-        parent = existing ?? remember(makeNode(a, parent, parent?.guarded ?? matchApp(a, platform)?.app.id));
+        const app = existing ? undefined : matchApp(a, platform)?.app.id;
+        parent = existing ?? remember(makeNode(a, parent, parent?.guarded ?? app, app));
       }
     }
-    return remember(makeNode(ref, parent, parent?.guarded ?? (ref.image ? matchApp(ref as ProcessInfo, platform)?.app.id : undefined)));
+    const app = ref.image !== undefined ? matchApp({ image: ref.image }, platform)?.app.id : undefined;
+    return remember(makeNode(ref, parent, parent?.guarded ?? app, app));
   }
 
   function matchApp(info: { image: string; sha256?: string }, platform: Platform, strongOnly = false): CompiledApp | undefined {
@@ -181,13 +183,13 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, object);
   }
 
-  /** Whether the path lies in the profile of the guarded application the process runs as or inherited. */
+  /**
+   * Whether the path lies in the profile of the application this process itself is. Descendants do not inherit
+   * it: a shell started by the mail client may not read the mail store.
+   */
   function ownProfile(node: ProcessNode, norm: string, platform: Platform): boolean {
-    for (const id of [node.guarded, node.app]) {
-      const app = id === undefined ? undefined : p.appsById.get(id);
-      if (app?.profiles !== undefined && app.profiles.matches(norm, platform)) return true;
-    }
-    return false;
+    const app = node.app === undefined ? undefined : p.appsById.get(node.app);
+    return app?.profiles !== undefined && app.profiles.matches(norm, platform);
   }
 
   function commandStartsUserSpaceCode(command: string, platform: Platform): boolean {

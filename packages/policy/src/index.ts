@@ -11,3 +11,4 @@ export { PRESETS, DEFAULT_PRESET, findPreset, type Preset } from './presets/inde
 export { NAME_SETS, PATH_SETS } from './sets.ts';
 export { PathMatcher, PlatformPathSet, normalizePath, normalizeWindowsPath, baseName, checkPattern } from './patterns.ts';
 export { checkEvent } from './event-check.ts';
+export { parseScenario, compareDecision, type Scenario, type ScenarioStep, type Expectation } from './scenario.ts';

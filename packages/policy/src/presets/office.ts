@@ -24,6 +24,9 @@ trust:
     - { signer: Microsoft Windows, launch: normal }
     - { signer: Microsoft Corporation, launch: normal }
     - { signer: Microsoft Windows Publisher, launch: normal }
+    - { signer: Adobe Inc., launch: normal }
+    - { signer: Google LLC, launch: normal }
+    - { signer: Mozilla Corporation, launch: normal }
   exceptions: []
 guarded:
   applications:
