@@ -3,6 +3,12 @@
 // only inside the given bounds and throws BinXmlError on anything malformed (the reader turns it into a warning).
 import { decodeArray, decodeScalar, isKnownValueType, VALUE_TYPE } from './values.ts';
 
+/** A name as shown in a message: printable, at most 40 characters (names in damaged data can be garbage). */
+function shown(name: string): string {
+  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/g, '?');
+  return clean.length > 40 ? clean.slice(0, 40) + '…' : clean;
+}
+
 export class BinXmlError extends Error {
   constructor(message: string, readonly offset: number) { super(message); }
 }
@@ -66,6 +72,8 @@ function parseNodes(ctx: ChunkContext, cur: Cursor, end: number, depth: number, 
   if (depth > MAX_DEPTH) throw new BinXmlError('binary XML nested too deeply', cur.pos);
   while (cur.pos < end) {
     const tok = buf[cur.pos]!;
+    // Only 0x40 ("more follows" / "has attributes") may be set above the token nibble.
+    if ((tok & 0xb0) !== 0) throw new BinXmlError(`unknown token 0x${tok.toString(16).padStart(2, '0')} at chunk offset 0x${cur.pos.toString(16)}`, cur.pos);
     switch (tok & 0x0f) {
       case 0x00: case 0x04: return;
       case 0x01: out.push(parseElement(ctx, cur, end, depth + 1, depId)); break;
@@ -175,12 +183,12 @@ function parseElement(ctx: ChunkContext, cur: Cursor, end: number, depth: number
   const close = buf[cur.pos]!;
   if (close === 0x03) { cur.pos++; return el; }
   if (close !== 0x02) {
-    throw new BinXmlError(`element <${el.name}> not closed properly (token 0x${close.toString(16)} at chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
+    throw new BinXmlError(`element <${shown(el.name)}> not closed properly (token 0x${close.toString(16)} at chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
   }
   cur.pos++;
   parseNodes(ctx, cur, end, depth, el.children, depId);
   need(cur.pos, 1, end);
-  if (buf[cur.pos] !== 0x04) throw new BinXmlError(`element <${el.name}> has no end tag (chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
+  if (buf[cur.pos] !== 0x04) throw new BinXmlError(`element <${shown(el.name)}> has no end tag (chunk offset 0x${cur.pos.toString(16)})`, cur.pos);
   cur.pos++;
   return el;
 }

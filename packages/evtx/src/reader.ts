@@ -69,13 +69,14 @@ export function* readEvtxRecords(source: EvtxSource, options: EvtxReadOptions = 
   // Chunks past the header's chunk count are still read when they hold a chunk (as evtxexport does: the file
   // header of a dirty log lags behind); past the count, a block without a signature is slack, not damage.
   let chunkLimit = Infinity;
+  let headerOk = false;
   if (head.toString('latin1', 0, 8) !== 'ElfFile\0') {
     warn(-1, 0, W.FILE_SIGNATURE, `bytes ${head.toString('hex', 0, 8)}`);
   } else {
     const want = head.readUInt32LE(124);
     const got = crc32(head.subarray(0, 120));
     if (verify && want !== got) warn(-1, 0, W.FILE_HEADER_CRC, `stored ${hex(want)}, computed ${hex(got)}`);
-    else chunkLimit = head.readUInt16LE(42);
+    else { chunkLimit = head.readUInt16LE(42); headerOk = true; }
   }
 
   const buf = Buffer.alloc(CHUNK_SIZE);
@@ -84,7 +85,9 @@ export function* readEvtxRecords(source: EvtxSource, options: EvtxReadOptions = 
     if (n <= 0) break;
     stats.bytes += n;
     if (buf.toString('latin1', 0, 8) !== 'ElfChnk\0') {
-      if (index >= chunkLimit) { stats.unusedChunks++; continue; }
+      // Past the header's chunk count (or anywhere, when the header is damaged and already reported), a block
+      // without a chunk signature is slack, not a damaged chunk.
+      if (index >= chunkLimit || !headerOk) { stats.unusedChunks++; continue; }
       if (isZero(buf, n)) { stats.emptyChunks++; continue; }
       warn(index, base, W.CHUNK_SIGNATURE, `bytes ${buf.toString('hex', 0, 8)}`);
       stats.skippedChunks++;
