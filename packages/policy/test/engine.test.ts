@@ -1,0 +1,117 @@
+// Engine behaviour beyond the scenarios: pid reuse, ancestors, media, exceptions in time, policy swap, limits.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { compile, createEngine, findPreset, loadPolicy, type OmamoriEvent, type PolicyDocument } from '../src/index.ts';
+
+function preset(name: string, edit?: (d: PolicyDocument) => void) {
+  const doc = loadPolicy(findPreset(name)!.text).policy!;
+  edit?.(doc);
+  return compile(doc);
+}
+const L = (e: Record<string, unknown>) => ({ v: 1, platform: 'linux', ...e }) as OmamoriEvent;
+
+test('pid reuse cannot confuse lineage: the start time keys the process', () => {
+  const e = createEngine(preset('office'));
+  e.decide(L({ kind: 'process.start', proc: { pid: 10, start: 1, image: '/usr/bin/thunderbird', packageOwned: true } }));
+  // pid 10 exits and is reused by an unguarded terminal
+  e.decide(L({ kind: 'process.exit', proc: { pid: 10, start: 1 } }));
+  e.decide(L({ kind: 'process.start', proc: { pid: 10, start: 99, image: '/usr/bin/gnome-terminal', packageOwned: true } }));
+  const d = e.decide(L({ kind: 'process.start', parent: { pid: 10, start: 99 }, proc: { pid: 11, start: 100, image: '/usr/bin/bash', packageOwned: true } }));
+  assert.equal(d.verdict, 'allow');
+  assert.equal(d.guarded, undefined);
+  assert.deepEqual(d.lineage.map((l) => l.image), ['/usr/bin/gnome-terminal', '/usr/bin/bash']);
+});
+
+test('ancestors given by the sensor build lineage for processes started before the agent', () => {
+  const e = createEngine(preset('office'));
+  const d = e.decide(L({
+    kind: 'process.start', parent: { pid: 5, start: 5 },
+    proc: { pid: 6, start: 6, image: '/usr/bin/bash', packageOwned: true },
+    ancestors: [{ pid: 5, start: 5, image: '/usr/lib/libreoffice/program/soffice.bin' }, { pid: 4, start: 4, image: '/usr/bin/thunderbird' }],
+  }));
+  assert.equal(d.verdict, 'deny');
+  assert.equal(d.reason, 'GUARDED_CHILD_DENIED');
+  assert.deepEqual(d.lineage.map((l) => l.image), ['/usr/bin/thunderbird', '/usr/lib/libreoffice/program/soffice.bin', '/usr/bin/bash']);
+  assert.equal(d.lineage[0]!.guarded, 'mail');
+});
+
+test('a removable medium mounted at run time is user space', () => {
+  const e = createEngine(preset('office', (d) => { d.userSpace.paths = ['/home/**']; }));
+  const start = L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/srv/usb/setup' } });
+  assert.equal(e.decide(start).verdict, 'allow');
+  e.decide(L({ kind: 'media.mount', device: '/dev/sdb1', mountPoint: '/srv/usb', removable: true }));
+  const d = e.decide(L({ kind: 'process.start', proc: { pid: 2, start: 2, image: '/srv/usb/setup' } }));
+  assert.equal(d.reason, 'USER_SPACE_EXEC');
+});
+
+test('time-boxed exceptions apply until they expire, and only on their host', () => {
+  const policy = preset('office', (d) => {
+    d.trust.exceptions = [{ id: 'tool', path: '/home/*/tools/report', expires: '2026-12-01T00:00:00Z', host: 'pc-01' }];
+  });
+  const e = createEngine(policy, { host: 'pc-01' });
+  const ev = (time: number, host?: string) => L({ kind: 'process.start', time, ...(host ? { host } : {}), proc: { pid: time, start: time, image: '/home/alice/tools/report' } });
+  const before = e.decide(ev(Date.parse('2026-11-30T00:00:00Z')));
+  assert.equal(before.reason, 'ALLOW_EXCEPTION');
+  assert.equal(before.rule, 'exception:tool');
+  assert.equal(before.cacheable, false);
+  assert.equal(e.decide(ev(Date.parse('2026-12-02T00:00:00Z'))).reason, 'USER_SPACE_EXEC');
+  assert.equal(e.decide(ev(Date.parse('2026-11-30T00:00:00Z'), 'pc-02')).reason, 'USER_SPACE_EXEC');
+});
+
+test('a policy swap keeps running processes guarded and changes later verdicts', () => {
+  const e = createEngine(preset('office'));
+  e.decide(L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/usr/bin/firefox', packageOwned: true } }));
+  const sh = L({ kind: 'process.start', parent: { pid: 1, start: 1 }, proc: { pid: 2, start: 2, image: '/usr/bin/sh', packageOwned: true } });
+  assert.equal(e.decide(sh).verdict, 'deny');
+  e.swapPolicy(preset('audit'));
+  const d = e.decide(sh);
+  assert.equal(d.verdict, 'audit-deny');
+  assert.equal(d.policyVersion, 'audit@1');
+  assert.equal(d.guarded, 'browser');
+});
+
+test('lockdown refuses untrusted system-space code that enforce allows', () => {
+  const ev = L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/opt/vendor/bin/agent' } });
+  assert.equal(createEngine(preset('office')).decide(ev).verdict, 'allow');
+  const d = createEngine(preset('strict')).decide(ev);
+  assert.equal(d.reason, 'LOCKDOWN_UNTRUSTED');
+  assert.equal(d.cacheable, true);
+  const hashed = preset('strict', (doc) => { doc.trust.hashes = [{ sha256: 'ab'.repeat(32) }]; });
+  assert.equal(createEngine(hashed).decide(L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/opt/vendor/bin/agent', sha256: 'AB'.repeat(32) } })).reason, 'ALLOW_TRUSTED_HASH');
+});
+
+test('a guarded app matched by name alone does not lift the user-space rule; by hash it does', () => {
+  const e = createEngine(preset('office'));
+  const fake = e.decide(L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/home/alice/Downloads/firefox' } }));
+  assert.equal(fake.reason, 'USER_SPACE_EXEC');
+  const h = 'cd'.repeat(32);
+  const byHash = createEngine(preset('office', (d) => { d.guarded.applications[1]!.sha256 = [h]; }));
+  const real = byHash.decide(L({ kind: 'process.start', proc: { pid: 1, start: 1, image: '/home/alice/apps/firefox/firefox', sha256: h } }));
+  assert.equal(real.reason, 'ALLOW_GUARDED_APP');
+  assert.equal(real.guarded, 'browser');
+});
+
+test('the process table is bounded', () => {
+  const e = createEngine(preset('office'), { maxProcesses: 100 });
+  for (let i = 0; i < 1000; i++) e.decide(L({ kind: 'process.start', proc: { pid: i, start: i, image: '/usr/bin/true', packageOwned: true } }));
+  assert.equal(e.processCount, 100);
+  assert.equal(e.lookup({ pid: 999, start: 999 })?.image, '/usr/bin/true');
+  assert.equal(e.lookup({ pid: 0, start: 0 }), undefined);
+});
+
+test('lineage depth is capped, nearest ancestors kept', () => {
+  const e = createEngine(preset('office'), { maxLineage: 4 });
+  let d;
+  for (let i = 1; i <= 10; i++) {
+    d = e.decide(L({ kind: 'process.start', ...(i > 1 ? { parent: { pid: i - 1, start: i - 1 } } : {}), proc: { pid: i, start: i, image: `/usr/bin/p${i}`, packageOwned: true } }));
+  }
+  assert.deepEqual(d!.lineage.map((l) => l.pid), [7, 8, 9, 10]);
+});
+
+test('Windows paths match case-insensitively with either slash', () => {
+  const e = createEngine(preset('office'));
+  const d = e.decide({ v: 1, platform: 'windows', kind: 'process.start', proc: { pid: 1, image: 'c:/USERS/Bob/appdata/LOCAL/temp/A.EXE' } });
+  assert.equal(d.reason, 'USER_SPACE_EXEC');
+  const usb = e.decide({ v: 1, platform: 'windows', kind: 'process.start', proc: { pid: 2, image: 'E:\\setup.exe' } });
+  assert.equal(usb.reason, 'USER_SPACE_EXEC');
+});
