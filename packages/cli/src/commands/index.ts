@@ -1,9 +1,11 @@
 // Every `omamori` subcommand, in the order `omamori --help` lists them. Add a command by importing its module here.
 import type { Command } from '../command.ts';
 import { emocheckCommands } from './emocheck.ts';
+import { evtxCommands } from './evtx.ts';
 import { policyCommands } from './policy.ts';
 
 export const allCommands: Command[] = [
   ...emocheckCommands,
+  ...evtxCommands,
   ...policyCommands,
 ];
