@@ -1,0 +1,11 @@
+// @omamori/replay: Windows event logs (EVTX, Mordor JSON lines) mapped into omamori's event model and replayed
+// against a policy: what would have been stopped, where in which process tree, and by which rule.
+export { createWindowsMapper, parsePid, sha256Of, taskCommand, type MapStats, type WindowsMapper } from './mapper.ts';
+export { classifyRegistry, classifyKey, registryCommand, expandCommand, registryTail, type AutostartMatch } from './autostart.ts';
+export { fromEvtxRecord, fromMordorObject, parseWinTime, hostName, type WinRecord } from './win-record.ts';
+export { streamJsonLines, archiveKind, type LineSink, type ArchiveKind } from './archive.ts';
+export { findRecordings, readRecording, type Recording, type InputProblem, type ReadIssue, type ReadCallbacks } from './sources.ts';
+export {
+  replayPaths, createReplayRun, type ReplayResult, type ReplayOptions, type Block, type ProcessTree, type TreeNode,
+  type RuleSummary, type RecordingSummary,
+} from './replay.ts';

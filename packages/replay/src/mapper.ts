@@ -1,0 +1,346 @@
+// Maps Windows events (Sysmon, Security, System, PowerShell) into omamori's event model. Stateful per recording:
+// it keeps which process a pid currently means on each host (for events that carry only a pid: Security 4688/4689,
+// PowerShell) and the code signatures Sysmon saw for image files. Pure: no I/O. Unmapped event ids are counted.
+import type { FileRef, OmamoriEvent, ProcessInfo, ProcessRef } from '@omamori/policy';
+import { classifyKey, classifyRegistry, expandCommand, registryCommand } from './autostart.ts';
+import type { WinRecord } from './win-record.ts';
+
+type Ref = ProcessRef & { image?: string };
+
+export interface MapStats {
+  records: number;
+  /** Events produced, by kind. */
+  events: Record<string, number>;
+  /** Records of event ids the mapping does not use, by `channel/id`. */
+  unmapped: Record<string, number>;
+  /** Records of mapped ids that produced no event, by reason (`registry-not-autostart`, `duplicate-script` …). */
+  skipped: Record<string, number>;
+}
+
+export interface WindowsMapper {
+  /** First pass over a recording: counts the record and learns from it; true when `map` should see it. */
+  observe(rec: WinRecord): boolean;
+  /** Second pass, in time order: the events of one record (usually zero or one). */
+  map(rec: WinRecord): OmamoriEvent[];
+  readonly stats: MapStats;
+}
+
+const SYSMON = 'microsoft-windows-sysmon';
+const SYSMON_IDS = new Set([1, 3, 5, 7, 8, 10, 11, 12, 13, 14, 15, 22, 23, 26]);
+const SECURITY_IDS = new Set([4688, 4689, 4698]);
+
+type Source = 'sysmon' | 'security' | 'system' | 'powershell' | 'other';
+
+function sourceOf(r: WinRecord): Source {
+  const p = r.provider.toLowerCase();
+  const c = r.channel.toLowerCase();
+  if (p === SYSMON || c === 'microsoft-windows-sysmon/operational') return 'sysmon';
+  if (c === 'security' || p === 'microsoft-windows-security-auditing') return 'security';
+  if (p === 'service control manager' || (c === 'system' && r.eventId === 7045)) return 'system';
+  if (c === 'microsoft-windows-powershell/operational' || c === 'windows powershell' || p === 'microsoft-windows-powershell' || p === 'powershell') return 'powershell';
+  return 'other';
+}
+
+function isMapped(s: Source, id: number): boolean {
+  switch (s) {
+    case 'sysmon': return SYSMON_IDS.has(id);
+    case 'security': return SECURITY_IDS.has(id);
+    case 'system': return id === 7045;
+    case 'powershell': return id === 4104 || id === 800;
+    default: return false;
+  }
+}
+
+/** `1234` or `0x4d2` → number; NaN when absent. */
+export function parsePid(s: string | undefined): number {
+  if (s === undefined || s === '') return NaN;
+  return /^0x/i.test(s) ? parseInt(s.slice(2), 16) : Number(s);
+}
+
+function guidOf(s: string | undefined): string | undefined {
+  if (!s) return undefined;
+  const g = s.trim().toLowerCase();
+  return g === '' || g === '-' || /^\{?0{8}-0{4}-0{4}-0{4}-0{12}\}?$/.test(g) ? undefined : g;
+}
+
+/** Field by any of its spellings (Sysmon changed `SourceProcessGuid` to `SourceProcessGUID` between events). */
+function field(d: Record<string, string>, ...names: string[]): string | undefined {
+  for (const n of names) { const v = d[n]; if (v !== undefined && v !== '' && v !== '-') return v; }
+  return undefined;
+}
+
+export function sha256Of(hashes: string | undefined): string | undefined {
+  if (!hashes) return undefined;
+  const m = /(?:^|,)SHA256=([0-9a-fA-F]{64})/.exec(hashes);
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+function unescapeXml(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** The `<Exec>` command of a scheduled task's XML, with its arguments. */
+export function taskCommand(xml: string | undefined): string | undefined {
+  if (!xml) return undefined;
+  const cmd = /<Command>([^<]*)<\/Command>/i.exec(xml);
+  if (!cmd) return undefined;
+  const args = /<Arguments>([^<]*)<\/Arguments>/i.exec(xml);
+  return unescapeXml(args ? `${cmd[1]!.trim()} ${args[1]!.trim()}` : cmd[1]!.trim());
+}
+
+function bump(o: Record<string, number>, k: string): void { o[k] = (o[k] ?? 0) + 1; }
+
+const PROCESS_VM_WRITE = 0x20, PROCESS_CREATE_THREAD = 0x2, PROCESS_VM_READ = 0x10;
+
+export function createWindowsMapper(): WindowsMapper {
+  const stats: MapStats = { records: 0, events: {}, unmapped: {}, skipped: {} };
+  /** host|pid → the process that pid means now. */
+  const byPid = new Map<string, Ref>();
+  /** sha256 or lower-cased image path → valid signer seen by Sysmon image loads. */
+  const signers = new Map<string, string>();
+  /** host|pid → times of Sysmon process starts: a Security 4688 within 5 s of one only duplicates it. */
+  const sysmonStarts = new Map<string, number[]>();
+  const scripts = new Set<string>();
+
+  function observe(r: WinRecord): boolean {
+    stats.records++;
+    const s = sourceOf(r);
+    if (!isMapped(s, r.eventId)) { bump(stats.unmapped, `${r.channel || r.provider}/${r.eventId}`); return false; }
+    if (s === 'sysmon' && r.eventId === 1) {
+      const k = `${r.computer}|${parsePid(r.data.ProcessId)}`;
+      const l = sysmonStarts.get(k);
+      if (l) l.push(r.time); else sysmonStarts.set(k, [r.time]);
+    }
+    if (s === 'sysmon' && r.eventId === 7) {
+      const signer = signerOf(r.data);
+      if (signer) {
+        const h = sha256Of(r.data.Hashes);
+        if (h) signers.set(h, signer);
+        if (r.data.ImageLoaded) signers.set(r.data.ImageLoaded.toLowerCase(), signer);
+      }
+    }
+    return true;
+  }
+
+  function signerOf(d: Record<string, string>): string | undefined {
+    if (d.Signed?.toLowerCase() !== 'true' || (d.SignatureStatus && d.SignatureStatus.toLowerCase() !== 'valid')) return undefined;
+    return field(d, 'Signature');
+  }
+
+  function knownSigner(image: string, sha256: string | undefined): string | undefined {
+    return (sha256 ? signers.get(sha256) : undefined) ?? signers.get(image.toLowerCase());
+  }
+
+  function register(host: string, ref: Ref): void { byPid.set(`${host}|${ref.pid}`, ref); }
+
+  /** The process a bare pid means now on `host`; an unseen pid becomes a placeholder so its events share a node. */
+  function byPidRef(host: string, pid: number, image?: string): Ref {
+    const known = byPid.get(`${host}|${pid}`);
+    if (known) return known;
+    const ref: Ref = image ? { pid, image } : { pid };
+    register(host, ref);
+    return ref;
+  }
+
+  /** A Sysmon subject or object: pid + ProcessGuid (+ image). */
+  function sysRef(pid: string | undefined, guid: string | undefined, image: string | undefined): Ref {
+    const ref: Ref = { pid: parsePid(pid) || 0 };
+    const g = guidOf(guid);
+    if (g) ref.guid = g;
+    if (image) ref.image = image;
+    return ref;
+  }
+
+  function base(r: WinRecord) {
+    const b: { v: 1; platform: 'windows'; id: string; host: string; time?: number } = { v: 1, platform: 'windows', id: r.where, host: r.computer };
+    if (!Number.isNaN(r.time)) b.time = r.time;
+    return b;
+  }
+
+  function file(path: string, sha256?: string, signer?: string): FileRef {
+    const f: FileRef = { path };
+    if (sha256) f.sha256 = sha256;
+    if (signer) f.signer = signer;
+    return f;
+  }
+
+  function sysmon(r: WinRecord): OmamoriEvent | undefined {
+    const d = r.data;
+    const subject = () => sysRef(d.ProcessId, d.ProcessGuid, d.Image);
+    switch (r.eventId) {
+      case 1: {
+        const image = d.Image ?? '?';
+        const proc: ProcessInfo = { ...sysRef(d.ProcessId, d.ProcessGuid, undefined), image };
+        if (!Number.isNaN(r.time)) proc.start = r.time;
+        const sha = sha256Of(d.Hashes);
+        if (sha) proc.sha256 = sha;
+        const signer = knownSigner(image, sha);
+        if (signer) proc.signer = signer;
+        if (d.User) proc.user = d.User;
+        if (d.CommandLine) proc.commandLine = d.CommandLine;
+        const parent = sysRef(d.ParentProcessId, d.ParentProcessGuid, undefined);
+        register(r.computer, proc);
+        const ev: OmamoriEvent = { ...base(r), kind: 'process.start', proc, parent };
+        if (d.ParentImage) {
+          const anc: ProcessInfo = { ...parent, image: d.ParentImage };
+          if (d.ParentCommandLine) anc.commandLine = d.ParentCommandLine;
+          ev.ancestors = [anc];
+        }
+        return ev;
+      }
+      case 5: {
+        const proc = subject();
+        const key = `${r.computer}|${proc.pid}`;
+        if (byPid.get(key)?.guid === proc.guid) byPid.delete(key);
+        return { ...base(r), kind: 'process.exit', proc };
+      }
+      case 3: {
+        const port = Number(d.DestinationPort);
+        return { ...base(r), kind: 'network.connect', proc: subject(), address: d.DestinationIp ?? d.DestinationHostname ?? '?', port: Number.isFinite(port) ? port : 0,
+          protocol: d.Protocol?.toLowerCase() === 'udp' ? 'udp' : 'tcp' };
+      }
+      case 22:
+        return { ...base(r), kind: 'network.connect', proc: subject(), address: d.QueryName ?? '?', port: 53, protocol: 'udp' };
+      case 7: {
+        if (!d.ImageLoaded) return skip('no-image');
+        return { ...base(r), kind: 'module.load', proc: subject(), file: file(d.ImageLoaded, sha256Of(d.Hashes), signerOf(d)), via: 'loader' };
+      }
+      case 8:
+      case 10: {
+        const source = sysRef(field(d, 'SourceProcessId'), field(d, 'SourceProcessGuid', 'SourceProcessGUID'), d.SourceImage);
+        const target = sysRef(field(d, 'TargetProcessId'), field(d, 'TargetProcessGuid', 'TargetProcessGUID'), d.TargetImage);
+        if (r.eventId === 8) return { ...base(r), kind: 'process.access', proc: source, target, access: 'inject' };
+        const granted = parsePid(d.GrantedAccess);
+        if (Number.isNaN(granted)) return skip('no-granted-access');
+        const access = granted & (PROCESS_VM_WRITE | PROCESS_CREATE_THREAD) ? 'memory-write' : granted & PROCESS_VM_READ ? 'memory-read' : undefined;
+        if (!access) return skip('process-access-query-only');
+        return { ...base(r), kind: 'process.access', proc: source, target, access };
+      }
+      case 11:
+      case 15: {
+        let path = d.TargetFilename;
+        if (!path) return skip('no-target');
+        if (r.eventId === 15) {
+          if (!/:zone\.identifier$/i.test(path)) return skip('stream-not-zone-identifier');
+          path = path.replace(/:zone\.identifier$/i, '');
+        }
+        if (/\\start menu\\programs\\startup\\[^\\]+$/i.test(path)) {
+          const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: subject(), location: 'startup-folder', target: path };
+          // A shortcut's target is not in the event; anything else placed there is itself the code that starts.
+          if (!/\.(lnk|ini|url)$/i.test(path)) ev.command = path;
+          return ev;
+        }
+        return { ...base(r), kind: 'file.access', proc: subject(), op: 'create', file: file(path) };
+      }
+      case 23:
+      case 26:
+        if (!d.TargetFilename) return skip('no-target');
+        return { ...base(r), kind: 'file.access', proc: subject(), op: 'delete', file: file(d.TargetFilename) };
+      case 12:
+      case 13:
+      case 14: {
+        const type = (d.EventType ?? '').toLowerCase();
+        if (type === 'deletekey' || type === 'deletevalue') return skip('registry-delete');
+        const key = r.eventId === 14 ? field(d, 'NewName') ?? d.TargetObject : d.TargetObject;
+        if (!key) return skip('no-target');
+        const match = r.eventId === 13 ? classifyRegistry(key) : classifyKey(key);
+        if (!match) return skip('registry-not-autostart');
+        const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: subject(), location: match.location, target: key };
+        const command = r.eventId === 13 && match.valueIsCommand ? registryCommand(d.Details) : undefined;
+        if (command) ev.command = expandCommand(command);
+        return ev;
+      }
+    }
+    return skip('unmapped');
+  }
+
+  function security(r: WinRecord): OmamoriEvent | undefined {
+    const d = r.data;
+    switch (r.eventId) {
+      case 4688: {
+        const pid = parsePid(d.NewProcessId);
+        if (Number.isNaN(pid)) return skip('no-pid');
+        if (sysmonStarts.get(`${r.computer}|${pid}`)?.some((t) => Math.abs(t - r.time) < 5000)) return skip('security-duplicates-sysmon');
+        const proc: ProcessInfo = { pid, image: d.NewProcessName ?? '?' };
+        if (!Number.isNaN(r.time)) proc.start = r.time;
+        const user = field(d, 'TargetUserName', 'SubjectUserName');
+        if (user) proc.user = field(d, 'TargetDomainName', 'SubjectDomainName') ? `${field(d, 'TargetDomainName', 'SubjectDomainName')}\\${user}` : user;
+        if (d.CommandLine) proc.commandLine = d.CommandLine;
+        const signer = knownSigner(proc.image, undefined);
+        if (signer) proc.signer = signer;
+        const ppid = parsePid(d.ProcessId);
+        const ev: OmamoriEvent = { ...base(r), kind: 'process.start', proc };
+        if (!Number.isNaN(ppid)) {
+          const parent = byPidRef(r.computer, ppid, d.ParentProcessName);
+          ev.parent = parent;
+          ev.ancestors = [{ ...parent, image: parent.image ?? d.ParentProcessName ?? '?' }];
+        }
+        register(r.computer, proc);
+        return ev;
+      }
+      case 4689: {
+        const pid = parsePid(d.ProcessId);
+        if (Number.isNaN(pid)) return skip('no-pid');
+        if (byPid.get(`${r.computer}|${pid}`)?.guid !== undefined) return skip('security-duplicates-sysmon');
+        const proc = byPidRef(r.computer, pid, d.ProcessName);
+        byPid.delete(`${r.computer}|${pid}`);
+        return { ...base(r), kind: 'process.exit', proc };
+      }
+      case 4698: {
+        const command = taskCommand(d.TaskContent);
+        const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'scheduled-task', target: d.TaskName ?? '?' };
+        if (command) ev.command = expandCommand(command);
+        return ev;
+      }
+    }
+    return skip('unmapped');
+  }
+
+  function system(r: WinRecord): OmamoriEvent | undefined {
+    const d = r.data;
+    const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'service', target: d.ServiceName ?? '?' };
+    if (d.ImagePath) ev.command = expandCommand(d.ImagePath);
+    return ev;
+  }
+
+  function powershell(r: WinRecord): OmamoriEvent | undefined {
+    const d = r.data;
+    const pid = r.execPid ?? 0;
+    let path: string | undefined;
+    if (r.eventId === 4104) {
+      if (Number(d.MessageNumber ?? '1') > 1) return skip('script-block-continuation');
+      path = field(d, 'Path') ?? `inline:powershell:${(d.ScriptBlockId ?? '?').toLowerCase()}`;
+    } else {
+      const details = [d['1'], d['2'], d.Message, d.ContextInfo].filter((x) => x !== undefined).join('\n');
+      const m = /ScriptName=([^\r\n]*)/.exec(details);
+      path = m?.[1]?.trim() || undefined;
+      if (!path) return skip('pipeline-without-script');
+    }
+    if (pid === 0) return skip('no-process');
+    const proc = byPidRef(r.computer, pid);
+    const key = `${r.computer}|${proc.guid ?? proc.pid}|${path.toLowerCase()}`;
+    if (scripts.has(key)) return skip('duplicate-script');
+    scripts.add(key);
+    const f = file(path);
+    if (path.startsWith('inline:')) f.userSpace = false;
+    return { ...base(r), kind: 'script.read', proc, file: f };
+  }
+
+  function skip(reason: string): undefined { bump(stats.skipped, reason); return undefined; }
+
+  function map(r: WinRecord): OmamoriEvent[] {
+    let ev: OmamoriEvent | undefined;
+    switch (sourceOf(r)) {
+      case 'sysmon': ev = sysmon(r); break;
+      case 'security': ev = security(r); break;
+      case 'system': ev = system(r); break;
+      case 'powershell': ev = powershell(r); break;
+      default: ev = undefined;
+    }
+    if (!ev) return [];
+    bump(stats.events, ev.kind);
+    return [ev];
+  }
+
+  return { observe, map, stats };
+}

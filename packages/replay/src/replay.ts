@@ -1,0 +1,306 @@
+// The replay: each recording's records are mapped in time order and decided by a fresh engine; every decision
+// that would stop something is kept with its process tree (grouped by root ancestor) and counted per rule.
+import {
+  createEngine, processKey, wouldBlock, type CompiledPolicy, type Decision, type LineageEntry, type OmamoriEvent,
+} from '@omamori/policy';
+import { createWindowsMapper, type MapStats } from './mapper.ts';
+import { findRecordings, readRecording, type InputProblem, type ReadIssue, type Recording } from './sources.ts';
+import type { WinRecord } from './win-record.ts';
+
+/** One event the policy would stop. */
+export interface Block {
+  recording: string;
+  /** Where the record is: `file#record-id` or `archive:member:line`. */
+  where: string;
+  time?: number;
+  host?: string;
+  kind: OmamoriEvent['kind'];
+  verdict: Decision['verdict'];
+  reason: Decision['reason'];
+  rule: string;
+  /** Image of the subject process. */
+  image: string;
+  /** What was acted on (library, script, file, target process, autostart entry), when not the subject itself. */
+  object?: string;
+  command?: string;
+  lineage: readonly LineageEntry[];
+  /** Key of the tree node of the subject. */
+  node: string;
+  /** Whether this is the first stop in its process tree (the one an enforcing agent would have hit). */
+  first: boolean;
+}
+
+export interface TreeNode {
+  key: string;
+  pid: number;
+  image: string;
+  commandLine?: string;
+  user?: string;
+  time?: number;
+  /** Indexes into `ProcessTree.blocks` of the stops whose subject is this process. */
+  blocks: number[];
+  children: TreeNode[];
+  /** Children left out because nothing under them was stopped. */
+  omittedChildren: number;
+}
+
+export interface ProcessTree {
+  recording: string;
+  host?: string;
+  root: TreeNode;
+  blocks: Block[];
+  /** Stops beyond the kept ones (`maxBlocksPerTree`). */
+  moreBlocks: number;
+}
+
+export interface RuleSummary {
+  rule: string;
+  reason: string;
+  count: number;
+  /** Distinct (image, object) pairs, most frequent first. */
+  examples: { image: string; object?: string; count: number; where: string; lineage: readonly LineageEntry[] }[];
+}
+
+export interface RecordingSummary {
+  name: string;
+  kind: Recording['kind'];
+  files: number;
+  records: number;
+  events: number;
+  blocks: number;
+  trees: number;
+  issues: number;
+}
+
+export interface ReplayResult {
+  policy: string;
+  mode: string;
+  recordings: RecordingSummary[];
+  problems: InputProblem[];
+  /** First issues (damaged records, bad lines), at most 50; `stats.issues` counts them all. */
+  issues: ReadIssue[];
+  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number };
+  trees: ProcessTree[];
+  rules: RuleSummary[];
+}
+
+export interface ReplayOptions {
+  policy: CompiledPolicy;
+  /** Bytes done of all inputs, for a progress bar. */
+  onProgress?(done: number, total: number, current: string): void;
+  /** Map only, no engine (the bench's baseline). */
+  mapOnly?: boolean;
+  maxBlocksPerTree?: number;
+  maxExamplesPerRule?: number;
+}
+
+interface Node { key: string; pid: number; image: string; parent?: string; commandLine?: string; user?: string; time?: number; host?: string }
+
+function objectOf(ev: OmamoriEvent, d: Decision): string | undefined {
+  if (ev.kind === 'process.start') return undefined;
+  return d.object;
+}
+
+/** Replays FILE|DIR arguments. Input problems and damaged parts are reported in the result, never thrown. */
+export async function replayPaths(paths: readonly string[], options: ReplayOptions): Promise<ReplayResult> {
+  const { recordings, problems } = findRecordings(paths);
+  const total = recordings.reduce((n, r) => n + r.bytes, 0);
+  const run = createReplayRun(options);
+  run.result.problems.push(...problems);
+  let before = 0;
+  for (const rec of recordings) {
+    const records: WinRecord[] = [];
+    const mapper = run.beginRecording(rec);
+    await readRecording(rec, {
+      record(r) { if (mapper.observe(r)) records.push(r); },
+      progress(b) { options.onProgress?.(before + b, total, rec.name); },
+      issue(i) { run.issue(i); },
+    });
+    run.replay(records);
+    before += rec.bytes;
+    options.onProgress?.(before, total, rec.name);
+  }
+  return run.finish();
+}
+
+/** A replay over recordings given one by one (what `replayPaths` drives; tests and benches use it directly). */
+export function createReplayRun(options: ReplayOptions) {
+  const maxBlocks = options.maxBlocksPerTree ?? 50;
+  const maxExamples = options.maxExamplesPerRule ?? 5;
+  const result: ReplayResult = {
+    policy: options.policy.version, mode: options.policy.mode, recordings: [], problems: [], issues: [],
+    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, issues: 0, trees: 0 },
+    trees: [], rules: [],
+  };
+  const rules = new Map<string, { reason: string; count: number; examples: Map<string, RuleSummary['examples'][number]> }>();
+  let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper> } | undefined;
+
+  function issue(i: ReadIssue): void {
+    result.stats.issues++;
+    if (current) current.summary.issues++;
+    if (result.issues.length < 50) result.issues.push(i);
+  }
+
+  function beginRecording(rec: Recording) {
+    const summary: RecordingSummary = { name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, trees: 0, issues: 0 };
+    result.recordings.push(summary);
+    const mapper = createWindowsMapper();
+    current = { rec, summary, mapper };
+    return mapper;
+  }
+
+  function countRule(b: Block): void {
+    let r = rules.get(b.rule);
+    if (!r) { r = { reason: b.reason, count: 0, examples: new Map() }; rules.set(b.rule, r); }
+    r.count++;
+    const sig = `${b.image.toLowerCase()}|${(b.object ?? '').toLowerCase()}`;
+    const ex = r.examples.get(sig);
+    if (ex) ex.count++;
+    else if (r.examples.size < 500) {
+      const e: RuleSummary['examples'][number] = { image: b.image, count: 1, where: b.where, lineage: b.lineage };
+      if (b.object !== undefined) e.object = b.object;
+      r.examples.set(sig, e);
+    }
+  }
+
+  /** Maps and decides the kept records of the current recording (sorted here by time, stable). */
+  function replay(records: WinRecord[]): void {
+    if (!current) throw new Error('replay() before beginRecording()');
+    const { rec, summary, mapper } = current;
+    const order = records.map((r, i) => ({ r, i, t: r.time }));
+    // Records without a time keep the position of their predecessor.
+    let last = -Infinity;
+    for (const o of order) { if (Number.isNaN(o.t)) o.t = last; else last = o.t; }
+    order.sort((a, b) => a.t - b.t || a.i - b.i);
+    const engine = options.mapOnly ? undefined : createEngine(options.policy);
+    const nodes = new Map<string, Node>();
+    const blocksByRoot = new Map<string, Block[]>();
+    const moreByRoot = new Map<string, number>();
+    const nodeFor = (ref: { pid: number; guid?: string; start?: number; image?: string }, host?: string): Node => {
+      const key = processKey(ref);
+      let n = nodes.get(key);
+      if (!n) {
+        n = { key, pid: ref.pid, image: ref.image ?? '?' };
+        if (host) n.host = host;
+        nodes.set(key, n);
+      } else if (n.image === '?' && ref.image) n.image = ref.image;
+      return n;
+    };
+    const rootOf = (n: Node): Node => {
+      let x = n;
+      for (let i = 0; i < 64 && x.parent !== undefined; i++) {
+        const p = nodes.get(x.parent);
+        if (!p) break;
+        x = p;
+      }
+      return x;
+    };
+    const recordsBefore = mapper.stats.records;
+    for (const { r } of order) {
+      for (const ev of mapper.map(r)) {
+        summary.events++;
+        if (!engine) continue;
+        let subject: Node;
+        if (ev.kind === 'process.start') {
+          const parentRef = ev.parent ?? ev.ancestors?.[0];
+          let parentKey: string | undefined;
+          if (parentRef) {
+            const pk = processKey(parentRef);
+            if (!nodes.has(pk) && ev.ancestors?.[0]) nodeFor(ev.ancestors[0], ev.host);
+            if (nodes.has(pk)) parentKey = pk;
+          }
+          subject = nodeFor(ev.proc, ev.host);
+          subject.image = ev.proc.image;
+          if (parentKey !== undefined && parentKey !== subject.key) subject.parent = parentKey;
+          if (ev.proc.commandLine) subject.commandLine = ev.proc.commandLine;
+          if (ev.proc.user) subject.user = ev.proc.user;
+          if (ev.time !== undefined) subject.time = ev.time;
+        } else if (ev.kind === 'media.mount') continue;
+        else subject = nodeFor(ev.proc, ev.host);
+        const d = engine.decide(ev);
+        result.stats.decisions++;
+        if (!wouldBlock(d)) continue;
+        const root = rootOf(subject);
+        const list = blocksByRoot.get(root.key) ?? [];
+        if (list.length >= maxBlocks) { moreByRoot.set(root.key, (moreByRoot.get(root.key) ?? 0) + 1); }
+        const b: Block = {
+          recording: rec.name, where: ev.id ?? r.where, kind: ev.kind, verdict: d.verdict, reason: d.reason, rule: d.rule,
+          image: subject.image, lineage: d.lineage, node: subject.key, first: list.length === 0 && !moreByRoot.has(root.key),
+        };
+        if (ev.time !== undefined) b.time = ev.time;
+        if (ev.host !== undefined) b.host = ev.host;
+        const obj = objectOf(ev, d);
+        if (obj !== undefined) b.object = obj;
+        if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
+        else if (ev.kind === 'process.start' && ev.proc.commandLine) b.command = ev.proc.commandLine;
+        countRule(b);
+        summary.blocks++;
+        result.stats.blocks++;
+        if (list.length < maxBlocks) { list.push(b); blocksByRoot.set(root.key, list); }
+      }
+    }
+    summary.records = mapper.stats.records - recordsBefore;
+    mergeStats(mapper.stats);
+    for (const [rootKey, blocks] of blocksByRoot) {
+      const tree = buildTree(rootKey, blocks, nodes);
+      const t: ProcessTree = { recording: rec.name, root: tree, blocks, moreBlocks: moreByRoot.get(rootKey) ?? 0 };
+      const host = nodes.get(rootKey)?.host;
+      if (host) t.host = host;
+      result.trees.push(t);
+      summary.trees++;
+      result.stats.trees++;
+    }
+    current = undefined;
+  }
+
+  function mergeStats(s: MapStats): void {
+    result.stats.records += s.records;
+    for (const k of ['events', 'unmapped', 'skipped'] as const) {
+      for (const [name, n] of Object.entries(s[k])) result.stats[k][name] = (result.stats[k][name] ?? 0) + n;
+    }
+  }
+
+  function finish(): ReplayResult {
+    result.rules = [...rules].map(([rule, r]) => ({
+      rule, reason: r.reason, count: r.count,
+      examples: [...r.examples.values()].sort((a, b) => b.count - a.count).slice(0, maxExamples),
+    })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    return result;
+  }
+
+  return { result, beginRecording, replay, issue, finish };
+}
+
+/** The subtree of `rootKey` pruned to the paths that lead to stopped processes. */
+function buildTree(rootKey: string, blocks: Block[], nodes: Map<string, Node>): TreeNode {
+  const keep = new Set<string>();
+  for (const b of blocks) {
+    let k: string | undefined = b.node;
+    for (let i = 0; i < 64 && k !== undefined && !keep.has(k); i++) { keep.add(k); k = nodes.get(k)?.parent; }
+  }
+  const childrenOf = new Map<string, string[]>();
+  const allChildren = new Map<string, number>();
+  for (const n of nodes.values()) {
+    if (n.parent === undefined) continue;
+    allChildren.set(n.parent, (allChildren.get(n.parent) ?? 0) + 1);
+    if (!keep.has(n.key)) continue;
+    const l = childrenOf.get(n.parent) ?? [];
+    l.push(n.key);
+    childrenOf.set(n.parent, l);
+  }
+  const blockIdx = new Map<string, number[]>();
+  blocks.forEach((b, i) => { const l = blockIdx.get(b.node) ?? []; l.push(i); blockIdx.set(b.node, l); });
+  const make = (key: string, depth: number): TreeNode => {
+    const n = nodes.get(key)!;
+    const kids = depth < 64 ? (childrenOf.get(key) ?? []) : [];
+    const t: TreeNode = {
+      key, pid: n.pid, image: n.image, blocks: blockIdx.get(key) ?? [], children: kids.map((k) => make(k, depth + 1)),
+      omittedChildren: (allChildren.get(key) ?? 0) - kids.length,
+    };
+    if (n.commandLine) t.commandLine = n.commandLine;
+    if (n.user) t.user = n.user;
+    if (n.time !== undefined) t.time = n.time;
+    return t;
+  };
+  return make(rootKey, 0);
+}
