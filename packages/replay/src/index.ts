@@ -9,3 +9,5 @@ export {
   replayPaths, createReplayRun, type ReplayResult, type ReplayOptions, type Block, type ProcessTree, type TreeNode,
   type RuleSummary, type RecordingSummary,
 } from './replay.ts';
+export { renderText, describeBlock, shortImage, LABELS, type Lang } from './report-text.ts';
+export { renderHtml } from './report-html.ts';

@@ -3,9 +3,11 @@ import type { Command } from '../command.ts';
 import { emocheckCommands } from './emocheck.ts';
 import { evtxCommands } from './evtx.ts';
 import { policyCommands } from './policy.ts';
+import { replayCommands } from './replay.ts';
 
 export const allCommands: Command[] = [
   ...emocheckCommands,
   ...evtxCommands,
   ...policyCommands,
+  ...replayCommands,
 ];

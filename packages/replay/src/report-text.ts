@@ -1,0 +1,94 @@
+// The replay result as text for a terminal (ja/en): summary table, per-rule counts with examples, then each process
+// tree with its first stop and the later ones.
+import type { Block, ProcessTree, ReplayResult, TreeNode } from './replay.ts';
+
+export type Lang = 'ja' | 'en';
+
+export const LABELS = {
+  title: { en: 'omamori replay', ja: 'omamori 再生 (replay)' },
+  policy: { en: 'Policy', ja: 'ポリシー' },
+  recordings: { en: 'Recordings', ja: '記録' },
+  records: { en: 'Records read', ja: '読んだレコード' },
+  events: { en: 'Events mapped', ja: '変換したイベント' },
+  decisions: { en: 'Decisions', ja: '判定' },
+  blocks: { en: 'Would be stopped', ja: '止められるもの' },
+  trees: { en: 'Process trees with stops', ja: '停止を含むプロセスツリー' },
+  issues: { en: 'Damaged parts skipped', ja: '飛ばした破損箇所' },
+  unmapped: { en: 'Unmapped event ids (counted, not errors)', ja: '対象外のイベント ID (数えるのみ)' },
+  byRule: { en: 'Stops per rule', ja: '規則ごとの停止数' },
+  rule: { en: 'Rule', ja: '規則' },
+  reason: { en: 'Reason', ja: '理由' },
+  count: { en: 'Count', ja: '件数' },
+  examples: { en: 'examples', ja: '例' },
+  tree: { en: 'Process tree', ja: 'プロセスツリー' },
+  first: { en: 'first stop', ja: '最初の停止' },
+  later: { en: 'later stop (if the earlier were allowed)', ja: '以降の停止 (前を許した場合)' },
+  more: { en: 'more stops not listed', ja: '件の停止は省略' },
+  omitted: { en: 'other children', ja: '他の子プロセス' },
+  none: { en: 'Nothing would be stopped.', ja: '止められるものはありません。' },
+  recording: { en: 'Recording', ja: '記録' },
+  lineage: { en: 'lineage', ja: '系譜' },
+  stopped: { en: 'stopped', ja: '停止' },
+  problems: { en: 'Input problems', ja: '入力の問題' },
+} as const;
+
+export function label(k: keyof typeof LABELS, lang: Lang): string { return LABELS[k][lang]; }
+
+export function shortImage(image: string): string {
+  const i = Math.max(image.lastIndexOf('\\'), image.lastIndexOf('/'));
+  return i < 0 ? image : image.slice(i + 1);
+}
+
+export function describeBlock(b: Block): string {
+  const obj = b.object !== undefined && b.object !== b.image ? ` → ${b.object}` : '';
+  return `${b.kind} ${b.image}${obj}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+function renderNode(n: TreeNode, tree: ProcessTree, depth: number, out: string[]): void {
+  const mark = n.blocks.length ? ` [${n.blocks.map((i) => tree.blocks[i]!.rule).filter((r, i, a) => a.indexOf(r) === i).join(', ')}]` : '';
+  out.push(`${'  '.repeat(depth + 1)}${n.blocks.length ? '✗' : '·'} ${shortImage(n.image)} (${n.pid})${mark}`);
+  for (const c of n.children) renderNode(c, tree, depth + 1, out);
+}
+
+export function renderText(r: ReplayResult, lang: Lang): string {
+  const L = (k: keyof typeof LABELS) => label(k, lang);
+  let s = `${L('title')} — ${L('policy')}: ${r.policy} (${r.mode})\n\n`;
+  if (r.problems.length) {
+    s += `${L('problems')}:\n` + r.problems.map((p) => `  ${p.path}: ${p.code} ${p.detail}`).join('\n') + '\n\n';
+  }
+  s += table([
+    [L('recordings'), String(r.recordings.length)],
+    [L('records'), String(r.stats.records)],
+    [L('events'), String(Object.values(r.stats.events).reduce((a, b) => a + b, 0))],
+    [L('decisions'), String(r.stats.decisions)],
+    [L('blocks'), String(r.stats.blocks)],
+    [L('trees'), String(r.stats.trees)],
+    [L('issues'), String(r.stats.issues)],
+    [L('unmapped'), String(Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0))],
+  ]);
+  for (const i of r.issues.slice(0, 10)) s += `  ! ${i.where}: ${i.message}\n`;
+  if (r.rules.length === 0) return s + `\n${L('none')}\n`;
+  s += `\n${L('byRule')}:\n`;
+  s += table([[L('rule'), L('reason'), L('count')], ...r.rules.map((x) => [x.rule, x.reason, String(x.count)])]);
+  for (const x of r.rules) {
+    s += `\n  ${x.rule} — ${L('examples')}:\n`;
+    for (const e of x.examples) s += `    ${String(e.count).padStart(5)}× ${e.image}${e.object !== undefined && e.object !== e.image ? ` → ${e.object}` : ''}\n`;
+  }
+  for (const t of r.trees) {
+    s += `\n${L('tree')}: ${t.recording}${t.host ? ` @${t.host}` : ''} — ${shortImage(t.root.image)} (${t.root.pid})\n`;
+    const lines: string[] = [];
+    renderNode(t.root, t, 0, lines);
+    s += lines.join('\n') + '\n';
+    for (const b of t.blocks) {
+      s += `  ${b.first ? `▶ ${L('first')}` : `  ${L('later')}`}: ${b.rule} ${b.reason} ${describeBlock(b)}  (${b.where})\n`;
+      s += `      ${L('lineage')}: ${b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → ')}\n`;
+    }
+    if (t.moreBlocks) s += `  … ${t.moreBlocks} ${L('more')}\n`;
+  }
+  return s;
+}
