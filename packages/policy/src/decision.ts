@@ -53,9 +53,9 @@ export interface Decision {
   /** Root-first chain of processes that explains the decision; the subject is last. */
   lineage: readonly LineageEntry[];
   /** The guarded application the subject belongs to, if any. */
-  guarded?: string;
+  guarded?: string | undefined;
   /** The object acted on, when it is not the subject itself (library, script, written file, target process). */
-  object?: string;
+  object?: string | undefined;
   /**
    * May the enforcer cache this verdict keyed by (file identity, subject class)? True only when the verdict depends
    * on nothing but the file's content/location and whether the subject is guarded (and by which application).

@@ -3,22 +3,9 @@
 // Decision value. No I/O, no clock (time comes from the event or the options), bounded memory.
 import type { CompiledApp, CompiledPolicy } from './compile.ts';
 import { REASONS, type Decision, type LineageEntry, type ReasonCode, type Verdict } from './decision.ts';
-import {
-  processKey, type FileRef, type OmamoriEvent, type Platform, type ProcessInfo, type ProcessRef,
-} from './events.ts';
+import type { FileRef, OmamoriEvent, Platform, ProcessInfo, ProcessRef } from './events.ts';
 import { baseName, normalizePath } from './patterns.ts';
-
-/** One process known to the engine. Lineage is built once at start and shared by every decision about it. */
-export interface ProcessNode {
-  readonly key: string;
-  readonly pid: number;
-  readonly image: string;
-  /** The guarded application this process runs as or inherited from an ancestor. */
-  readonly guarded: string | undefined;
-  /** The guarded application matched by this process's own image (its profile is its own to use). */
-  readonly app?: string;
-  readonly lineage: readonly LineageEntry[];
-}
+import { ProcessTable, type ProcessNode } from './process-table.ts';
 
 export interface EngineOptions {
   /** Milliseconds since the epoch used for exception expiry when an event carries no time. */
@@ -63,6 +50,8 @@ const RULE = {
 const WIN_PATH_IN_COMMAND = /"([a-zA-Z]:\\[^"]+)"|([a-zA-Z]:\\[^\s,"]+)|"(\\\\[^"]+)"|(\\\\[^\s,"]+)/g;
 const LINUX_PATH_IN_COMMAND = /(?:^|[\s='"])(\/[^\s'";|&]+|~\/[^\s'";|&]+)/g;
 
+const KERNEL: ProcessNode = { pid: 0, start: undefined, guid: undefined, image: 'kernel', guarded: undefined, app: undefined, lineage: [] };
+
 type Trust = { reason: ReasonCode; rule: string } | undefined;
 
 export function createEngine(initial: CompiledPolicy, options: EngineOptions = {}): Engine {
@@ -71,7 +60,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
   const maxLineage = options.maxLineage ?? 16;
   const now = options.now ?? 0;
   const defaultHost = options.host?.toLowerCase();
-  const procs = new Map<string, ProcessNode>();
+  const procs = new ProcessTable(maxProcesses);
   /** Mount points of removable/network media seen at run time: user space. Normalised, with a trailing '/'. */
   const mediaPrefixes: string[] = [];
 
@@ -79,20 +68,18 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     return block ? (p.mode === 'audit' ? 'audit-deny' : 'deny') : 'allow';
   }
 
+  // Every decision has the same shape (absent guarded/object are undefined, dropped by JSON) to keep the hot path
+  // monomorphic.
   function decision(block: boolean, reason: ReasonCode, rule: string, node: ProcessNode, cacheable: boolean,
     object?: string): Decision {
-    const d: Decision = { verdict: verdictFor(block), reason, rule, policyVersion: p.version, lineage: node.lineage, cacheable };
-    if (node.guarded !== undefined) d.guarded = node.guarded;
-    if (object !== undefined) d.object = object;
-    return d;
+    return {
+      verdict: verdictFor(block), reason, rule, policyVersion: p.version, lineage: node.lineage, cacheable,
+      guarded: node.guarded, object,
+    };
   }
 
   function remember(node: ProcessNode): ProcessNode {
-    if (procs.size >= maxProcesses) {
-      const oldest = procs.keys().next();
-      if (!oldest.done) procs.delete(oldest.value);
-    }
-    procs.set(node.key, node);
+    procs.set(node);
     return node;
   }
 
@@ -107,21 +94,19 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
       lineage = pl.slice(from);
       lineage.push(entry);
     } else lineage = [entry];
-    const node: { -readonly [K in keyof ProcessNode]: ProcessNode[K] } = { key: processKey(info), pid: info.pid, image, guarded, lineage };
-    if (app !== undefined) node.app = app;
-    return node;
+    return { pid: info.pid, start: info.start, guid: info.guid, image, guarded, app, lineage };
   }
 
   /** The node for a subject we may not have seen start (agent started late, log begins mid-stream). */
   function subject(ref: ProcessRef & { image?: string }, platform: Platform, ancestors?: ProcessInfo[]): ProcessNode {
-    const known = procs.get(processKey(ref));
+    const known = procs.get(ref);
     if (known) return known;
     let parent: ProcessNode | undefined;
     if (ancestors && ancestors.length) {
       // Build root-first from the nearest-first ancestor list.
       for (let i = ancestors.length - 1; i >= 0; i--) {
         const a = ancestors[i]!;
-        const existing = procs.get(processKey(a));
+        const existing = procs.get(a);
         const app = existing ? undefined : matchApp(a, platform)?.app.id;
         parent = existing ?? remember(makeNode(a, parent, parent?.guarded ?? app, app));
       }
@@ -130,33 +115,33 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     return remember(makeNode(ref, parent, parent?.guarded ?? app, app));
   }
 
-  function matchApp(info: { image: string; sha256?: string }, platform: Platform, strongOnly = false): CompiledApp | undefined {
+  function matchApp(info: { image: string; sha256?: string }, platform: Platform, strongOnly = false,
+    normImage?: string): CompiledApp | undefined {
     if (info.sha256) { const h = p.appsByHash.get(info.sha256.toLowerCase()); if (h) return h; }
     if (p.appsWithPaths.length) {
-      const norm = normalizePath(info.image, platform);
+      const norm = normImage ?? normalizePath(info.image, platform);
       for (const c of p.appsWithPaths) if (c.paths!.matches(norm, platform)) return c;
     }
     return strongOnly ? undefined : p.appsByName.get(baseName(info.image, platform));
   }
 
-  function isUserSpace(path: string, given: boolean | undefined, platform: Platform): boolean {
+  /** Whether a path (already normalised for its platform) is in user space, unless the sensor said so. */
+  function isUserSpace(norm: string, given: boolean | undefined, platform: Platform): boolean {
     if (given !== undefined) return given;
-    const norm = normalizePath(path, platform);
     if (platform === 'windows' && norm.length > 1 && norm[1] === ':' && norm[0] !== 'c') return true;
     for (let i = 0; i < mediaPrefixes.length; i++) if (norm.startsWith(mediaPrefixes[i]!)) return true;
     return p.userSpace.matches(norm, platform);
   }
 
-  function exceptionFor(path: string, sha256: string | undefined, platform: Platform, ev: OmamoriEvent) {
+  function exceptionFor(norm: string, sha256: string | undefined, platform: Platform, ev: OmamoriEvent) {
     if (p.exceptions.length === 0) return undefined;
     const t = ev.time ?? now;
     const host = ev.host?.toLowerCase() ?? defaultHost;
-    let norm: string | undefined;
     for (const x of p.exceptions) {
       if (t >= x.expires) continue;
       if (x.host !== undefined && x.host !== host) continue;
       if (x.sha256 !== undefined) { if (sha256?.toLowerCase() !== x.sha256) continue; }
-      if (x.path !== undefined) { norm ??= normalizePath(path, platform); if (!x.path.matches(norm, platform)) continue; }
+      if (x.path !== undefined && !x.path.matches(norm, platform)) continue;
       return x;
     }
     return undefined;
@@ -173,13 +158,14 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
   /** Launch control of a library or script file loaded by `node`. */
   function launchControl(f: FileRef, platform: Platform, node: ProcessNode, ev: OmamoriEvent,
     userSpaceReason: ReasonCode, userSpaceRule: string, object?: string): Decision {
-    const x = exceptionFor(f.path, f.sha256, platform, ev);
+    const norm = normalizePath(f.path, platform);
+    const x = exceptionFor(norm, f.sha256, platform, ev);
     if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, object);
     const trust = strongTrust(f);
     if (trust) return decision(false, trust.reason, trust.rule, node, true, object);
-    if (isUserSpace(f.path, f.userSpace, platform)) return decision(true, userSpaceReason, userSpaceRule, node, true, object);
+    if (isUserSpace(norm, f.userSpace, platform)) return decision(true, userSpaceReason, userSpaceRule, node, true, object);
     if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, object);
-    if (p.trustPaths.matches(normalizePath(f.path, platform), platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, object);
+    if (p.trustPaths.matches(norm, platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, object);
     return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, object);
   }
 
@@ -197,7 +183,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     re.lastIndex = 0;
     for (let m = re.exec(command); m; m = re.exec(command)) {
       const path = m[1] ?? m[2] ?? m[3] ?? m[4];
-      if (path && isUserSpace(path, undefined, platform)) return true;
+      if (path && isUserSpace(normalizePath(path, platform), undefined, platform)) return true;
     }
     return false;
   }
@@ -209,9 +195,10 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
         const anc = ev.ancestors;
         const parentRef = ev.parent ?? anc?.[0];
         const parent = parentRef === undefined ? undefined
-          : procs.get(processKey(parentRef)) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
+          : procs.get(parentRef) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
         const info = ev.proc;
-        const app = matchApp(info, platform);
+        const norm = normalizePath(info.image, platform);
+        const app = matchApp(info, platform, false, norm);
         const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
         const guarded = parent?.guarded ?? app?.app.id ?? (publisherLaunch === 'guarded' ? 'publisher' : undefined);
         const node = remember(makeNode(info, parent, guarded, app?.app.id));
@@ -223,27 +210,26 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
         if (app !== undefined && parent?.guarded === undefined && info.contained === false) {
           return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, false, info.image);
         }
-        const x = exceptionFor(info.image, info.sha256, platform, ev);
+        const x = exceptionFor(norm, info.sha256, platform, ev);
         if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);
         // Starting a guarded application depends on how it was started (containment): never cached.
         const trust = strongTrust(info);
         if (trust) return decision(false, trust.reason, trust.rule, node, app === undefined, info.image);
-        const userSpace = isUserSpace(info.image, info.userSpace, platform);
+        const userSpace = isUserSpace(norm, info.userSpace, platform);
         // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
-        const strongApp = app !== undefined && matchApp(info, platform, true) !== undefined;
+        const strongApp = app !== undefined && matchApp(info, platform, true, norm) !== undefined;
         if (userSpace) {
           if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, false, info.image);
           return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
         }
         if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, info.image);
         if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, false, info.image);
-        if (p.trustPaths.matches(normalizePath(info.image, platform), platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
+        if (p.trustPaths.matches(norm, platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
         return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, info.image);
       }
       case 'process.exit': {
-        const key = processKey(ev.proc);
-        const node = procs.get(key) ?? makeNode(ev.proc, undefined, undefined);
-        procs.delete(key);
+        const node = procs.get(ev.proc) ?? makeNode(ev.proc, undefined, undefined);
+        procs.delete(ev.proc);
         return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false);
       }
       case 'module.load':
@@ -265,7 +251,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
           if (ownProfile(node, norm, platform)) continue;
           if (p.autostart.matches(norm, platform)) return decision(true, REASONS.GUARDED_PERSISTENCE, RULE.persistence, node, false, f.path);
           if (p.writeProtect.matches(norm, platform)
-            || (p.writeProtectSystem && !isUserSpace(f.path, f.userSpace, platform))) {
+            || (p.writeProtectSystem && !isUserSpace(norm, f.userSpace, platform))) {
             return decision(true, REASONS.GUARDED_WRITE_PROTECTED, RULE.write, node, false, f.path);
           }
         }
@@ -281,7 +267,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
       }
       case 'process.access': {
         const node = subject(ev.proc, platform);
-        const target = procs.get(processKey(ev.target));
+        const target = procs.get(ev.target);
         const object = target?.image ?? ev.target.image ?? `pid ${ev.target.pid}`;
         if (p.processProtection && node.guarded !== undefined && target?.guarded !== node.guarded) {
           return decision(true, REASONS.GUARDED_PROCESS_ACCESS, RULE.process, node, false, object);
@@ -295,7 +281,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
           const norm = normalizePath(ev.mountPoint, ev.platform).replace(/\/?$/, '/');
           if (!mediaPrefixes.includes(norm)) mediaPrefixes.push(norm);
         }
-        const node: ProcessNode = { key: 'kernel', pid: 0, image: 'kernel', guarded: undefined, lineage: [] };
+        const node = KERNEL;
         return decision(false, REASONS.ALLOW_NOT_PROTECTED, RULE.notProtected, node, false, ev.mountPoint);
       }
     }
@@ -305,7 +291,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     decide,
     swapPolicy(next) { p = next; },
     get policy() { return p; },
-    lookup(ref) { return procs.get(processKey(ref)); },
+    lookup(ref) { return procs.get(ref); },
     get processCount() { return procs.size; },
   };
 }

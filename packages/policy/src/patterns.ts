@@ -22,7 +22,8 @@ export const WINDOWS_TOKENS: readonly string[] = Object.keys(WIN_TOKENS);
 
 /** Lower-cases a Windows path and turns `\` into `/`; `\\?\` and `\??\` prefixes are dropped. */
 export function normalizeWindowsPath(p: string): string {
-  let s = p.replace(/\\/g, '/').toLowerCase();
+  let s = p.toLowerCase();
+  if (s.includes('\\')) s = s.replaceAll('\\', '/');
   if (s.startsWith('//?/') || s.startsWith('/??/')) s = s.slice(4);
   return s;
 }
@@ -84,31 +85,60 @@ function expandPattern(pattern: string): { linux: string[]; windows: string[] } 
 }
 
 /**
- * A compiled set of patterns for one platform. Folder patterns `X/**` become prefix checks; the rest one
- * alternation regex. `matches` is on the hot path: no allocation.
+ * A compiled set of patterns for one platform. Folder patterns `X/**` become prefix checks, fixed names exact
+ * checks; patterns with one whole-segment wildcard after a fixed head (every user's home, as `~/.ssh` expands to
+ * under /home or c:/users) are grouped by head and the rest matched from the segment after the wildcard; only
+ * what is left becomes one alternation
+ * regex. `matches` is on the hot path: no allocation.
  */
 export class PathMatcher {
   private readonly prefixes: string[] = [];
-  private readonly exact = new Set<string>();
+  private readonly exact: string[] = [];
+  private readonly segments: { head: string; rest: PathMatcher }[] = [];
   private readonly regex: RegExp | undefined;
 
   constructor(globs: readonly string[]) {
     const sources: string[] = [];
+    const byHead = new Map<string, string[]>();
     for (const g of globs) {
       const body = g.endsWith('/**') ? g.slice(0, -3) : undefined;
-      if (body !== undefined && !/[*?]/.test(body)) { this.prefixes.push(body + '/'); this.exact.add(body); }
-      else if (!/[*?]/.test(g)) this.exact.add(g);
-      else sources.push(g.endsWith('/**') ? globToRegexSource(g.slice(0, -3)) + '(?:/.*)?' : globToRegexSource(g));
+      const star = g.indexOf('/*/');
+      if (body !== undefined && !/[*?]/.test(body)) { this.prefixes.push(body + '/'); this.exact.push(body); }
+      else if (!/[*?]/.test(g)) this.exact.push(g);
+      else if (star >= 0 && !/[*?]/.test(g.slice(0, star))) {
+        const head = g.slice(0, star + 1);
+        const list = byHead.get(head) ?? [];
+        list.push(g.slice(star + 2));
+        byHead.set(head, list);
+      } else sources.push(g.endsWith('/**') ? globToRegexSource(g.slice(0, -3)) + '(?:/.*)?' : globToRegexSource(g));
     }
+    for (const [head, rests] of byHead) this.segments.push({ head, rest: new PathMatcher(rests) });
     this.regex = sources.length ? new RegExp('^(?:' + sources.join('|') + ')$') : undefined;
   }
 
-  get empty(): boolean { return this.prefixes.length === 0 && this.exact.size === 0 && !this.regex; }
+  get empty(): boolean {
+    return this.prefixes.length === 0 && this.exact.length === 0 && this.segments.length === 0 && !this.regex;
+  }
 
-  matches(path: string): boolean {
-    if (this.exact.has(path)) return true;
-    for (let i = 0; i < this.prefixes.length; i++) if (path.startsWith(this.prefixes[i]!)) return true;
-    return this.regex !== undefined && this.regex.test(path);
+  matches(path: string): boolean { return this.matchesFrom(path, 0); }
+
+  /** Matches `path` from offset `from` on (the part after a wildcard segment). */
+  private matchesFrom(path: string, from: number): boolean {
+    const len = path.length - from;
+    for (let i = 0; i < this.exact.length; i++) {
+      const e = this.exact[i]!;
+      if (e.length === len && path.startsWith(e, from)) return true;
+    }
+    for (let i = 0; i < this.prefixes.length; i++) if (path.startsWith(this.prefixes[i]!, from)) return true;
+    for (let i = 0; i < this.segments.length; i++) {
+      const s = this.segments[i]!;
+      if (!path.startsWith(s.head, from)) continue;
+      const slash = path.indexOf('/', from + s.head.length);
+      if (slash > from + s.head.length && s.rest.matchesFrom(path, slash)) return true;
+    }
+    if (this.regex === undefined) return false;
+    this.regex.lastIndex = 0;
+    return from === 0 ? this.regex.test(path) : this.regex.test(path.slice(from));
   }
 }
 

@@ -94,7 +94,7 @@ test('a guarded app matched by name alone does not lift the user-space rule; by 
 test('the process table is bounded', () => {
   const e = createEngine(preset('office'), { maxProcesses: 100 });
   for (let i = 0; i < 1000; i++) e.decide(L({ kind: 'process.start', proc: { pid: i, start: i, image: '/usr/bin/true', packageOwned: true } }));
-  assert.equal(e.processCount, 100);
+  assert.ok(e.processCount >= 50 && e.processCount <= 100, String(e.processCount));
   assert.equal(e.lookup({ pid: 999, start: 999 })?.image, '/usr/bin/true');
   assert.equal(e.lookup({ pid: 0, start: 0 }), undefined);
 });
