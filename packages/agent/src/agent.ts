@@ -1,0 +1,151 @@
+// The standalone Linux agent: the one place that builds the dependencies (mount table, user-space probe, package
+// database, engine, event store, fanotify listener, launch sensor) and wires them. The CLI's `omamori protect`
+// runs it in the foreground; SIGHUP or a change of the policy file reloads the policy atomically.
+import { realpathSync, unwatchFile, watchFile, writeFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createEngine, type CompiledPolicy, type Engine } from '@omamori/policy';
+import { createFanotifyListener, launcherPath, nativeAvailable, type FanotifyListener, type FanotifyStats } from '@omamori/native';
+import { openEventStore, type EventStore } from './event-store.ts';
+import { createLaunchSensor, type LaunchSensor } from './launch-sensor.ts';
+import { localMounts, mediaKind, mountOf, readMounts } from './mounts.ts';
+import { createDpkgDb, type PackageDb } from './package-db.ts';
+import { createProcReader } from './proc.ts';
+import { createUserSpaceProbe } from './user-space-probe.ts';
+
+/** Loading a policy returns it, or the problems (already formatted for the log) that keep the old one in force. */
+export type PolicyLoader = () => { policy: CompiledPolicy } | { problems: string[] };
+
+export interface AgentOptions {
+  loadPolicy: PolicyLoader;
+  /** Mount points to protect; default every local filesystem. */
+  mounts?: string[];
+  stateDir: string;
+  /** Policy file watched for changes (reloaded like SIGHUP). */
+  watchFile?: string;
+  /** Where the agent says what it does (one line per message). */
+  log: (line: string) => void;
+  /** dpkg's info directory (tests may point elsewhere). */
+  dpkgInfo?: string;
+  packages?: PackageDb;
+}
+
+export interface AgentStatus {
+  policyVersion: string;
+  mode: string;
+  mounts: string[];
+  fanotify: FanotifyStats;
+  sensor: LaunchSensor['counts'];
+  processes: number;
+  rssBytes: number;
+}
+
+export interface Agent {
+  readonly mounts: readonly string[];
+  readonly engine: Engine;
+  /** Loads the policy again; on problems the old policy stays in force. Returns whether it was swapped. */
+  reload(): boolean;
+  status(): AgentStatus;
+  stop(): void;
+}
+
+export type AgentStart = { ok: true; agent: Agent } | { ok: false; code: 'NATIVE_UNAVAILABLE' | 'POLICY_INVALID' | 'NO_MOUNTS' | 'KERNEL'; message: string };
+
+export function startAgent(opts: AgentOptions): AgentStart {
+  const avail = nativeAvailable();
+  if (!avail.available) return { ok: false, code: 'NATIVE_UNAVAILABLE', message: avail.reason };
+  const first = opts.loadPolicy();
+  if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n') };
+  const policy = first.policy;
+  const table = readMounts();
+  const mounts = opts.mounts?.length ? opts.mounts.map((m) => realpathSync(m)) : localMounts(table).map((m) => m.mountPoint);
+  if (mounts.length === 0) return { ok: false, code: 'NO_MOUNTS', message: 'no mount to protect' };
+
+  const engine = createEngine(policy, { now: Date.now(), host: hostname() });
+  const store: EventStore = openEventStore(opts.stateDir, { write: true });
+  const probe = createUserSpaceProbe({ mounts: table });
+  const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
+  const proc = createProcReader();
+  // Removable and network media are user space for the engine too (paths it sees in command lines).
+  for (const mp of mounts) {
+    const m = mountOf(table, mp);
+    const kind = m && mediaKind(m);
+    if (m && kind) engine.decide({ v: 1, platform: 'linux', kind: 'media.mount', device: m.source, mountPoint: m.mountPoint, removable: kind === 'removable', network: kind === 'network' });
+  }
+
+  const failMode = policy.failMode;
+  let listener: FanotifyListener;
+  try {
+    listener = createFanotifyListener({
+      paths: mounts, mark: 'mount', opens: 'executable', failMode, timeoutMs: policy.doc.decisionTimeoutMs ?? 250,
+      onHandlerError: (err, ev) => {
+        listener.respond(ev.id, failMode === 'open');
+        opts.log(`error handling ${ev.kind} of ${ev.path} by pid ${ev.pid}: ${(err as Error).stack ?? String(err)}`);
+      },
+    });
+  } catch (e) {
+    store.close();
+    return { ok: false, code: 'KERNEL', message: (e as Error).message };
+  }
+  const sensor = createLaunchSensor({
+    engine, kernel: listener, proc, probe, packages, sink: store, launcher: realpathSync(launcherPath()), now: Date.now,
+  });
+  try {
+    listener.start((ev) => sensor.handle(ev));
+  } catch (e) {
+    store.close();
+    return { ok: false, code: 'KERNEL', message: (e as Error).message };
+  }
+  const pidFile = join(opts.stateDir, 'agent.pid');
+  writeFileSync(pidFile, `${process.pid}\n`);
+  store.note(Date.now(), 'AGENT_STARTED', `${policy.version} ${policy.mode} ${mounts.join(' ')}`);
+
+  function reload(): boolean {
+    let next;
+    try { next = opts.loadPolicy(); } catch (e) { next = { problems: [(e as Error).message] }; }
+    if (!('policy' in next)) {
+      const why = next.problems.join('\n');
+      opts.log(`policy reload failed; keeping ${engine.policy.version}:\n${why}`);
+      store.note(Date.now(), 'POLICY_RELOAD_FAILED', why);
+      return false;
+    }
+    const cur = engine.policy;
+    if (next.policy.doc.name === cur.doc.name && next.policy.doc.version < cur.doc.version) {
+      const why = `version goes backwards (${cur.version} -> ${next.policy.version})`;
+      opts.log(`policy reload refused; keeping ${cur.version}: ${why}`);
+      store.note(Date.now(), 'POLICY_RELOAD_FAILED', why);
+      return false;
+    }
+    engine.swapPolicy(next.policy);
+    listener.clearCache();
+    opts.log(`policy ${next.policy.version} (${next.policy.mode}) in force`);
+    store.note(Date.now(), 'POLICY_RELOADED', `${next.policy.version} ${next.policy.mode}`);
+    return true;
+  }
+
+  const watched = opts.watchFile;
+  if (watched) watchFile(watched, { interval: 500 }, (cur, prev) => { if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino) reload(); });
+
+  let stopped = false;
+  return {
+    ok: true,
+    agent: {
+      mounts,
+      engine,
+      reload,
+      status: () => ({
+        policyVersion: engine.policy.version, mode: engine.policy.mode, mounts, fanotify: listener.stats(),
+        sensor: sensor.counts, processes: engine.processCount, rssBytes: process.memoryUsage.rss(),
+      }),
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        if (watched) unwatchFile(watched);
+        listener.stop();
+        try { store.note(Date.now(), 'AGENT_STOPPED', ''); } catch { /* store already unusable */ }
+        store.close();
+        rmSync(pidFile, { force: true });
+      },
+    },
+  };
+}

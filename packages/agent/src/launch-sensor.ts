@@ -1,0 +1,198 @@
+// Maps fanotify permission events to the event model, asks the engine, answers the kernel and logs what would be
+// or was stopped. FAN_OPEN_EXEC_PERM → process.start; FAN_OPEN_PERM of code → module.load (ELF shared objects,
+// `ld.so FILE`, LD_PRELOAD) or script.read (the script an interpreter runs). Everything else is allowed fast.
+//
+// `#!` scripts: exec of a script yields an exec event for the script, then one for its interpreter, in the same
+// pid. The script is decided; the interpreter of an allowed script is allowed without asking the engine (so a
+// guarded browser starting `xdg-open`, a /bin/sh script, is not refused as "sh").
+//
+// Cache invariant (native decision cache keyed by file identity, kind and subject class): a verdict is cached only
+// when the engine says `cacheable`, it is not an audit-deny (audit must keep seeing events to log them), the file
+// is not a script (its interpreter exec must reach us), and it is not an exec deny inside a guarded class (an
+// interpreter denied as a child may be allowed as the interpreter of an allowed script).
+import { basename } from 'node:path';
+import {
+  normalizePath, type Decision, type Engine, type FileRef, type ModuleLoadEvent, type OmamoriEvent, type ProcessInfo,
+  type ProcessRef,
+} from '@omamori/policy';
+import type { PermissionEvent } from '@omamori/native';
+import { classifyFile, type FileKind } from './file-kind.ts';
+import type { PackageDb } from './package-db.ts';
+import { resolvePath } from './package-db.ts';
+import { readAncestors, type ProcReader } from './proc.ts';
+import type { UserSpaceProbe } from './user-space-probe.ts';
+
+export interface KernelAnswer {
+  respond(id: number, allow: boolean, opts?: { cache?: boolean }): boolean;
+  setSubjectClass(pid: number, cls: number): boolean;
+}
+
+export interface DecisionSink {
+  record(time: number, kind: string, pid: number, d: Decision, detail?: Record<string, unknown>): void;
+}
+
+export interface LaunchSensorDeps {
+  engine: Engine;
+  kernel: KernelAnswer;
+  proc: ProcReader;
+  probe: UserSpaceProbe;
+  packages: PackageDb;
+  sink: DecisionSink;
+  /** Resolved path of the omamori-launch executable: an exec by it starts a contained process. */
+  launcher: string;
+  now: () => number;
+}
+
+export interface LaunchSensor {
+  handle(ev: PermissionEvent): void;
+  readonly counts: Readonly<Record<'exec' | 'open' | 'interpreter' | 'logged', number>>;
+}
+
+interface PendingInterpreter { start: number; interpreter: string; hops: number; time: number }
+
+const LD_SO = /^ld(-linux[-\w.]*)?\.so(\.\d+)?$|^ld-\S+\.so/;
+
+export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
+  const { engine, kernel, proc, probe, packages, sink, now } = deps;
+  const interpreters = new Map<number, PendingInterpreter>();
+  const classes = new Map<string, number>();
+  const counts = { exec: 0, open: 0, interpreter: 0, logged: 0 };
+
+  function classOf(guarded: string | undefined): number {
+    if (guarded === undefined) return 0;
+    let c = classes.get(guarded);
+    if (c === undefined) { c = classes.size + 1; classes.set(guarded, c); }
+    return c;
+  }
+
+  function fileFacts(path: string): FileRef & { why?: string } {
+    const v = probe.probe(path);
+    const userSpace = v.userSpace || engine.policy.userSpace.matches(normalizePath(path, 'linux'), 'linux');
+    const f: FileRef & { why?: string } = { path, userSpace };
+    // Package ownership changes a verdict only for user-space files or in lockdown; hashing is skipped otherwise.
+    if (userSpace || engine.policy.mode === 'lockdown') f.packageOwned = packages.isPackageOwned(path);
+    if (v.why) f.why = v.why;
+    return f;
+  }
+
+  /** Makes sure the engine knows `pid` (and its ancestors from /proc) before a decision about it. */
+  function adopt(pid: number, start: number, ppid: number): ProcessRef & { image?: string } {
+    const ref = { pid, start };
+    if (engine.lookup(ref)) return ref;
+    const image = proc.exe(pid) ?? '?';
+    const ancestors = readAncestors(proc, ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+    const ev: OmamoriEvent = { v: 1, platform: 'linux', kind: 'process.start', proc: { pid, start, image } };
+    if (ancestors.length) { ev.parent = { pid: ancestors[0]!.pid, start: ancestors[0]!.start! }; ev.ancestors = ancestors; }
+    engine.decide(ev); // only to build lineage: this process already runs
+    return { pid, start, image };
+  }
+
+  function finish(ev: PermissionEvent, kind: string, d: Decision, cache: boolean, detail?: Record<string, unknown>): void {
+    kernel.respond(ev.id, d.verdict !== 'deny', { cache: cache && d.cacheable && d.verdict !== 'audit-deny' });
+    if (d.verdict !== 'allow') {
+      counts.logged++;
+      sink.record(now(), kind, ev.pid, d, detail);
+    }
+  }
+
+  function onExec(ev: PermissionEvent, path: string): void {
+    counts.exec++;
+    const st = proc.stat(ev.pid);
+    if (!st) { kernel.respond(ev.id, true); return; }
+    const pending = interpreters.get(ev.pid);
+    if (pending) {
+      interpreters.delete(ev.pid);
+      if (pending.start === st.start && now() - pending.time < 2000
+        && (pending.interpreter === path || basename(pending.interpreter) === basename(path) || pending.hops > 0)) {
+        counts.interpreter++;
+        // `#!/usr/bin/env X`: env then execs X in the same pid; allow that one hop too.
+        if (basename(path) === 'env' && pending.hops === 0) interpreters.set(ev.pid, { ...pending, hops: 1, time: now() });
+        kernel.respond(ev.id, true);
+        return;
+      }
+    }
+    const kind = classifyFile(path);
+    const facts = fileFacts(path);
+    const exe = proc.exe(ev.pid);
+    const info: ProcessInfo = { pid: ev.pid, start: st.start, image: path, userSpace: facts.userSpace, contained: exe === deps.launcher };
+    if (facts.packageOwned !== undefined) info.packageOwned = facts.packageOwned;
+    const uid = proc.uid(ev.pid);
+    if (uid !== undefined) info.user = String(uid);
+    const e: OmamoriEvent = { v: 1, platform: 'linux', time: now(), kind: 'process.start', proc: info };
+    if (engine.lookup({ pid: ev.pid, start: st.start })) {
+      e.parent = { pid: ev.pid, start: st.start }; // exec without fork: the previous image is the parent
+    } else {
+      const ancestors = readAncestors(proc, st.ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+      if (ancestors.length) { e.parent = { pid: ancestors[0]!.pid, start: ancestors[0]!.start! }; e.ancestors = ancestors; }
+    }
+    const d = engine.decide(e);
+    const cls = classOf(d.guarded);
+    if (cls !== ev.subjectClass && d.verdict !== 'deny') kernel.setSubjectClass(ev.pid, cls);
+    // The next exec of this pid may be the program's own interpreter: a script's, or the ELF loader (PT_INTERP),
+    // which the kernel opens for exec too. Only guarded classes need it (elsewhere the loader is allowed anyway).
+    const interp = kind.kind === 'script' ? kind.interpreter : kind.kind === 'elf-program' && cls !== 0 ? kind.interpreter : undefined;
+    if (interp !== undefined && d.verdict !== 'deny') {
+      interpreters.set(ev.pid, { start: st.start, interpreter: resolvePath(interp), hops: 0, time: now() });
+      if (interpreters.size > 4096) interpreters.delete(interpreters.keys().next().value!);
+    }
+    // Execs in guarded classes are never cached: the loader and script interpreters they exec must reach us.
+    const cache = kind.kind !== 'script' && cls === 0 && ev.subjectClass === 0;
+    finish(ev, 'process.start', d, cache, facts.why ? { userSpaceWhy: facts.why } : undefined);
+  }
+
+  /** Whether `pid`'s command line names `path` as an argument (the script an interpreter runs, `ld.so FILE`). */
+  function argNames(pid: number, path: string): boolean {
+    const argv = proc.cmdline(pid);
+    if (!argv || argv.length < 2) return false;
+    const cwd = proc.cwd(pid) ?? '/';
+    const base = basename(path);
+    for (let i = 1; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a.startsWith('-') || !a.endsWith(base)) continue;
+      if (resolvePath(a.startsWith('/') ? a : `${cwd}/${a}`) === path) return true;
+    }
+    return false;
+  }
+
+  function onOpen(ev: PermissionEvent, path: string): void {
+    counts.open++;
+    const kind: FileKind = classifyFile(path);
+    if (kind.kind === 'other') { kernel.respond(ev.id, true, { cache: true }); return; }
+    let via: ModuleLoadEvent['via'] | 'script' | undefined;
+    let cacheDeny = false;
+    if (kind.kind === 'elf-library') {
+      // Like fapolicyd's ld_so/sharedlib rules: any open of a shared object counts as loading it.
+      via = 'loader';
+      cacheDeny = true;
+    } else if (kind.kind === 'elf-program') {
+      const exe = proc.exe(ev.pid);
+      if (exe && LD_SO.test(basename(exe)) && argNames(ev.pid, path)) via = 'ld.so';
+      else if (proc.environ(ev.pid, 'LD_PRELOAD')?.split(/[:\s]+/).some((x) => x === path || (x && resolvePath(x) === path))) via = 'preload';
+    } else if (argNames(ev.pid, path)) via = 'script';
+    if (via === undefined) { kernel.respond(ev.id, true); return; }
+    const st = proc.stat(ev.pid);
+    if (!st) { kernel.respond(ev.id, true); return; }
+    const subject = adopt(ev.pid, st.start, st.ppid);
+    const facts = fileFacts(path);
+    const file: FileRef = { path, userSpace: facts.userSpace };
+    if (facts.packageOwned !== undefined) file.packageOwned = facts.packageOwned;
+    if (via === 'loader' && proc.environ(ev.pid, 'LD_PRELOAD')?.includes(basename(path))) via = 'preload';
+    const e: OmamoriEvent = via === 'script'
+      ? { v: 1, platform: 'linux', time: now(), kind: 'script.read', proc: subject, file }
+      : { v: 1, platform: 'linux', time: now(), kind: 'module.load', proc: subject, file, via };
+    const d = engine.decide(e);
+    const detail: Record<string, unknown> = { via };
+    if (facts.why) detail.userSpaceWhy = facts.why;
+    // A deny of a program or script read is kept per process: the same file may be read (copied, edited) by others.
+    finish(ev, e.kind, d, d.verdict === 'allow' || cacheDeny, detail);
+  }
+
+  return {
+    handle(ev) {
+      const path = ev.path.endsWith(' (deleted)') ? ev.path.slice(0, -10) : ev.path;
+      if (ev.kind === 'exec') onExec(ev, path);
+      else onOpen(ev, path);
+    },
+    counts,
+  };
+}

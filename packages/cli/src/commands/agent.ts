@@ -1,0 +1,196 @@
+// `omamori protect` (the Linux agent in the foreground), `omamori run` (start a program inside the Landlock
+// containment) and `omamori events` (the local log of what was stopped). Thin: parse, call @omamori/agent, render.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { baseName } from '@omamori/policy';
+import { buildContainmentSpec, describeEvent, openEventStore, startAgent, type StoredEvent } from '@omamori/agent';
+import { buildLandlockRuleset, launcherArgs, launcherPath, nativeAvailable } from '@omamori/native';
+import { parse } from '../args.ts';
+import { EXIT, UsageError, type Command, type Io } from '../command.ts';
+import { loadChosenPolicy, type PolicyChoice } from '../policy-source.ts';
+
+const DEFAULT_STATE = '/var/lib/omamori';
+
+function stateDir(values: { state?: string | undefined }, io: Io): string {
+  return resolve(io.cwd, values.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
+}
+
+const policyOptions = {
+  policy: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' },
+} as const;
+
+const protect: Command = {
+  path: ['protect'],
+  summary: { en: 'Run the Linux agent in the foreground (launch control, guarded applications, event log)', ja: 'Linux エージェントをフォアグラウンドで実行 (起動制御・保護対象アプリ・イベント記録)' },
+  help: {
+    en: `Usage: omamori protect [--policy FILE | --preset NAME] [--mode audit|enforce|lockdown] [--mount PATH ...]
+                        [--state DIR]
+
+Marks every local filesystem (or only the mounts given with --mount) with fanotify and answers each program
+start, shared-library load and script read by the policy. Every deny and audit-deny is logged with its reason
+and lineage to DIR/events.db (default ${DEFAULT_STATE}; see \`omamori events\`). SIGHUP or a change of the policy
+file reloads the policy; a broken policy keeps the old one in force. SIGINT/SIGTERM stop the agent.
+For daemon use see packaging/systemd/omamori.service.`,
+    ja: `使い方: omamori protect [--policy ファイル | --preset 名前] [--mode audit|enforce|lockdown] [--mount パス ...]
+                        [--state ディレクトリ]
+
+すべてのローカルファイルシステム (--mount 指定時はそのマウントのみ) を fanotify で監視し、プログラムの起動・
+共有ライブラリの読み込み・スクリプトの読み込みをポリシーで判定します。拒否と監査拒否はすべて理由と系譜つきで
+ディレクトリ/events.db (既定 ${DEFAULT_STATE}。\`omamori events\` で表示) に記録します。SIGHUP またはポリシー
+ファイルの変更で再読み込みし、壊れたポリシーなら旧ポリシーを維持します。SIGINT/SIGTERM で停止します。
+常駐させるには packaging/systemd/omamori.service を使ってください。`,
+  },
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...policyOptions, mount: { type: 'string', multiple: true }, state: { type: 'string' } }, false);
+    void positionals;
+    const choice: PolicyChoice = { policy: values.policy, preset: values.preset, mode: values.mode };
+    const problems: string[] = [];
+    const captured: Io = { ...io, err: (t) => problems.push(t.trimEnd()) };
+    const loadPolicy = () => {
+      problems.length = 0;
+      try {
+        const loaded = loadChosenPolicy(choice, captured);
+        return loaded ? { policy: loaded.compiled } : { problems: [...problems] };
+      } catch (e) {
+        return { problems: [...problems, (e as Error).message] };
+      }
+    };
+    // Usage errors of the first load (unknown preset, unreadable file, bad --mode) stop here with exit 2.
+    const first = loadChosenPolicy(choice, io);
+    if (!first) return EXIT.FAILURE;
+    const log = (line: string) => io.err(`omamori protect: ${line}\n`);
+    const started = startAgent({
+      loadPolicy, mounts: values.mount?.map((m) => resolve(io.cwd, m)), stateDir: stateDir(values, io), log,
+      watchFile: values.policy ? resolve(io.cwd, values.policy) : undefined,
+    });
+    if (!started.ok) {
+      io.err(io.lang === 'ja' ? `omamori protect: 開始できません (${started.code}): ${started.message}\n` : `omamori protect: cannot start (${started.code}): ${started.message}\n`);
+      return EXIT.FAILURE;
+    }
+    const agent = started.agent;
+    const s = agent.status();
+    io.out(io.lang === 'ja'
+      ? `omamori protect: 保護中 ${agent.mounts.join(', ')} (ポリシー ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`
+      : `omamori protect: protecting ${agent.mounts.join(', ')} (policy ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`);
+    return await new Promise<number>((done) => {
+      const onHup = () => { agent.reload(); };
+      const onUsr1 = () => { io.out(JSON.stringify(agent.status()) + '\n'); };
+      const onStop = () => {
+        process.off('SIGHUP', onHup); process.off('SIGUSR1', onUsr1); process.off('SIGINT', onStop); process.off('SIGTERM', onStop);
+        agent.stop();
+        io.out(io.lang === 'ja' ? 'omamori protect: 停止しました\n' : 'omamori protect: stopped\n');
+        done(EXIT.OK);
+      };
+      process.on('SIGHUP', onHup);
+      process.on('SIGUSR1', onUsr1);
+      process.on('SIGINT', onStop);
+      process.on('SIGTERM', onStop);
+    });
+  },
+};
+
+const run: Command = {
+  path: ['run'],
+  summary: { en: 'Start a program inside the containment (Landlock) built from the policy', ja: 'ポリシーから作った封じ込め (Landlock) の中でプログラムを起動' },
+  help: {
+    en: `Usage: omamori run [--app ID] [--policy FILE | --preset NAME] [--print-rules] -- PROGRAM [ARG...]
+
+Starts PROGRAM through omamori-launch with a Landlock ruleset built from the policy: read and execute in system
+space, write only where guarded.writable and the applications' profiles allow, no read of guarded.readProtect
+(~/.ssh, ~/.gnupg, other applications' stores), signals and abstract sockets scoped to the containment.
+--app chooses the guarded application (default: matched by PROGRAM's name) whose own profile may be read.
+With the agent running, everything the program starts is also guarded: no shells, interpreters or untrusted
+programs. --print-rules prints the ruleset and exits. The exit code is the program's.`,
+    ja: `使い方: omamori run [--app ID] [--policy ファイル | --preset 名前] [--print-rules] -- プログラム [引数...]
+
+ポリシーから作った Landlock ルールセットを omamori-launch で適用してプログラムを起動します: システム領域は読み取り
+と実行、書き込みは guarded.writable とアプリのプロファイルだけ、guarded.readProtect (~/.ssh、~/.gnupg、他アプリの
+データ) は読めず、シグナルと抽象ソケットは封じ込めの内側に限定されます。--app は保護対象アプリ (既定はプログラム名
+で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、起動したものすべてが保護下になり、シェル・
+インタープリター・信頼されないプログラムは起動できません。--print-rules はルールセットを表示して終了します。
+終了コードはプログラムのものです。`,
+  },
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...policyOptions, app: { type: 'string' }, 'print-rules': { type: 'boolean' } });
+    if (positionals.length === 0) throw new UsageError(io.lang === 'ja' ? '起動するプログラムを -- の後に指定してください' : 'give the program to start after --');
+    const loaded = loadChosenPolicy({ policy: values.policy, preset: values.preset, mode: values.mode }, io);
+    if (!loaded) return EXIT.FAILURE;
+    const policy = loaded.compiled;
+    let app = values.app;
+    if (app !== undefined && !policy.appsById.has(app)) {
+      throw new UsageError(io.lang === 'ja' ? `--app: 保護対象アプリ '${app}' はポリシーにありません (${[...policy.appsById.keys()].join(', ')})`
+        : `--app: no guarded application '${app}' in the policy (${[...policy.appsById.keys()].join(', ')})`);
+    }
+    app ??= policy.appsByName.get(baseName(positionals[0]!, 'linux'))?.app.id;
+    const rules = buildLandlockRuleset(buildContainmentSpec(policy, app === undefined ? {} : { app }));
+    if (values['print-rules']) { io.out(rules); return EXIT.OK; }
+    const avail = nativeAvailable();
+    if (!avail.available) {
+      io.err(io.lang === 'ja' ? `omamori run: 封じ込めを使えません: ${avail.reason}\n` : `omamori run: containment unavailable: ${avail.reason}\n`);
+      return EXIT.FAILURE;
+    }
+    const child = spawn(launcherPath(), launcherArgs(positionals, { rulesFd: 3, bestEffort: true }), {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: io.env, cwd: io.cwd,
+    });
+    const fd3 = child.stdio[3] as NodeJS.WritableStream;
+    fd3.on('error', () => { /* the launcher exited before reading: its exit code says why */ });
+    fd3.end(rules);
+    const forward = (sig: NodeJS.Signals) => () => { if (child.pid) child.kill(sig); };
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    return await new Promise<number>((done) => {
+      child.on('error', (e) => { io.err(`omamori run: ${e.message}\n`); done(EXIT.FAILURE); });
+      child.on('close', (code, signal) => {
+        for (const [s, h] of handlers) process.off(s, h);
+        done(code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 1) : EXIT.FAILURE));
+      });
+    });
+  },
+};
+
+function parseSince(v: string | undefined, io: Io): number | undefined {
+  if (v === undefined) return undefined;
+  const rel = /^(\d+)([smhd])$/.exec(v);
+  if (rel) return Date.now() - Number(rel[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[rel[2] as 's' | 'm' | 'h' | 'd'];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new UsageError(io.lang === 'ja' ? `--since: 日時 (ISO 8601) または 30m・2h・1d のような期間を指定してください (指定: ${v})` : `--since: give an ISO 8601 date-time or a span like 30m, 2h, 1d (got ${v})`);
+  return t;
+}
+
+const events: Command = {
+  path: ['events'],
+  summary: { en: 'Show the local log of what the agent stopped (newest first)', ja: 'エージェントが止めたものの記録を新しい順に表示' },
+  help: {
+    en: `Usage: omamori events [--state DIR] [--since TIME] [--limit N] [--json]
+
+Prints each deny and audit-deny (would-deny) of the agent, newest first: what was stopped, why (reason code, rule,
+policy version) and the lineage (thunderbird → soffice → sh → /home/alice/.cache/x). TIME is an ISO 8601
+date-time or a span such as 30m, 2h, 1d. --json prints one JSON object per line.`,
+    ja: `使い方: omamori events [--state ディレクトリ] [--since 時刻] [--limit 件数] [--json]
+
+エージェントの拒否と監査拒否 (阻止相当) を新しい順に表示します: 何を止めたか、なぜか (理由コード・規則・ポリシー
+版)、系譜 (thunderbird → soffice → sh → /home/alice/.cache/x)。時刻は ISO 8601 の日時、または 30m・2h・1d の
+ような期間です。--json は 1 行に 1 つの JSON オブジェクトを出力します。`,
+  },
+  async run(argv, io) {
+    const { values } = parse(argv, { state: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
+    const since = parseSince(values.since, io);
+    const limit = values.limit === undefined ? 1000 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(io.lang === 'ja' ? `--limit は正の整数です (指定: ${values.limit})` : `--limit must be a positive integer (got ${values.limit})`);
+    const dir = stateDir(values, io);
+    let list: StoredEvent[];
+    try {
+      const store = openEventStore(dir, { write: false });
+      try { list = store.list({ since, limit }); } finally { store.close(); }
+    } catch (e) {
+      io.err(io.lang === 'ja' ? `omamori events: ${dir}/events.db を開けません: ${(e as Error).message}\n` : `omamori events: cannot open ${dir}/events.db: ${(e as Error).message}\n`);
+      return EXIT.FAILURE;
+    }
+    if (values.json) for (const e of list) io.out(JSON.stringify(e) + '\n');
+    else if (list.length === 0) io.out(io.lang === 'ja' ? '記録はありません\n' : 'nothing logged\n');
+    else for (const e of list) io.out(describeEvent(e, io.lang) + '\n');
+    return EXIT.OK;
+  },
+};
+
+export const agentCommands: Command[] = [protect, run, events];
