@@ -212,21 +212,24 @@ uint32_t FanotifyCore::ResolveClassLocked(int32_t pid, int32_t *ppid_out) {
   *ppid_out = -1;
   if (subjects_.empty()) return 0;
   int32_t p = pid;
+  uint64_t own_start = 0;
   for (int depth = 0; depth < 64 && p > 0; depth++) {
     int32_t ppid = 0;
     uint64_t start = 0;
     if (!ReadProcStat(p, &ppid, &start)) break;
-    if (depth == 0) *ppid_out = ppid;
+    if (depth == 0) *ppid_out = ppid, own_start = start;
     auto it = subjects_.find(p);
     if (it != subjects_.end()) {
       if (it->second.start_time == start) {
         uint32_t cls = it->second.cls;
         if (p != pid) {  // remember the descendant so the next lookup stops at once
-          uint64_t own_start = 0;
-          if (ReadProcStat(pid, nullptr, &own_start)) subjects_[pid] = Subject{own_start, cls, true};
+          if (inherited_count_ >= kMaxInherited) DropInheritedLocked();
+          subjects_[pid] = Subject{own_start, cls, true};
+          inherited_count_++;
         }
         return cls;
       }
+      if (it->second.inherited) inherited_count_--;
       subjects_.erase(it);  // the pid was reused: stale entry
     }
     if (p == 1) break;
@@ -343,6 +346,8 @@ bool FanotifyCore::SetSubjectClass(int32_t pid, uint32_t cls) {
   uint64_t start = 0;
   if (!ReadProcStat(pid, nullptr, &start)) return false;
   std::lock_guard<std::mutex> lock(mu_);
+  auto it = subjects_.find(pid);
+  if (it != subjects_.end() && it->second.inherited) inherited_count_--;
   if (cls == 0) {
     subjects_.erase(pid);
   } else {
@@ -353,7 +358,20 @@ bool FanotifyCore::SetSubjectClass(int32_t pid, uint32_t cls) {
 
 bool FanotifyCore::ClearSubjectClass(int32_t pid) {
   std::lock_guard<std::mutex> lock(mu_);
-  return subjects_.erase(pid) != 0;
+  auto it = subjects_.find(pid);
+  if (it == subjects_.end()) return false;
+  if (it->second.inherited) inherited_count_--;
+  subjects_.erase(it);
+  return true;
+}
+
+// Inherited entries are only a memo of the ancestry walk: dropping them all is always safe.
+void FanotifyCore::DropInheritedLocked() {
+  for (auto it = subjects_.begin(); it != subjects_.end();) {
+    if (it->second.inherited) it = subjects_.erase(it);
+    else ++it;
+  }
+  inherited_count_ = 0;
 }
 
 void FanotifyCore::ClearCache() {

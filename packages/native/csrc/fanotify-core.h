@@ -106,6 +106,8 @@ class FanotifyCore {
   int ExpireDue();  // answers overdue events by the fail mode; returns ms until the next deadline or -1
   void Answer(int fd, bool allow);
   uint32_t ResolveClassLocked(int32_t pid, int32_t *ppid_out);
+  void DropInheritedLocked();
+  static constexpr size_t kMaxInherited = 4096;
   bool TakeRecentExec(int32_t pid, const struct stat &st);
   void NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino);
 
@@ -123,6 +125,7 @@ class FanotifyCore {
   std::deque<std::pair<uint64_t, uint64_t>> deadlines_;  // (deadline_ns, id), in arrival order
   std::unordered_map<CacheKey, bool, CacheKeyHash> cache_;
   std::unordered_map<int32_t, Subject> subjects_;
+  size_t inherited_count_ = 0;
   RecentExec recent_[64] = {};
   unsigned recent_next_ = 0;
 
