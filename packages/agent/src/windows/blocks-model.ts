@@ -1,0 +1,2 @@
+// Small shared types of the Windows module.
+export type Lang = 'ja' | 'en';
