@@ -20,6 +20,11 @@ export interface MapStats {
 export interface WindowsMapper {
   /** First pass over a recording: counts the record and learns from it; true when `map` should see it. */
   observe(rec: WinRecord): boolean;
+  /**
+   * When to replay the record: its time, except a parent's access to a child it is creating (logged a moment
+   * before the child's start), which is put just after that start, as a live sensor sees it.
+   */
+  orderTime(rec: WinRecord): number;
   /** Second pass, in time order: the events of one record (usually zero or one). */
   map(rec: WinRecord): OmamoriEvent[];
   readonly stats: MapStats;
@@ -88,6 +93,12 @@ export function taskCommand(xml: string | undefined): string | undefined {
   return unescapeXml(args ? `${cmd[1]!.trim()} ${args[1]!.trim()}` : cmd[1]!.trim());
 }
 
+function baseLower(p: string | undefined): string {
+  if (!p) return '';
+  const i = Math.max(p.lastIndexOf('\\'), p.lastIndexOf('/'));
+  return p.slice(i + 1).toLowerCase();
+}
+
 function bump(o: Record<string, number>, k: string): void { o[k] = (o[k] ?? 0) + 1; }
 
 const PROCESS_VM_WRITE = 0x20, PROCESS_CREATE_THREAD = 0x2, PROCESS_VM_READ = 0x10;
@@ -98,18 +109,20 @@ export function createWindowsMapper(): WindowsMapper {
   const byPid = new Map<string, Ref>();
   /** sha256 or lower-cased image path → valid signer seen by Sysmon image loads. */
   const signers = new Map<string, string>();
-  /** host|pid → times of Sysmon process starts: a Security 4688 within 5 s of one only duplicates it. */
-  const sysmonStarts = new Map<string, number[]>();
+  /** host|pid|image name of Sysmon process starts: a Security 4688 of the same only duplicates it. */
+  const sysmonStarts = new Set<string>();
   const scripts = new Set<string>();
+  /** ProcessGuid → parent guid and start time, from Sysmon process starts. */
+  const starts = new Map<string, { parent: string | undefined; time: number }>();
 
   function observe(r: WinRecord): boolean {
     stats.records++;
     const s = sourceOf(r);
     if (!isMapped(s, r.eventId)) { bump(stats.unmapped, `${r.channel || r.provider}/${r.eventId}`); return false; }
     if (s === 'sysmon' && r.eventId === 1) {
-      const k = `${r.computer}|${parsePid(r.data.ProcessId)}`;
-      const l = sysmonStarts.get(k);
-      if (l) l.push(r.time); else sysmonStarts.set(k, [r.time]);
+      sysmonStarts.add(`${r.computer}|${parsePid(r.data.ProcessId)}|${baseLower(r.data.Image)}`);
+      const g = guidOf(r.data.ProcessGuid);
+      if (g) starts.set(g, { parent: guidOf(r.data.ParentProcessGuid), time: r.time });
     }
     if (s === 'sysmon' && r.eventId === 7) {
       const signer = signerOf(r.data);
@@ -120,6 +133,14 @@ export function createWindowsMapper(): WindowsMapper {
       }
     }
     return true;
+  }
+
+  function orderTime(r: WinRecord): number {
+    if ((r.eventId !== 10 && r.eventId !== 8) || sourceOf(r) !== 'sysmon') return r.time;
+    const target = guidOf(field(r.data, 'TargetProcessGuid', 'TargetProcessGUID'));
+    const st = target ? starts.get(target) : undefined;
+    if (!st || st.parent !== guidOf(field(r.data, 'SourceProcessGuid', 'SourceProcessGUID'))) return r.time;
+    return st.time >= r.time && st.time - r.time < 2000 ? st.time + 0.5 : r.time;
   }
 
   function signerOf(d: Record<string, string>): string | undefined {
@@ -203,6 +224,8 @@ export function createWindowsMapper(): WindowsMapper {
         return { ...base(r), kind: 'network.connect', proc: subject(), address: d.QueryName ?? '?', port: 53, protocol: 'udp' };
       case 7: {
         if (!d.ImageLoaded) return skip('no-image');
+        // The main image's own load repeats the process start, which launch control already decided.
+        if (d.Image && d.ImageLoaded.toLowerCase() === d.Image.toLowerCase()) return skip('main-image-load');
         return { ...base(r), kind: 'module.load', proc: subject(), file: file(d.ImageLoaded, sha256Of(d.Hashes), signerOf(d)), via: 'loader' };
       }
       case 8:
@@ -260,7 +283,8 @@ export function createWindowsMapper(): WindowsMapper {
       case 4688: {
         const pid = parsePid(d.NewProcessId);
         if (Number.isNaN(pid)) return skip('no-pid');
-        if (sysmonStarts.get(`${r.computer}|${pid}`)?.some((t) => Math.abs(t - r.time) < 5000)) return skip('security-duplicates-sysmon');
+        // Not compared by time: collectors stamp Security events with their own (sometimes local) clock.
+        if (sysmonStarts.has(`${r.computer}|${pid}|${baseLower(d.NewProcessName)}`)) return skip('security-duplicates-sysmon');
         const proc: ProcessInfo = { pid, image: d.NewProcessName ?? '?' };
         if (!Number.isNaN(r.time)) proc.start = r.time;
         const user = field(d, 'TargetUserName', 'SubjectUserName');
@@ -342,5 +366,5 @@ export function createWindowsMapper(): WindowsMapper {
     return [ev];
   }
 
-  return { observe, map, stats };
+  return { observe, orderTime, map, stats };
 }

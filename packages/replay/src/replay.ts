@@ -167,7 +167,7 @@ export function createReplayRun(options: ReplayOptions) {
   function replay(records: WinRecord[]): void {
     if (!current) throw new Error('replay() before beginRecording()');
     const { rec, summary, mapper } = current;
-    const order = records.map((r, i) => ({ r, i, t: r.time }));
+    const order = records.map((r, i) => ({ r, i, t: mapper.orderTime(r) }));
     // Records without a time keep the position of their predecessor.
     let last = -Infinity;
     for (const o of order) { if (Number.isNaN(o.t)) o.t = last; else last = o.t; }
