@@ -122,7 +122,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
       const norm = normImage ?? normalizePath(info.image, platform);
       for (const c of p.appsWithPaths) if (c.paths!.matches(norm, platform)) return c;
     }
-    return strongOnly ? undefined : p.appsByName.get(baseName(info.image, platform));
+    return strongOnly ? undefined : p.appsByName.get(normImage !== undefined ? baseName(normImage, 'linux') : baseName(info.image, platform));
   }
 
   /** Whether a path (already normalised for its platform) is in user space, unless the sensor said so. */
@@ -198,11 +198,11 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
           : procs.get(parentRef) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
         const info = ev.proc;
         const norm = normalizePath(info.image, platform);
+        const name = baseName(norm, 'linux'); // norm is already lower-cased on Windows
         const app = matchApp(info, platform, false, norm);
         const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
         const guarded = parent?.guarded ?? app?.app.id ?? (publisherLaunch === 'guarded' ? 'publisher' : undefined);
         const node = remember(makeNode(info, parent, guarded, app?.app.id));
-        const name = baseName(info.image, platform);
         if (parent?.guarded !== undefined && p.deniedChildren.has(name)) {
           return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
         }
@@ -217,7 +217,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
         if (trust) return decision(false, trust.reason, trust.rule, node, app === undefined, info.image);
         const userSpace = isUserSpace(norm, info.userSpace, platform);
         // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
-        const strongApp = app !== undefined && matchApp(info, platform, true, norm) !== undefined;
+        const strongApp = app !== undefined && (app !== p.appsByName.get(name) || matchApp(info, platform, true, norm) !== undefined);
         if (userSpace) {
           if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, false, info.image);
           return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
