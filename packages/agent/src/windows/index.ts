@@ -7,3 +7,8 @@ export { renderMappingReport } from './report.ts';
 export type { MappingEntry, Coverage } from './mapping.ts';
 export { basePolicyGuid, supplementalPolicyGuid, stableGuid } from './guid.ts';
 export { psQuote } from './ps-commands.ts';
+export { createPowerShell, type PowerShell, type PowerShellOptions, type PsCall, type PsResult } from './powershell.ts';
+export { applyWindowsPolicy, verifyWindowsPolicy, type ApplyResult, type VerifyResult } from './apply.ts';
+export { diffState, parseWindowsState, emptyState, STATE_QUERY, type Drift, type DiffOptions, type WindowsState } from './state.ts';
+export { readWindowsBlocks, parseWindowsBlocks, toWindowsBlocks, blocksQuery, type WindowsBlock, type BlockMechanism } from './blocks.ts';
+export { parseEventXml, parseEventJson, POSITIONAL, type RawWinEvent, type EventProblem } from './win-events.ts';

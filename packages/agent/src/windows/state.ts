@@ -1,0 +1,123 @@
+// What is in force on a Windows machine (queried through PowerShell as JSON), and its difference from a WindowsPlan:
+// each difference carries the command that fixes it, so apply = run the fixes and verify = report them.
+import { ASR_ACTION_VALUE } from './asr.ts';
+import { CFA_MODE_VALUE, cmd, OFFICE_POLICY_ROOT, psQuote } from './ps-commands.ts';
+import type { WindowsPlan } from './plan.ts';
+import { BASE_XML, supplementalXmlName } from './scripts.ts';
+
+/** The query: one compressed JSON object on stdout. */
+export const STATE_QUERY = `$p = Get-MpPreference
+$ciTool = [bool](Get-Command CiTool.exe -ErrorAction SilentlyContinue)
+if ($ciTool) { $policies = @((CiTool.exe --list-policies -json | ConvertFrom-Json).Policies | ForEach-Object { [ordered]@{ id = [string]$_.PolicyID; version = [string]$_.Version } }) }
+else { $policies = @(Get-ChildItem -Path "$env:windir\\System32\\CodeIntegrity\\CiPolicies\\Active" -Filter '*.cip' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ id = $_.BaseName; version = '' } }) }
+$office = @()
+foreach ($h in @(Get-ChildItem -Path 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' })) {
+    $root = "Registry::HKEY_USERS\\$($h.PSChildName)\\${OFFICE_POLICY_ROOT}"
+    foreach ($k in @(Get-ChildItem -Path $root -Recurse -ErrorAction SilentlyContinue)) {
+        foreach ($n in $k.Property) { $office += [ordered]@{ hive = $h.PSChildName; key = $k.Name.Substring($k.Name.IndexOf('${OFFICE_POLICY_ROOT.replace(/\\/g, '\\')}') + ${OFFICE_POLICY_ROOT.length + 1}); name = $n; value = $k.GetValue($n) } }
+    }
+    $office += [ordered]@{ hive = $h.PSChildName; key = ''; name = ''; value = $null }
+}
+[ordered]@{ asrIds = @($p.AttackSurfaceReductionRules_Ids); asrActions = @($p.AttackSurfaceReductionRules_Actions); cfa = [int]$p.EnableControlledFolderAccess; folders = @($p.ControlledFolderAccessProtectedFolders); ciTool = $ciTool; policies = $policies; office = $office } | ConvertTo-Json -Depth 5 -Compress`;
+
+export interface WindowsState {
+  asr: Map<string, number>;
+  cfa: number;
+  folders: string[];
+  ciTool: boolean;
+  /** Active App Control policies: GUID (lower-case, no braces) → version text ('' when unknown). */
+  policies: Map<string, string>;
+  /** User hives (SIDs) with a loaded profile. */
+  hives: string[];
+  /** `SID|app\sub|name` (lower-case) → value. */
+  office: Map<string, number>;
+}
+
+export function emptyState(): WindowsState {
+  return { asr: new Map(), cfa: 0, folders: [], ciTool: true, policies: new Map(), hives: ['<each loaded user>'], office: new Map() };
+}
+
+const guidKey = (g: string) => g.replace(/[{}]/g, '').toLowerCase();
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+
+/** Parses the query's JSON; throws an Error naming the field when the shape is not what the query writes. */
+export function parseWindowsState(text: string): WindowsState {
+  const o = JSON.parse(text) as Record<string, unknown>;
+  if (o === null || typeof o !== 'object') throw new Error('state: not a JSON object');
+  const s = emptyState();
+  s.hives = [];
+  const ids = arr(o.asrIds), acts = arr(o.asrActions);
+  ids.forEach((id, i) => { if (typeof id === 'string') s.asr.set(id.toLowerCase(), Number(acts[i])); });
+  s.cfa = Number(o.cfa ?? 0);
+  s.folders = arr(o.folders).filter((f): f is string => typeof f === 'string');
+  s.ciTool = Boolean(o.ciTool);
+  for (const p of arr(o.policies)) {
+    const r = p as { id?: unknown; version?: unknown };
+    if (typeof r.id === 'string') s.policies.set(guidKey(r.id), typeof r.version === 'string' ? r.version : '');
+  }
+  for (const e of arr(o.office)) {
+    const r = e as { hive?: unknown; key?: unknown; name?: unknown; value?: unknown };
+    if (typeof r.hive !== 'string') throw new Error('state: office[].hive is not a string');
+    if (!s.hives.includes(r.hive)) s.hives.push(r.hive);
+    if (typeof r.key === 'string' && r.key && typeof r.name === 'string' && typeof r.value === 'number') {
+      s.office.set(`${r.hive}|${r.key}|${r.name}`.toLowerCase(), r.value);
+    }
+  }
+  return s;
+}
+
+export interface Drift {
+  area: 'app-control' | 'asr' | 'cfa' | 'office';
+  what: string;
+  expected: string;
+  actual: string;
+  /** The command(s) that put it right. */
+  fix: string;
+}
+
+export interface DiffOptions {
+  /** Folder on the Windows machine holding the compiled XML files. */
+  workDir: string;
+  now: number;
+  /** This machine's host name, for host-limited exceptions. */
+  host: string;
+}
+
+function installCi(workDir: string, xml: string, policyId: string, ciTool: boolean): string {
+  const cip = psQuote(`${workDir}\\${policyId}.cip`);
+  return [cmd.convertPolicy(psQuote(`${workDir}\\${xml}`), cip), ciTool ? cmd.ciToolUpdate(cip) : cmd.copyToActive(cip, policyId)].join('; ');
+}
+
+export function diffState(plan: WindowsPlan, state: WindowsState, opts: DiffOptions): Drift[] {
+  const out: Drift[] = [];
+  const ac = plan.appControl;
+  const have = state.policies.get(guidKey(ac.policyId));
+  if (have === undefined || (have !== '' && have !== ac.versionEx)) {
+    out.push({ area: 'app-control', what: `base policy ${ac.policyId}`, expected: ac.versionEx, actual: have === undefined ? 'absent' : have, fix: installCi(opts.workDir, BASE_XML, ac.policyId, state.ciTool) });
+  }
+  for (const s of ac.supplementals) {
+    const wanted = Date.parse(s.expires) > opts.now && (!s.host || s.host.toLowerCase() === opts.host.toLowerCase());
+    const present = state.policies.has(guidKey(s.policyId));
+    if (wanted && !present) out.push({ area: 'app-control', what: `supplemental ${s.policyId} (${s.exceptionId})`, expected: 'active', actual: 'absent', fix: installCi(opts.workDir, supplementalXmlName(s.exceptionId), s.policyId, state.ciTool) });
+    if (!wanted && present) out.push({ area: 'app-control', what: `supplemental ${s.policyId} (${s.exceptionId})`, expected: 'removed (expired or other host)', actual: 'active', fix: state.ciTool ? cmd.ciToolRemove(s.policyId) : cmd.removeFromActive(s.policyId) });
+  }
+  for (const r of plan.asr) {
+    const a = state.asr.get(r.id);
+    if (a !== ASR_ACTION_VALUE[r.action]) out.push({ area: 'asr', what: `${r.id} ${r.name}`, expected: String(ASR_ACTION_VALUE[r.action]), actual: a === undefined ? 'absent' : String(a), fix: cmd.addAsr(r.id, r.action) });
+  }
+  if (plan.cfa.mode !== 'off') {
+    if (state.cfa !== CFA_MODE_VALUE[plan.cfa.mode]) out.push({ area: 'cfa', what: 'EnableControlledFolderAccess', expected: String(CFA_MODE_VALUE[plan.cfa.mode]), actual: String(state.cfa), fix: cmd.setCfa(plan.cfa.mode) });
+    const have = new Set(state.folders.map((f) => f.toLowerCase()));
+    for (const f of plan.cfa.folders) if (!have.has(f.toLowerCase())) out.push({ area: 'cfa', what: `protected folder ${f}`, expected: 'present', actual: 'absent', fix: cmd.addCfaFolder(f) });
+  }
+  for (const hive of state.hives) {
+    for (const o of plan.office) {
+      const v = state.office.get(`${hive}|${o.app}\\${o.sub}|${o.name}`.toLowerCase());
+      if (v !== o.value) {
+        const key = hive.startsWith('<') ? `Registry::HKEY_USERS\\<SID>\\${OFFICE_POLICY_ROOT}\\${o.app}\\${o.sub}` : `Registry::HKEY_USERS\\${hive}\\${OFFICE_POLICY_ROOT}\\${o.app}\\${o.sub}`;
+        out.push({ area: 'office', what: `${hive} ${o.app}\\${o.sub}\\${o.name}`, expected: String(o.value), actual: v === undefined ? 'absent' : String(v), fix: cmd.setDword(key, o.name, o.value) });
+      }
+    }
+  }
+  return out;
+}
