@@ -5,6 +5,7 @@ import { emocheckCommands } from './emocheck.ts';
 import { evtxCommands } from './evtx.ts';
 import { policyCommands } from './policy.ts';
 import { replayCommands } from './replay.ts';
+import { windowsCommands } from './windows.ts';
 
 export const allCommands: Command[] = [
   ...agentCommands,
@@ -12,4 +13,5 @@ export const allCommands: Command[] = [
   ...evtxCommands,
   ...policyCommands,
   ...replayCommands,
+  ...windowsCommands,
 ];
