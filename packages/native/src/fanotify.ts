@@ -83,7 +83,10 @@ export interface FanotifyStats {
 }
 
 export interface FanotifyListener {
-  /** Opens the fanotify group, marks the paths and starts the native thread. Throws on kernel errors. */
+  /**
+   * Opens the fanotify group, marks the paths and starts the native thread. Throws on kernel errors (EPERM
+   * without CAP_SYS_ADMIN, ENOENT for a path). A started listener keeps Node's event loop alive until stop().
+   */
   start(onEvent: (ev: PermissionEvent) => void): void;
   /**
    * Answers an event. With `cache: true` the verdict is remembered for this file identity

@@ -134,6 +134,11 @@ test('open events: only executable-looking files reach JS; ld.so ./file and cat 
   assert.equal(r.stats.filtered, 2, 'text.txt and the open that follows the allowed exec');
 });
 
+test('mark: mount misses a bind mount of the tmpfs, filesystem covers it', async () => {
+  const r = await runScenario('mark-kinds');
+  assert.deepEqual(r, { 'mount:direct': 126, 'mount:bind': 0, 'filesystem:direct': 126, 'filesystem:bind': 126 });
+});
+
 test('listener SIGKILLed during a burst of execs: every exec completes, no process hangs', async () => {
   const s = startScenario('kill-burst');
   const killer = setTimeout(() => { if (s.child.pid) process.kill(s.child.pid, 'SIGKILL'); }, 60_000);
