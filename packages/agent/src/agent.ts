@@ -66,6 +66,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const probe = createUserSpaceProbe({ mounts: table });
   const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
   const proc = createProcReader();
+  packages.isListed('/'); // read the package index now, not inside the first decision's time budget
   // Removable and network media are user space for the engine too (paths it sees in command lines).
   for (const mp of mounts) {
     const m = mountOf(table, mp);

@@ -6,10 +6,11 @@
 // pid. The script is decided; the interpreter of an allowed script is allowed without asking the engine (so a
 // guarded browser starting `xdg-open`, a /bin/sh script, is not refused as "sh").
 //
-// Cache invariant (native decision cache keyed by file identity, kind and subject class): a verdict is cached only
-// when the engine says `cacheable`, it is not an audit-deny (audit must keep seeing events to log them), the file
-// is not a script (its interpreter exec must reach us), and it is not an exec deny inside a guarded class (an
-// interpreter denied as a child may be allowed as the interpreter of an allowed script).
+// Cache invariant (native decision cache keyed by file identity, kind and subject class): only allows are cached,
+// when the engine says `cacheable` (so every deny and audit-deny reaches us and is logged), never for a script
+// (its interpreter exec must reach us) and never for an exec in a guarded class (the ELF loader and script
+// interpreters those exec must reach us: a shell is refused as a child but allowed as an allowed script's
+// interpreter). Opens that are not code loads are allowed uncached (the verdict depends on the process).
 import { basename } from 'node:path';
 import {
   normalizePath, type Decision, type Engine, type FileRef, type ModuleLoadEvent, type OmamoriEvent, type ProcessInfo,
@@ -19,7 +20,7 @@ import type { PermissionEvent } from '@omamori/native';
 import { classifyFile, type FileKind } from './file-kind.ts';
 import type { PackageDb } from './package-db.ts';
 import { resolvePath } from './package-db.ts';
-import { readAncestors, type ProcReader } from './proc.ts';
+import { readAncestors, type ProcReader, type ProcStat } from './proc.ts';
 import type { UserSpaceProbe } from './user-space-probe.ts';
 
 export interface KernelAnswer {
@@ -48,7 +49,8 @@ export interface LaunchSensor {
   readonly counts: Readonly<Record<'exec' | 'open' | 'interpreter' | 'logged', number>>;
 }
 
-interface PendingInterpreter { start: number; interpreter: string; hops: number; time: number }
+/** The exec expected next in a pid: the interpreter of an allowed script or program, or (`any`) what env runs. */
+interface PendingInterpreter { start: number; interpreter: string; any: boolean; thenAny: boolean; time: number }
 
 const LD_SO = /^ld(-linux[-\w.]*)?\.so(\.\d+)?$|^ld-\S+\.so/;
 
@@ -88,10 +90,11 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
   }
 
   function finish(ev: PermissionEvent, kind: string, d: Decision, cache: boolean, detail?: Record<string, unknown>): void {
-    kernel.respond(ev.id, d.verdict !== 'deny', { cache: cache && d.cacheable && d.verdict !== 'audit-deny' });
+    const inTime = kernel.respond(ev.id, d.verdict !== 'deny', { cache: cache && d.cacheable && d.verdict === 'allow' });
     if (d.verdict !== 'allow') {
       counts.logged++;
-      sink.record(now(), kind, ev.pid, d, detail);
+      // Too late: the native side already answered by the fail mode; say so next to the verdict.
+      sink.record(now(), kind, ev.pid, d, inTime ? detail : { ...detail, late: true });
     }
   }
 
@@ -103,15 +106,27 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     if (pending) {
       interpreters.delete(ev.pid);
       if (pending.start === st.start && now() - pending.time < 2000
-        && (pending.interpreter === path || basename(pending.interpreter) === basename(path) || pending.hops > 0)) {
+        && (pending.any || pending.interpreter === path || basename(pending.interpreter) === basename(path))) {
         counts.interpreter++;
-        // `#!/usr/bin/env X`: env then execs X in the same pid; allow that one hop too.
-        if (basename(path) === 'env' && pending.hops === 0) interpreters.set(ev.pid, { ...pending, hops: 1, time: now() });
+        // Next may come the interpreter's own ELF loader; `#!/usr/bin/env X`: after env (and its loader), X.
+        const k = classifyFile(path);
+        const thenAny = pending.thenAny || (basename(path) === 'env' && !pending.any);
+        if (k.kind === 'elf-program' && k.interpreter) {
+          interpreters.set(ev.pid, { start: st.start, interpreter: resolvePath(k.interpreter), any: false, thenAny, time: now() });
+        } else if (thenAny) {
+          interpreters.set(ev.pid, { start: st.start, interpreter: '', any: true, thenAny: false, time: now() });
+        }
         kernel.respond(ev.id, true);
         return;
       }
     }
     const kind = classifyFile(path);
+    if (kind.kind === 'elf-library' && ev.subjectClass === 0) {
+      // The ELF loader mapped for a program whose own exec we did not see (answered from the cache, or on an
+      // unmarked mount): launch control of the loader file, without taking it for the process's new image.
+      onCodeOpen(ev, path, 'loader', st);
+      return;
+    }
     const facts = fileFacts(path);
     const exe = proc.exe(ev.pid);
     const info: ProcessInfo = { pid: ev.pid, start: st.start, image: path, userSpace: facts.userSpace, contained: exe === deps.launcher };
@@ -132,12 +147,14 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     // which the kernel opens for exec too. Only guarded classes need it (elsewhere the loader is allowed anyway).
     const interp = kind.kind === 'script' ? kind.interpreter : kind.kind === 'elf-program' && cls !== 0 ? kind.interpreter : undefined;
     if (interp !== undefined && d.verdict !== 'deny') {
-      interpreters.set(ev.pid, { start: st.start, interpreter: resolvePath(interp), hops: 0, time: now() });
+      interpreters.set(ev.pid, { start: st.start, interpreter: resolvePath(interp), any: false, thenAny: false, time: now() });
       if (interpreters.size > 4096) interpreters.delete(interpreters.keys().next().value!);
     }
     // Execs in guarded classes are never cached: the loader and script interpreters they exec must reach us.
     const cache = kind.kind !== 'script' && cls === 0 && ev.subjectClass === 0;
     finish(ev, 'process.start', d, cache, facts.why ? { userSpaceWhy: facts.why } : undefined);
+    // A refused exec leaves the process running its previous image: forget the node the decision made for it.
+    if (d.verdict === 'deny') engine.decide({ v: 1, platform: 'linux', kind: 'process.exit', proc: { pid: ev.pid, start: st.start } });
   }
 
   /** Whether `pid`'s command line names `path` as an argument (the script an interpreter runs, `ld.so FILE`). */
@@ -159,11 +176,9 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const kind: FileKind = classifyFile(path);
     if (kind.kind === 'other') { kernel.respond(ev.id, true, { cache: true }); return; }
     let via: ModuleLoadEvent['via'] | 'script' | undefined;
-    let cacheDeny = false;
     if (kind.kind === 'elf-library') {
       // Like fapolicyd's ld_so/sharedlib rules: any open of a shared object counts as loading it.
       via = 'loader';
-      cacheDeny = true;
     } else if (kind.kind === 'elf-program') {
       const exe = proc.exe(ev.pid);
       if (exe && LD_SO.test(basename(exe)) && argNames(ev.pid, path)) via = 'ld.so';
@@ -172,6 +187,10 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     if (via === undefined) { kernel.respond(ev.id, true); return; }
     const st = proc.stat(ev.pid);
     if (!st) { kernel.respond(ev.id, true); return; }
+    onCodeOpen(ev, path, via, st);
+  }
+
+  function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat): void {
     const subject = adopt(ev.pid, st.start, st.ppid);
     const facts = fileFacts(path);
     const file: FileRef = { path, userSpace: facts.userSpace };
@@ -183,8 +202,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const d = engine.decide(e);
     const detail: Record<string, unknown> = { via };
     if (facts.why) detail.userSpaceWhy = facts.why;
-    // A deny of a program or script read is kept per process: the same file may be read (copied, edited) by others.
-    finish(ev, e.kind, d, d.verdict === 'allow' || cacheDeny, detail);
+    finish(ev, e.kind, d, true, detail);
   }
 
   return {
