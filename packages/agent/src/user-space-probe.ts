@@ -1,8 +1,8 @@
 // UserSpaceProbe: decides "user space" from real permissions, not from path names. A file is user space when it,
 // or any directory above it, can be written or replaced by a non-root user (owner, group or other write bits; in
 // a sticky directory only an entry's owner can replace it), or when it lies on removable media or a network
-// filesystem. Verdicts are cached per directory and per file identity (dev, ino, ctime): a chmod/chown changes
-// ctime, so a cached verdict is never stale for the inode it was made for.
+// filesystem. Not cached here: a verdict depends on every directory above, so each probe stats the chain (a few
+// microseconds); the native decision cache, keyed by the file's identity and ctime, spares the repeats.
 import { statSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { mediaKind, mountOf, type MountEntry } from './mounts.ts';
@@ -17,7 +17,6 @@ export interface UserSpaceProbe {
   probe(path: string): UserSpaceVerdict;
   /** Re-reads the mount table (call when mounts change). */
   setMounts(mounts: readonly MountEntry[]): void;
-  readonly cacheSize: number;
 }
 
 const S_ISVTX = 0o1000;
@@ -31,15 +30,10 @@ function writableByUser(st: BigIntStats): string | undefined {
   return undefined;
 }
 
-interface DirEntry { ino: bigint; ctime: bigint; verdict: UserSpaceVerdict }
-
-export function createUserSpaceProbe(opts: { mounts: readonly MountEntry[]; sys?: string; maxEntries?: number }): UserSpaceProbe {
+export function createUserSpaceProbe(opts: { mounts: readonly MountEntry[]; sys?: string}): UserSpaceProbe {
   let mounts = opts.mounts;
   const sys = opts.sys ?? '/sys';
-  const max = opts.maxEntries ?? 16384;
   let media = new Map<string, 'removable' | 'network' | undefined>();
-  const dirs = new Map<string, DirEntry>();
-  const files = new Map<string, UserSpaceVerdict>();
 
   function mediaOf(path: string): string | undefined {
     const m = mountOf(mounts, path);
@@ -53,16 +47,12 @@ export function createUserSpaceProbe(opts: { mounts: readonly MountEntry[]; sys?
   function dirVerdict(dir: string): UserSpaceVerdict {
     let st: BigIntStats;
     try { st = statSync(dir, { bigint: true }); } catch { return { userSpace: false }; }
-    const cached = dirs.get(dir);
-    if (cached && cached.ino === st.ino && cached.ctime === st.ctimeNs) return cached.verdict;
     let verdict: UserSpaceVerdict;
     const own = writableByUser(st);
     // A directory others may write without the sticky bit: any entry in it can be replaced by them.
     if (own && !(st.uid === 0n && (Number(st.mode) & S_ISVTX))) verdict = { userSpace: true, why: `${dir}: ${own}` };
     else if (dir === '/') verdict = { userSpace: false };
     else verdict = dirVerdict(dirname(dir));
-    if (dirs.size >= max) dirs.clear();
-    dirs.set(dir, { ino: st.ino, ctime: st.ctimeNs, verdict });
     return verdict;
   }
 
@@ -71,25 +61,15 @@ export function createUserSpaceProbe(opts: { mounts: readonly MountEntry[]; sys?
     if (m) return { userSpace: true, why: m };
     let st: BigIntStats;
     try { st = statSync(path, { bigint: true }); } catch { return dirVerdict(dirname(path)); }
-    const key = `${st.dev}:${st.ino}:${st.ctimeNs}:${path}`;
-    const hit = files.get(key);
-    if (hit) return hit;
     const own = writableByUser(st);
-    let verdict: UserSpaceVerdict;
-    if (own) verdict = { userSpace: true, why: `${path}: ${own}` };
-    else {
-      // In a sticky directory (e.g. /tmp) only the entry's owner (root here) or the directory owner may
-      // replace it; the directory's own writability therefore does not make a root-owned entry user space.
-      verdict = dirVerdict(dirname(path));
-    }
-    if (files.size >= max) files.clear();
-    files.set(key, verdict);
-    return verdict;
+    if (own) return { userSpace: true, why: `${path}: ${own}` };
+    // In a sticky directory (e.g. /tmp) only the entry's owner (root here) or the directory owner may replace
+    // it; the directory's own writability therefore does not make a root-owned entry user space.
+    return dirVerdict(dirname(path));
   }
 
   return {
     probe,
-    setMounts(m) { mounts = m; media = new Map(); dirs.clear(); files.clear(); },
-    get cacheSize() { return dirs.size + files.size; },
+    setMounts(m) { mounts = m; media = new Map(); },
   };
 }

@@ -1,0 +1,111 @@
+// Unit tests of the agent's pieces that need no kernel feature: user-space probe, file kinds, /proc parsing,
+// mount table, event store and its ja/en rendering, the Landlock ruleset built from a policy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compile, findPreset, loadPolicy, type Decision } from '@omamori/policy';
+import {
+  buildContainmentSpec, classifyFile, classifyHeader, createUserSpaceProbe, describeEvent, openEventStore,
+  parseMountInfo, parseStat, readMounts,
+} from '../src/index.ts';
+
+test('user-space probe: owner, group/other write bits, sticky directories', () => {
+  // Under /var/tmp? No: a root-owned 0755 directory chain is needed, so use a fresh dir under /opt-like root space.
+  const base = mkdtempSync(join('/var/tmp', 'omamori-probe-')); // /var/tmp is root-owned and sticky
+  try {
+    chmodSync(base, 0o755);
+    const probe = createUserSpaceProbe({ mounts: readMounts() });
+    const f = join(base, 'prog');
+    writeFileSync(f, 'x', { mode: 0o755 });
+    assert.equal(probe.probe(f).userSpace, false, 'root file in root dirs, sticky /var/tmp above');
+    chownSync(f, 1000, 1000);
+    assert.equal(probe.probe(f).userSpace, true, 'owned by a user');
+    assert.match(probe.probe(f).why!, /owner uid 1000/);
+    chownSync(f, 0, 0);
+    chmodSync(f, 0o757);
+    assert.equal(probe.probe(f).userSpace, true, 'writable by others');
+    chmodSync(f, 0o755);
+    chmodSync(base, 0o777);
+    assert.equal(probe.probe(f).userSpace, true, 'in a directory others may write (no sticky bit)');
+    chmodSync(base, 0o1777);
+    assert.equal(probe.probe(f).userSpace, false, 'sticky: only root may replace a root entry');
+    chmodSync(base, 0o775);
+    chownSync(base, 0, 1000);
+    assert.equal(probe.probe(f).userSpace, true, 'directory writable by a non-root group');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('file kinds: ELF program with its loader, shared object, #! script with interpreter', () => {
+  const prog = classifyFile('/usr/bin/true');
+  assert.equal(prog.kind, 'elf-program');
+  assert.match((prog as { interpreter?: string }).interpreter ?? '', /ld-linux/);
+  assert.equal(classifyFile('/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2').kind, 'elf-library');
+  assert.deepEqual(classifyHeader(Buffer.from('#!/usr/bin/env python3\nprint(1)\n')), { kind: 'script', interpreter: '/usr/bin/env', arg: 'python3' });
+  assert.deepEqual(classifyHeader(Buffer.from('#!/bin/sh\n')), { kind: 'script', interpreter: '/bin/sh' });
+  assert.deepEqual(classifyHeader(Buffer.from('plain text')), { kind: 'other' });
+});
+
+test('/proc/PID/stat parsing copes with spaces and parentheses in comm', () => {
+  const line = '1234 (a (b) c) S 77 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 100';
+  assert.deepEqual(parseStat(1234, line), { pid: 1234, ppid: 77, start: 987654, comm: 'a (b) c' });
+  const self = readFileSync('/proc/self/stat', 'utf8');
+  assert.equal(parseStat(process.pid, self)?.ppid, process.ppid);
+});
+
+test('mountinfo parsing unescapes mount points', () => {
+  const m = parseMountInfo('36 35 98:0 / /media/my\\040usb rw,noatime master:1 - vfat /dev/sdb1 rw\n');
+  assert.deepEqual(m, [{ mountPoint: '/media/my usb', device: '98:0', fsType: 'vfat', source: '/dev/sdb1' }]);
+});
+
+test('event store keeps denies newest first; rendered in ja and en with the lineage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-store-'));
+  try {
+    const w = openEventStore(dir, { write: true });
+    const d: Decision = {
+      verdict: 'deny', reason: 'GUARDED_CHILD_DENIED', rule: 'guarded.children', policyVersion: 'office@1', cacheable: false,
+      guarded: 'mail', object: '/usr/bin/dash',
+      lineage: [{ pid: 10, image: '/usr/bin/thunderbird', guarded: 'mail' }, { pid: 11, image: '/usr/bin/soffice.bin', guarded: 'mail' }, { pid: 12, image: '/usr/bin/dash', guarded: 'mail' }],
+    };
+    w.record(1000, 'process.start', 12, d);
+    w.record(2000, 'module.load', 13, { ...d, reason: 'USER_SPACE_LIBRARY', verdict: 'audit-deny', object: '/home/a/.cache/x.so' }, { via: 'preload' });
+    w.close();
+    const r = openEventStore(dir, { write: false });
+    const list = r.list();
+    r.close();
+    assert.deepEqual(list.map((e) => e.time), [2000, 1000]);
+    const en = describeEvent(list[1]!, 'en');
+    assert.match(en, /STOPPED: start of \/usr\/bin\/dash/);
+    assert.match(en, /thunderbird → soffice\.bin → \/usr\/bin\/dash/);
+    const ja = describeEvent(list[0]!, 'ja');
+    assert.match(ja, /監査/);
+    assert.match(ja, /\(preload\)/);
+    assert.match(ja, /thunderbird → soffice\.bin → dash → \/home\/a\/\.cache\/x\.so/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('containment ruleset: system space read+exec, home open except protected folders, writes only where allowed', () => {
+  const home = mkdtempSync(join(tmpdir(), 'omamori-home-'));
+  try {
+    for (const d of ['.ssh', '.thunderbird', 'Documents', '.config/autostart', '.config/libreoffice', '.config/google-chrome', 'Music']) mkdirSync(join(home, d), { recursive: true });
+    writeFileSync(join(home, '.bashrc'), '');
+    copyFileSync('/usr/bin/true', join(home, 'true'));
+    const policy = compile(loadPolicy(findPreset('office')!.text).policy!);
+    // The pattern sets speak of /home/*: place the fake home where they look.
+    const spec = buildContainmentSpec(policy, { homes: [home] });
+    const paths = (l: unknown[] | undefined) => (l ?? []).map((p) => (typeof p === 'string' ? p : (p as { path: string }).path));
+    assert.ok(paths(spec.readExec).includes('/usr'));
+    assert.deepEqual(spec.scopes, ['signal', 'abstract-unix-socket']);
+    assert.ok(paths(spec.write).includes('/tmp'));
+    assert.ok(!paths(spec.readExec).some((p) => p.startsWith(home)), 'nothing in a home folder may execute');
+    assert.ok(paths(spec.read).includes(join(home, '.bashrc')), 'readable, not writable');
+    assert.ok(!paths(spec.write).includes(join(home, '.bashrc')));
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
