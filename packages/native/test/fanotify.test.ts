@@ -108,15 +108,15 @@ test('queue full: events beyond maxPending are answered by the fail mode and cou
   assert.ok(r.stats.drops >= 1);
 });
 
-test('subject class set on a pid is inherited by its descendants only', async () => {
+test('subject class: inherited by descendants only, and cached verdicts never cross classes', async () => {
   const r = await runScenario('subject-class');
   assert.equal(r.set, true);
-  assert.equal(r.g.code, 0);
-  assert.equal(r.seen.length, 2);
-  assert.equal(r.seen[0].cls, 7);
+  assert.equal(r.guarded, '126 126', 'class 7 denied, the second time from the cache');
+  assert.deepEqual(r.plain, [0, 0], 'the unclassed exec of the same file is not answered by the class-7 entry');
+  assert.deepEqual(r.seen.map((e: { cls: number }) => e.cls), [7, 0]);
   assert.notEqual(r.seen[0].pid, r.pid, 'the exec came from a forked child of the classed shell');
-  assert.equal(r.seen[1].cls, 0);
-  assert.equal(r.subjectsAfter, 2, 'the descendant was remembered');
+  assert.equal(r.stats.cacheHits, 2);
+  assert.equal(r.stats.subjects, 3, 'the classed shell and its two remembered children');
   assert.equal(r.cleared, true);
 });
 
