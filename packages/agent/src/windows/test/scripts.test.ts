@@ -50,8 +50,8 @@ export function psStructureProblem(src: string): string | undefined {
 test('the structure check catches broken scripts', () => {
   assert.equal(psStructureProblem("if ($a) { 'x' }"), undefined);
   assert.match(psStructureProblem("if ($a) { 'x' ")!, /unclosed \{/);
-  assert.match(psStructureProblem("Write-Output 'it''s"), /unclosed ' string/);
-  assert.match(psStructureProblem('Write-Output "a)'), /unclosed " string/);
+  assert.match(psStructureProblem("Write-Output 'it''s") ?? '', /unclosed ' string/);
+  assert.match(psStructureProblem('Write-Output "a)') ?? '', /unclosed " string/);
   assert.equal(psStructureProblem('# a } comment\n"a`"b"'), undefined);
 });
 
