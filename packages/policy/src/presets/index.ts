@@ -28,8 +28,8 @@ const strict = edit(office, [
   manager, signed by a trusted publisher or allowed by hash. On top of that, as on the office PC:`],
   ['mode: enforce', 'mode: lockdown'],
   ['failMode: open', 'failMode: closed'],
-  ['Fails open if a decision is late, so the PC never freezes.', 'PowerShell and cmd run guarded too. Fails closed if a decision is late.'],
-  ['names: [wscript.exe, cscript.exe, mshta.exe, hh.exe]', 'names: [wscript.exe, cscript.exe, mshta.exe, hh.exe, powershell.exe, pwsh.exe, cmd.exe, powershell_ise.exe]'],
+  ['Fails open if a decision is late, so the PC never freezes.', 'cmd runs guarded too. Fails closed if a decision is late.'],
+  ['names: [wscript.exe, cscript.exe, mshta.exe, hh.exe, powershell.exe, pwsh.exe, powershell_ise.exe]', 'names: [wscript.exe, cscript.exe, mshta.exe, hh.exe, powershell.exe, pwsh.exe, powershell_ise.exe, cmd.exe]'],
   ['allowedChildren: [xdg-open, xdg-email, gio]', 'allowedChildren: [xdg-open]'],
 ]);
 
@@ -47,16 +47,16 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'office',
     summary: {
-      en: 'Office PC (default): user-space launch control; mail, browsers, office, PDF, archivers and script hosts guarded; fails open.',
-      ja: '事務用 PC (既定): ユーザー領域の起動制御。メール・ブラウザー・Office・PDF・圧縮解凍・スクリプトホストを保護下で実行。遅延時は許可。',
+      en: 'Office PC (default): user-space launch control; mail, browsers, office, PDF, archivers and script hosts (PowerShell too) guarded; fails open.',
+      ja: '事務用 PC (既定): ユーザー領域の起動制御。メール・ブラウザー・Office・PDF・圧縮解凍・スクリプトホスト (PowerShell を含む) を保護下で実行。遅延時は許可。',
     },
     text: office,
   },
   {
     name: 'strict',
     summary: {
-      en: 'Locked-down desktop: lockdown mode (only package-owned, signed or hash-trusted code runs), PowerShell/cmd guarded, fails closed.',
-      ja: 'ロックダウン端末: パッケージ管理・署名・ハッシュで信頼されたものだけ実行。PowerShell/cmd も保護下。遅延時は拒否。',
+      en: 'Locked-down desktop: lockdown mode (only package-owned, signed or hash-trusted code runs), cmd guarded too, fails closed.',
+      ja: 'ロックダウン端末: パッケージ管理・署名・ハッシュで信頼されたものだけ実行。cmd も保護下。遅延時は拒否。',
     },
     text: strict,
   },

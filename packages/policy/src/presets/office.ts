@@ -7,7 +7,7 @@ name: office
 version: 1
 description: >-
   Office PC. Nothing in user space starts unless trusted; mail, browsers, office suites, PDF readers, archivers
-  and script hosts run guarded with everything they start: no shells, script hosts or download tools, no writes
+  and script hosts (including PowerShell) run guarded with everything they start: no shells, script hosts or download tools, no writes
   to system space, autostart locations or other applications' settings, no reads of keys and credential or mail
   stores, no access to other processes. Fails open if a decision is late, so the PC never freezes.
 mode: enforce
@@ -63,7 +63,7 @@ guarded:
       profiles: ["~/.config/file-roller/**", "%APPDATA%/Lhaplus/**"]
     - id: script-host
       kind: script-host
-      names: [wscript.exe, cscript.exe, mshta.exe, hh.exe]
+      names: [wscript.exe, cscript.exe, mshta.exe, hh.exe, powershell.exe, pwsh.exe, powershell_ise.exe]
   deniedChildren: ["@shells", "@script-hosts", "@lolbins", "@downloaders"]
   allowedChildren: [xdg-open, xdg-email, gio]
   writeProtect: ["@system", "@autostart", "~/.config/**", "~/.local/bin/**", "~/.local/share/applications/**",
