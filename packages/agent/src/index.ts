@@ -10,3 +10,4 @@ export { classifyFile, classifyHeader, type FileKind } from './file-kind.ts';
 export { parseMountInfo, readMounts, localMounts, mediaKind, type MountEntry } from './mounts.ts';
 export { describeEvent, lineageText, reasonText } from './event-text.ts';
 export { buildContainmentSpec, defaultHomes, type ContainmentOptions } from './containment.ts';
+export * as windows from './windows/index.ts';

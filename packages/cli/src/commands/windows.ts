@@ -3,10 +3,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-// The agent's windows module is imported by path until packages/agent/src/index.ts re-exports it.
-import {
-  applyWindowsPolicy, compileWindows, createPowerShell, verifyWindowsPolicy, type AsrAction, type PowerShell,
-} from '../../../agent/src/windows/index.ts';
+import { windows } from '@omamori/agent';
+
+const { applyWindowsPolicy, compileWindows, createPowerShell, verifyWindowsPolicy } = windows;
+type AsrAction = windows.AsrAction;
+type PowerShell = windows.PowerShell;
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
 import { loadChosenPolicy } from '../policy-source.ts';
