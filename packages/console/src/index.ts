@@ -1,0 +1,8 @@
+// @omamori/console: the management console — Fastify app, store (SQLite | PostgreSQL), TLS, policy signing.
+export { buildApp, type AppOptions } from './app.ts';
+export { startConsole, type ConsoleOptions, type RunningConsole } from './server.ts';
+export { openStore, type Store } from './db/open.ts';
+export { prepareSetup } from './routes/auth.ts';
+export { certFingerprint, generateSelfSigned } from './tls.ts';
+export type { Ctx, User } from './context.ts';
+export type { Role } from './db/schema.ts';

@@ -1,0 +1,67 @@
+// Starts a console process: opens the store (SQLite file under --data, or PostgreSQL), loads or creates the TLS
+// certificate (kept in the database), builds the app and listens. Prints nothing itself: the caller renders.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { buildApp } from './app.ts';
+import { openStore } from './db/open.ts';
+import { prepareSetup } from './routes/auth.ts';
+import { consoleTls } from './tls.ts';
+
+export interface ConsoleOptions {
+  /** `sqlite:PATH` or `postgres://…`; default `sqlite:<dataDir>/console.db`. */
+  db?: string;
+  dataDir: string;
+  /** `HOST:PORT` (IPv6 in brackets); default 127.0.0.1:8443. */
+  listen?: string;
+  tls?: { certFile: string; keyFile: string } | 'generate' | 'off';
+  webDir?: string;
+  logger?: FastifyServerOptions['logger'];
+  heartbeatSeconds?: number;
+}
+
+export interface RunningConsole {
+  app: FastifyInstance;
+  url: string;
+  fingerprint?: string;
+  /** Present on the first start (no user yet): the one-time setup token. */
+  setupToken?: string;
+  store: string;
+  close(): Promise<void>;
+}
+
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  if (!m || Number(m[3]) > 65535) throw new Error(`--listen must be HOST:PORT (got '${s}')`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
+export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
+  const { host, port } = parseListen(opts.listen ?? '127.0.0.1:8443');
+  const store = await openStore(opts.db ?? `sqlite:${join(opts.dataDir, 'console.db')}`);
+  try {
+    const mode = opts.tls ?? 'generate';
+    const tls = mode === 'off' ? undefined : await consoleTls(store.db,
+      mode === 'generate' ? undefined : { cert: readFileSync(mode.certFile, 'utf8'), key: readFileSync(mode.keyFile, 'utf8') },
+      [host, hostname()].filter((h) => h !== '0.0.0.0' && h !== '::'));
+    const { app, ctx } = await buildApp({
+      store, secure: !!tls, logger: opts.logger, webDir: opts.webDir,
+      ...(tls ? { https: { cert: tls.cert, key: tls.key }, tlsFingerprint: tls.fingerprint } : {}),
+      ...(opts.heartbeatSeconds ? { heartbeatSeconds: opts.heartbeatSeconds } : {}),
+    });
+    const setupToken = await prepareSetup(ctx);
+    await app.listen({ host, port });
+    const addr = app.server.address();
+    const realPort = typeof addr === 'object' && addr ? addr.port : port;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    return {
+      app, url: `${tls ? 'https' : 'http'}://${shownHost}:${realPort}`, store: store.describe,
+      ...(tls ? { fingerprint: tls.fingerprint } : {}), ...(setupToken ? { setupToken } : {}),
+      close: async () => { await app.close(); await store.close(); },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

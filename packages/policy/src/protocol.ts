@@ -1,0 +1,134 @@
+// The console ⇄ agent sync protocol (version 1): request/response bodies, the signed-request headers and the
+// canonical byte strings that are signed. Pure: hashing and signing happen in the agent and the console (node:crypto);
+// this module only says WHAT is signed, so both sides build the same bytes. Fields are only ever added.
+
+export const SYNC_PROTOCOL_VERSION = 1 as const;
+
+/** Where the agent API lives on the console. */
+export const AGENT_API_PREFIX = '/api/agent/v1';
+
+/** Headers of a signed agent request (lower case, as Node presents them). */
+export const AGENT_HEADERS = {
+  agent: 'x-omamori-agent',
+  time: 'x-omamori-time',
+  nonce: 'x-omamori-nonce',
+  signature: 'x-omamori-signature',
+} as const;
+
+/** A signed request is accepted only when its timestamp is within this window of the console's clock. */
+export const REPLAY_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * The bytes an agent signs for a request (Ed25519, signature in base64 in `x-omamori-signature`).
+ * `path` is the request path with its query string; `bodySha256` the hex SHA-256 of the raw body ('' for none).
+ */
+export function requestSigningPayload(method: string, path: string, time: number, nonce: string, bodySha256: string): string {
+  return `omamori-request-v1\n${method.toUpperCase()}\n${path}\n${time}\n${nonce}\n${bodySha256}`;
+}
+
+/** JSON with object keys sorted at every level and no whitespace: the canonical form of signed documents. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('canonicalJson: non-finite number');
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+/** Whom a signed policy is for. An agent accepts only its own id or its own group. */
+export type PolicyTarget = { kind: 'agent'; id: string } | { kind: 'group'; id: string };
+
+/** The signed part of a policy delivered to an agent. */
+export interface PolicyEnvelope {
+  protocol: typeof SYNC_PROTOCOL_VERSION;
+  target: PolicyTarget;
+  /** Monotonic per agent: the agent refuses a version that does not go up. Also written as `version` in `policy`. */
+  version: number;
+  /** Milliseconds since the epoch, when the console signed it. */
+  issuedAt: number;
+  /** Where it came from, for display: `preset:office`, `policy:<id>@<version>`. */
+  source: string;
+  /** The policy text the agent loads through `loadPolicy` (JSON, which is YAML). */
+  policy: string;
+  /** Ids of the time-boxed exceptions included, and when the first of them expires (ms), if any. */
+  exceptions: string[];
+  nextExpiry?: number;
+}
+
+export interface SignedPolicy {
+  envelope: PolicyEnvelope;
+  /** Base64 Ed25519 signature of `policySigningPayload(envelope)` by the console's key. */
+  signature: string;
+}
+
+export function policySigningPayload(envelope: PolicyEnvelope): string {
+  return `omamori-policy-v1\n${canonicalJson(envelope)}`;
+}
+
+// ---- bodies ----
+
+export interface EnrollRequest {
+  token: string;
+  /** The agent's Ed25519 public key, SPKI DER in base64. */
+  publicKey: string;
+  hostname: string;
+  platform: 'linux' | 'windows';
+  agentVersion: string;
+}
+
+export interface EnrollResponse {
+  agentId: string;
+  groupId: string;
+  /** The console's Ed25519 policy-signing public key, SPKI DER in base64. */
+  consoleKey: string;
+  /** Seconds between heartbeats the console asks for. */
+  heartbeatSeconds: number;
+}
+
+/** What the agent is doing: `protecting` (enforcing or auditing), `sync-only` (no local enforcement), `degraded`. */
+export type AgentRunState = 'protecting' | 'sync-only' | 'degraded';
+
+export interface HeartbeatRequest {
+  state: AgentRunState;
+  agentVersion: string;
+  /** Version of the console policy in force (0 when none yet). */
+  policyVersion: number;
+  /** Mode of the policy in force. */
+  mode?: string;
+  /** Events waiting in the spool. */
+  spooled: number;
+  hostname?: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface HeartbeatResponse {
+  serverTime: number;
+  /** Present when the console has a policy version other than the one the agent reported. */
+  policy?: SignedPolicy;
+}
+
+/** One event as uploaded: the agent's stored decision with an idempotency key unique per agent. */
+export interface UploadedEvent {
+  key: string;
+  time: number;
+  verdict: 'allow' | 'deny' | 'audit-deny';
+  reason: string;
+  rule: string;
+  policyVersion: string;
+  kind: string;
+  pid: number;
+  object: string;
+  guarded?: string;
+  /** Root first; the subject is last. */
+  lineage: { pid: number; image: string; guarded?: string }[];
+  detail?: Record<string, unknown>;
+}
+
+export interface EventBatchRequest { events: UploadedEvent[] }
+export interface EventBatchResponse { accepted: number; duplicates: number }
+
+/** Error body of every console API failure. */
+export interface ApiError { error: { code: string; message: string; field?: string; problems?: unknown[] } }
