@@ -13,3 +13,4 @@ export { NAME_SETS, PATH_SETS } from './sets.ts';
 export { PathMatcher, PlatformPathSet, normalizePath, normalizeWindowsPath, baseName, checkPattern } from './patterns.ts';
 export { checkEvent } from './event-check.ts';
 export { parseScenario, compareDecision, type Scenario, type ScenarioStep, type Expectation } from './scenario.ts';
+export * from './protocol.ts';
