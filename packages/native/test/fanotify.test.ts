@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { nativeAvailable } from '../src/index.ts';
+import { createFanotifyListener, nativeAvailable } from '../src/index.ts';
 
 const scenarioFile = fileURLToPath(new URL('./fixtures/fanotify-scenario.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -132,6 +132,19 @@ test('open events: only executable-looking files reach JS; ld.so ./file and cat 
   const paths = r.seen.map((e: { kind: string; path: string }) => `${e.kind}:${e.path.split('/').pop()}`);
   assert.deepEqual(paths, ['open:elf-noexec', 'open:elf-noexec', 'open:script.sh', 'exec:exe']);
   assert.equal(r.stats.filtered, 2, 'text.txt and the open that follows the allowed exec');
+});
+
+test('start() reports a path it cannot mark and leaves nothing running', async () => {
+  const r = await runScenario('start-error');
+  assert.match(r.message, /^fanotify_mark .*\/missing: No such file or directory$/);
+  assert.equal(r.running, false);
+});
+
+test('options are checked before anything reaches the kernel', () => {
+  assert.throws(() => createFanotifyListener({ paths: [], failMode: 'open' }), /paths must list at least one path/);
+  // @ts-expect-error: failMode is required and typed
+  assert.throws(() => createFanotifyListener({ paths: ['/x'], failMode: 'maybe' }), /failMode must be 'open' or 'closed'/);
+  assert.throws(() => createFanotifyListener({ paths: ['/x'], failMode: 'open', timeoutMs: 0 }), /timeoutMs must be a positive integer/);
 });
 
 test('mark: mount misses a bind mount of the tmpfs, filesystem covers it', async () => {
