@@ -3,7 +3,7 @@
 // Decision value. No I/O, no clock (time comes from the event or the options), bounded memory.
 import type { CompiledApp, CompiledPolicy } from './compile.ts';
 import { REASONS, type Decision, type LineageEntry, type ReasonCode, type Verdict } from './decision.ts';
-import type { FileRef, OmamoriEvent, Platform, ProcessInfo, ProcessRef } from './events.ts';
+import type { FileRef, OmamoriEvent, Platform, ProcessInfo, ProcessRef, ProcessStartEvent } from './events.ts';
 import { baseName, normalizePath } from './patterns.ts';
 import { ProcessTable, type ProcessNode } from './process-table.ts';
 
@@ -16,6 +16,11 @@ export interface EngineOptions {
   maxProcesses?: number;
   /** Deepest lineage kept per process (nearest ancestors win). */
   maxLineage?: number;
+  /**
+   * Whether a refused process start is remembered as if it had run (default true: replay asks "what else would be
+   * stopped if this were allowed?"). An enforcing agent sets false: the exec failed, the process keeps its old image.
+   */
+  keepRefusedStarts?: boolean;
 }
 
 export interface Engine {
@@ -58,6 +63,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
   let p = initial;
   const maxProcesses = options.maxProcesses ?? 65536;
   const maxLineage = options.maxLineage ?? 16;
+  const keepRefusedStarts = options.keepRefusedStarts ?? true;
   const now = options.now ?? 0;
   const defaultHost = options.host?.toLowerCase();
   const procs = new ProcessTable(maxProcesses);
@@ -188,44 +194,69 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     return false;
   }
 
+  /** The node of a starting process (remembered at once, so its own later events find it). */
+  function startNode(ev: ProcessStartEvent, prev: ProcessNode | undefined): ProcessNode {
+    const platform = ev.platform;
+    const anc = ev.ancestors;
+    const parentRef = ev.parent ?? anc?.[0];
+    const parent = parentRef === undefined ? undefined
+      : procs.get(parentRef) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
+    const info = ev.proc;
+    const app = matchApp(info, platform);
+    const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
+    // Guarded status is never lifted: not by a new child, not by an exec in place.
+    const guarded = prev?.guarded ?? parent?.guarded ?? app?.app.id ?? info.guardedAs
+      ?? (publisherLaunch === 'guarded' ? 'publisher' : undefined);
+    return remember(makeNode(info, parent, guarded, app?.app.id));
+  }
+
+  function decideStart(ev: ProcessStartEvent, node: ProcessNode, prev: ProcessNode | undefined): Decision {
+    const platform = ev.platform;
+    const info = ev.proc;
+    const norm = normalizePath(info.image, platform);
+    const name = baseName(norm, 'linux'); // norm is already lower-cased on Windows
+    const app = node.app === undefined ? undefined : p.appsById.get(node.app);
+    // Guarded by an ancestor (or by this very process before it exec'd): the child-launch rules apply.
+    const startedGuarded = node.lineage.length > 1 ? node.lineage[node.lineage.length - 2]!.guarded !== undefined : false;
+    if ((startedGuarded || prev?.guarded !== undefined) && p.deniedChildren.has(name)) {
+      return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
+    }
+    // A guarded application must start inside the containment (its parent's, or the launcher's).
+    if (app !== undefined && !startedGuarded && prev?.guarded === undefined && info.contained === false) {
+      return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, false, info.image);
+    }
+    const x = exceptionFor(norm, info.sha256, platform, ev);
+    if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);
+    // Starting a guarded application depends on how it was started (containment): never cached.
+    const trust = strongTrust(info);
+    if (trust) return decision(false, trust.reason, trust.rule, node, app === undefined, info.image);
+    const userSpace = isUserSpace(norm, info.userSpace, platform);
+    // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
+    const strongApp = app !== undefined && (app !== p.appsByName.get(name) || matchApp(info, platform, true, norm) !== undefined);
+    if (userSpace) {
+      if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, false, info.image);
+      return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
+    }
+    if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, info.image);
+    if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, false, info.image);
+    if (p.trustPaths.matches(norm, platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
+    return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, info.image);
+  }
+
   function decide(ev: OmamoriEvent): Decision {
     const platform = ev.platform;
     switch (ev.kind) {
       case 'process.start': {
-        const anc = ev.ancestors;
-        const parentRef = ev.parent ?? anc?.[0];
-        const parent = parentRef === undefined ? undefined
-          : procs.get(parentRef) ?? (anc?.length ? subject(anc[0]!, platform, anc.slice(1)) : undefined);
-        const info = ev.proc;
-        const norm = normalizePath(info.image, platform);
-        const name = baseName(norm, 'linux'); // norm is already lower-cased on Windows
-        const app = matchApp(info, platform, false, norm);
-        const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
-        const guarded = parent?.guarded ?? app?.app.id ?? (publisherLaunch === 'guarded' ? 'publisher' : undefined);
-        const node = remember(makeNode(info, parent, guarded, app?.app.id));
-        if (parent?.guarded !== undefined && p.deniedChildren.has(name)) {
-          return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
+        // On Linux a start with the key of a known process of another image is an exec in place (pid and start time
+        // stay); Windows has no exec in place, and a repeated report of the same start is not one either.
+        const known = ev.platform === 'linux' ? procs.get(ev.proc) : undefined;
+        const prev = known !== undefined && known.image !== ev.proc.image ? known : undefined;
+        const node = startNode(ev, prev);
+        const d = decideStart(ev, node, prev);
+        if (d.verdict === 'deny' && !keepRefusedStarts) {
+          if (known) procs.set(known); else procs.delete(ev.proc);
         }
-        // A guarded application must start inside the containment (its parent's, or the launcher's).
-        if (app !== undefined && parent?.guarded === undefined && info.contained === false) {
-          return decision(true, REASONS.GUARDED_NOT_CONTAINED, RULE.containment, node, false, info.image);
-        }
-        const x = exceptionFor(norm, info.sha256, platform, ev);
-        if (x) return decision(false, REASONS.ALLOW_EXCEPTION, `exception:${x.id}`, node, false, info.image);
-        // Starting a guarded application depends on how it was started (containment): never cached.
-        const trust = strongTrust(info);
-        if (trust) return decision(false, trust.reason, trust.rule, node, app === undefined, info.image);
-        const userSpace = isUserSpace(norm, info.userSpace, platform);
-        // A guarded application matched by path or hash starts guarded even from user space; by name alone it does not.
-        const strongApp = app !== undefined && (app !== p.appsByName.get(name) || matchApp(info, platform, true, norm) !== undefined);
-        if (userSpace) {
-          if (strongApp) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app!.app.id}`, node, false, info.image);
-          return decision(true, REASONS.USER_SPACE_EXEC, RULE.userSpaceExec, node, true, info.image);
-        }
-        if (p.mode === 'lockdown') return decision(true, REASONS.LOCKDOWN_UNTRUSTED, RULE.lockdown, node, true, info.image);
-        if (app) return decision(false, REASONS.ALLOW_GUARDED_APP, `guarded.app:${app.app.id}`, node, false, info.image);
-        if (p.trustPaths.matches(norm, platform)) return decision(false, REASONS.ALLOW_TRUSTED_PATH, RULE.trustPath, node, true, info.image);
-        return decision(false, REASONS.ALLOW_SYSTEM_SPACE, RULE.systemSpace, node, true, info.image);
+        return d;
       }
       case 'process.exit': {
         const node = procs.get(ev.proc) ?? makeNode(ev.proc, undefined, undefined);

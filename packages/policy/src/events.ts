@@ -36,6 +36,11 @@ export interface ProcessInfo extends ProcessRef {
    * application that starts outside it (`false`) is refused; absent means the sensor cannot tell (Windows, replay).
    */
   contained?: boolean;
+  /**
+   * Linux: the process was started by `omamori run --app ID` inside that application's containment, so it is guarded
+   * as ID even when its image is not on the guarded list.
+   */
+  guardedAs?: string;
 }
 
 interface EventBase {

@@ -115,3 +115,34 @@ test('Windows paths match case-insensitively with either slash', () => {
   const usb = e.decide({ v: 1, platform: 'windows', kind: 'process.start', proc: { pid: 2, image: 'E:\\setup.exe' } });
   assert.equal(usb.reason, 'USER_SPACE_EXEC');
 });
+
+test('an exec in place keeps guarded status (Linux: same pid and start time)', () => {
+  const e = createEngine(preset('office'));
+  e.decide(L({ kind: 'process.start', parent: { pid: 1, start: 1 }, proc: { pid: 10, start: 5, image: '/usr/bin/thunderbird', packageOwned: true, contained: true } }));
+  // thunderbird (whose parent is not guarded) execs a shell in its own process
+  const d = e.decide(L({ kind: 'process.start', parent: { pid: 1, start: 1 }, proc: { pid: 10, start: 5, image: '/usr/bin/sh', packageOwned: true } }));
+  assert.equal(d.reason, 'GUARDED_CHILD_DENIED');
+  assert.equal(d.guarded, 'mail');
+});
+
+test('a refused start is forgotten when the engine enforces (the process keeps its old image)', () => {
+  const keep = createEngine(preset('office'));
+  const forget = createEngine(preset('office'), { keepRefusedStarts: false });
+  for (const e of [keep, forget]) {
+    e.decide(L({ kind: 'process.start', proc: { pid: 10, start: 5, image: '/usr/bin/bash', packageOwned: true } }));
+    assert.equal(e.decide(L({ kind: 'process.start', proc: { pid: 10, start: 5, image: '/home/a/x' } })).verdict, 'deny');
+  }
+  assert.equal(keep.lookup({ pid: 10, start: 5 })?.image, '/home/a/x');
+  assert.equal(forget.lookup({ pid: 10, start: 5 })?.image, '/usr/bin/bash');
+  const fresh = createEngine(preset('office'), { keepRefusedStarts: false });
+  fresh.decide(L({ kind: 'process.start', proc: { pid: 11, start: 6, image: '/home/a/x' } }));
+  assert.equal(fresh.lookup({ pid: 11, start: 6 }), undefined);
+});
+
+test('omamori run --app makes any program guarded (guardedAs)', () => {
+  const e = createEngine(preset('office'));
+  e.decide(L({ kind: 'process.start', proc: { pid: 20, start: 1, image: '/usr/bin/gedit', packageOwned: true, contained: true, guardedAs: 'office' } }));
+  const d = e.decide(L({ kind: 'process.start', parent: { pid: 20, start: 1 }, proc: { pid: 21, start: 2, image: '/usr/bin/bash', packageOwned: true } }));
+  assert.equal(d.reason, 'GUARDED_CHILD_DENIED');
+  assert.equal(d.lineage[0]!.guarded, 'office');
+});
