@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
 import { openStore } from './db/open.ts';
@@ -31,6 +32,9 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
+/** The built web UI (packages/console/web/dist), served when it exists. */
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
+
 export function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
   if (!m || Number(m[3]) > 65535) throw new Error(`--listen must be HOST:PORT (got '${s}')`);
@@ -46,7 +50,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       mode === 'generate' ? undefined : { cert: readFileSync(mode.certFile, 'utf8'), key: readFileSync(mode.keyFile, 'utf8') },
       [host, hostname()].filter((h) => h !== '0.0.0.0' && h !== '::'));
     const { app, ctx } = await buildApp({
-      store, secure: !!tls, logger: opts.logger, webDir: opts.webDir,
+      store, secure: !!tls, logger: opts.logger, webDir: opts.webDir ?? DEFAULT_WEB_DIR,
       ...(tls ? { https: { cert: tls.cert, key: tls.key }, tlsFingerprint: tls.fingerprint } : {}),
       ...(opts.heartbeatSeconds ? { heartbeatSeconds: opts.heartbeatSeconds } : {}),
     });

@@ -1,0 +1,124 @@
+// `omamori agent enroll` (join a console with a group token, pinning its certificate) and `omamori agent run` (the
+// Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
+import { resolve } from 'node:path';
+import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
+import { startAgent, type Agent } from '@omamori/agent';
+// The sync client is exported from packages/agent/src/sync/index.ts; until @omamori/agent re-exports it, import it there.
+import { createSyncClient, enrollAgent, pullLocalEvents, SyncError } from '../../../agent/src/sync/index.ts';
+import { parse } from '../args.ts';
+import { EXIT, UsageError, type Command, type Io } from '../command.ts';
+
+const DEFAULT_STATE = '/var/lib/omamori';
+const stateDir = (v: { state?: string | undefined }, io: Io) => resolve(io.cwd, v.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
+
+const enroll: Command = {
+  path: ['agent', 'enroll'],
+  summary: { en: 'Enroll this endpoint with a console (group token, pinned certificate)', ja: 'この端末をコンソールに登録 (グループのトークン、証明書の固定)' },
+  help: {
+    en: `Usage: omamori agent enroll --console URL --token TOKEN [--fingerprint SHA256] [--state DIR] [--hostname NAME]
+
+Makes this endpoint's Ed25519 key pair, pins the console's TLS certificate (checked against --fingerprint when
+given, as printed by \`omamori console\`; otherwise the certificate seen now is pinned and printed) and enrolls
+with a token made for a group in the console. State goes to DIR (default ${DEFAULT_STATE}, or OMAMORI_STATE).`,
+    ja: `使い方: omamori agent enroll --console URL --token トークン [--fingerprint SHA256] [--state ディレクトリ] [--hostname 名前]
+
+この端末の Ed25519 鍵ペアを作り、コンソールの TLS 証明書を固定し (--fingerprint があれば \`omamori console\` が
+表示した値と照合。なければ今見えた証明書を固定して表示)、コンソールでグループ用に作ったトークンで登録します。
+状態はディレクトリ (既定 ${DEFAULT_STATE}、または OMAMORI_STATE) に保存します。`,
+  },
+  async run(argv, io) {
+    const { values } = parse(argv, { console: { type: 'string' }, token: { type: 'string' }, fingerprint: { type: 'string' }, state: { type: 'string' }, hostname: { type: 'string' } }, false);
+    const ja = io.lang === 'ja';
+    if (!values.console || !values.token) throw new UsageError(ja ? '--console と --token が必要です' : '--console and --token are required');
+    try {
+      const e = await enrollAgent({
+        consoleUrl: values.console, token: values.token, stateDir: stateDir(values, io),
+        ...(values.fingerprint ? { fingerprint: values.fingerprint } : {}), ...(values.hostname ? { hostname: values.hostname } : {}),
+      });
+      io.out(ja ? `登録しました: エージェント ${e.agentId} (グループ ${e.groupId})\n` : `enrolled: agent ${e.agentId} (group ${e.groupId})\n`);
+      if (e.pin) io.out(ja ? `固定した証明書 SHA-256: ${e.pin.fingerprint}\n` : `pinned certificate SHA-256: ${e.pin.fingerprint}\n`);
+      return EXIT.OK;
+    } catch (err) {
+      const code = err instanceof SyncError ? err.code : 'ERROR';
+      io.err(ja ? `omamori agent enroll: 登録できません (${code}): ${(err as Error).message}\n` : `omamori agent enroll: cannot enroll (${code}): ${(err as Error).message}\n`);
+      return EXIT.FAILURE;
+    }
+  },
+};
+
+const run: Command = {
+  path: ['agent', 'run'],
+  summary: { en: 'Run the agent under the console: signed policy, heartbeat, event upload', ja: 'コンソール管理下でエージェントを実行: 署名済みポリシー・死活通知・イベント送信' },
+  help: {
+    en: `Usage: omamori agent run [--state DIR] [--mount PATH ...] [--sync-only]
+
+Runs the Linux agent (as \`omamori protect\`) with the policy the console signed for this endpoint, and syncs:
+heartbeats with status and versions, new signed policies (verified: signature, target, rising version, and the
+policy validator; otherwise the last good policy stays), and the event log uploaded from an on-disk spool.
+Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
+is away the agent keeps protecting and events wait in the spool. --sync-only runs the sync loop without local
+enforcement (reported as sync-only). SIGINT/SIGTERM stop.`,
+    ja: `使い方: omamori agent run [--state ディレクトリ] [--mount パス ...] [--sync-only]
+
+コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
+状態とバージョンの死活通知、新しい署名済みポリシー (署名・対象・バージョンの増加・ポリシー検証を確認。不合格なら
+直前の正しいポリシーを維持)、ディスク上のスプールからのイベント送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
+プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
+--sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。SIGINT/SIGTERM で停止します。`,
+  },
+  async run(argv, io) {
+    const { values } = parse(argv, { state: { type: 'string' }, mount: { type: 'string', multiple: true }, 'sync-only': { type: 'boolean' } }, false);
+    const ja = io.lang === 'ja';
+    const dir = stateDir(values, io);
+    const log = (line: string) => io.err(`omamori agent: ${line}\n`);
+    let agent: Agent | undefined;
+    let client;
+    try {
+      client = createSyncClient({
+        stateDir: dir, log,
+        runState: () => agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
+        onPolicy: () => { if (agent && !agent.reload()) log('the new policy did not load; the previous one stays in force'); },
+      });
+    } catch (err) {
+      io.err(ja ? `omamori agent run: 開始できません: ${(err as Error).message}\n` : `omamori agent run: cannot start: ${(err as Error).message}\n`);
+      return EXIT.FAILURE;
+    }
+    const sync = client;
+    const loadCurrent = (): { policy: CompiledPolicy } | { problems: string[] } => {
+      const doc = sync.currentPolicy();
+      if (doc) return { policy: compile(doc) };
+      const fallback = loadPolicy(findPreset(DEFAULT_PRESET)!.text);
+      return fallback.policy ? { policy: compile({ ...fallback.policy, mode: 'audit' }) } : { problems: ['default preset does not load'] };
+    };
+    if (!values['sync-only']) {
+      if (!sync.currentPolicy()) {
+        try { await sync.heartbeat(); } catch (e) { log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
+      }
+      const started = startAgent({ loadPolicy: loadCurrent, stateDir: dir, log, ...(values.mount ? { mounts: values.mount.map((m) => resolve(io.cwd, m)) } : {}) });
+      if (!started.ok) {
+        io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
+          : `omamori agent run: cannot start the agent (${started.code}): ${started.message}\n  use --sync-only to run the sync loop alone\n`);
+        await sync.stop();
+        return EXIT.FAILURE;
+      }
+      agent = started.agent;
+    }
+    sync.start();
+    const pull = setInterval(() => {
+      try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
+    }, 1000);
+    io.out(ja ? `omamori agent: ${agent ? '保護中' : '同期のみ'} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
+      : `omamori agent: ${agent ? 'protecting' : 'sync only'} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
+    return await new Promise<number>((done) => {
+      const stop = () => {
+        process.off('SIGINT', stop); process.off('SIGTERM', stop);
+        clearInterval(pull);
+        agent?.stop();
+        void sync.stop().then(() => { io.out(ja ? 'omamori agent: 停止しました\n' : 'omamori agent: stopped\n'); done(EXIT.OK); });
+      };
+      process.on('SIGINT', stop); process.on('SIGTERM', stop);
+    });
+  },
+};
+
+export const agentSyncCommands: Command[] = [enroll, run];
