@@ -1,17 +1,23 @@
 // Every `omamori` subcommand, in the order `omamori --help` lists them. Add a command by importing its module here.
 import type { Command } from '../command.ts';
 import { agentCommands } from './agent.ts';
+import { agentSyncCommands } from './agent-sync.ts';
+import { consoleCommands } from './console.ts';
 import { emocheckCommands } from './emocheck.ts';
 import { evtxCommands } from './evtx.ts';
 import { policyCommands } from './policy.ts';
 import { replayCommands } from './replay.ts';
+import { responseCommands } from './response.ts';
 import { windowsCommands } from './windows.ts';
 
 export const allCommands: Command[] = [
   ...agentCommands,
+  ...agentSyncCommands,
+  ...consoleCommands,
   ...emocheckCommands,
   ...evtxCommands,
   ...policyCommands,
   ...replayCommands,
+  ...responseCommands,
   ...windowsCommands,
 ];
