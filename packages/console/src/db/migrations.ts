@@ -77,7 +77,6 @@ const m001: Migration = async (db, dialect) => {
 const MIGRATIONS: [string, Migration][] = [['001-initial', m001]];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)`.execute(db);
   if (dialect === 'postgres') {
     // Serialise concurrent starts of several consoles on one database.
     await db.connection().execute(async (conn) => {
@@ -90,6 +89,7 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<v
 }
 
 async function applyAll(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)`.execute(db);
   const done = await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db);
   const have = new Set(done.rows.map((r) => r.name));
   for (const [name, run] of MIGRATIONS) {

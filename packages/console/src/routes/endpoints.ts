@@ -74,7 +74,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
       sql<number>`sum(case when last_seen >= ${since} then 1 else 0 end)`.as('online'),
       sql<number>`sum(case when last_seen < ${since} or state != 'protecting' then 1 else 0 end)`.as('unprotected'),
     ]).executeTakeFirstOrThrow();
-    const bucket = sql<number>`CAST(time / ${b} AS bigint) * ${b}`;
+    // b is a validated integer: a literal keeps the SELECT and GROUP BY expressions identical for PostgreSQL.
+    const bucket = sql<number>`CAST(time / ${sql.lit(b)} AS bigint) * ${sql.lit(b)}`;
     const series = await ctx.db.selectFrom('events').select([bucket.as('t'), 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
       .where('time', '>=', from).where('verdict', '!=', 'allow').groupBy([bucket, 'verdict']).orderBy('t').execute();
     const top = (col: 'rule' | 'app') => ctx.db.selectFrom('events').select([col, (eb) => eb.fn.countAll<number>().as('n')])
