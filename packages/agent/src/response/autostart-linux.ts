@@ -57,16 +57,24 @@ export function readHomes(root: string): Home[] {
 function isDir(p: string): boolean { try { return statSync(p).isDirectory(); } catch { return false; } }
 function list(p: string): string[] { try { return readdirSync(p).sort(); } catch { return []; } }
 
-/** Splits a command into word-ish tokens (enough to find the paths it names, not a shell parser). */
+/**
+ * The files a command names: every absolute (or home-relative) path in it, and the program word of each simple
+ * command (after ; && || | and leading VAR=value assignments) as `PATH:name` for a PATH lookup. Not a shell parser:
+ * enough to find what to hash.
+ */
 export function commandPaths(command: string, home: string | null): string[] {
   const out: string[] = [];
-  const words = command.split(/[\s;&|()<>'"`=,:]+/).filter(Boolean);
-  words.forEach((w, i) => {
-    let p = w.replace(/^[-@+!:]+(?=\/)/, '');
-    if (home) p = p.replace(/^(~|\$HOME|\$\{HOME\}|%h)(?=\/)/, home);
-    if (p.startsWith('/')) out.push(posix.normalize(p));
-    else if (i === 0 && /^[\w.+-]+$/.test(p)) out.push(`PATH:${p}`);
-  });
+  for (const segment of command.split(/&&|\|\||[;|&\n()`]/)) {
+    const words = segment.split(/[\s<>'"=,:]+/).filter(Boolean);
+    const assign = segment.trim().match(/^(?:[A-Za-z_]\w*=\S*\s+)*/)?.[0] ?? '';
+    const program = segment.trim().slice(assign.length).split(/\s+/)[0] ?? '';
+    for (const w of words) {
+      let p = w.replace(/^[-@+!:]+(?=\/)/, '');
+      if (home) p = p.replace(/^(~|\$HOME|\$\{HOME\}|%h)(?=\/)/, home);
+      if (p.startsWith('/')) out.push(posix.normalize(p));
+    }
+    if (/^[\w.+-]+$/.test(program)) out.push(`PATH:${program}`);
+  }
   return [...new Set(out)].slice(0, 16);
 }
 

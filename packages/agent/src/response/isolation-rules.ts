@@ -39,6 +39,7 @@ export function buildNftRuleset(spec: IsolationSpec): string {
     output.push(`${k} daddr ${a} meta l4proto { udp, tcp } th dport 53 accept comment "dns"`);
     input.push(`${k} saddr ${a} meta l4proto { udp, tcp } th sport 53 ct state established accept comment "dns replies"`);
   }
+  input.push('meta l4proto { icmp, ipv6-icmp } ct state related accept comment "errors about allowed connections (path MTU)"');
   input.push('icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept comment "ipv6 neighbour discovery"');
   output.push('icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept comment "ipv6 neighbour discovery"');
   const chain = (name: string, hook: string, rules: string[]) => [

@@ -22,13 +22,16 @@ export interface ResponseDeps {
   resolver: Resolver;
   /** Windows: the emocheck collector (its snapshot carries processes and autostart entries). */
   runEmocheckCollector(): Promise<CollectorRun>;
+  /** Windows: exports the event logs into `dir` (wevtutil epl). */
+  exportEventLogs(dir: string): { files: ExtraFile[]; problems: CollectProblem[] };
   now(): Date;
   /** Test hook: extra collectEvidence options (fake world root, /proc). */
   collectOverrides?: Partial<CollectOptions>;
 }
 
 export const defaultResponseDeps: ResponseDeps = {
-  platform: process.platform, nft: runNft, resolver: systemResolver, runEmocheckCollector: runPowerShellCollector, now: () => new Date(),
+  platform: process.platform, nft: runNft, resolver: systemResolver, runEmocheckCollector: runPowerShellCollector,
+  exportEventLogs: (dir) => exportWindowsEventLogs(dir), now: () => new Date(),
 };
 
 const say = (io: Io, t: Record<Lang, string>) => t[io.lang];
@@ -203,7 +206,7 @@ async function runCollect(argv: string[], io: Io, deps: ResponseDeps): Promise<n
     if (snap.ok) extraParts.push({ name: 'windows/emocheck-snapshot.json', kind: 'windows-snapshot', bytes: snap.stdout, note: 'processes, Run/Explorer keys, services, tasks, startup items' });
     else extraProblems.push({ code: 'WINDOWS_SOURCE_FAILED', path: 'emocheck collector', message: snap.message.en });
     work = mkdtempSync(join(tmpdir(), 'omamori-evtx-'));
-    const ev: { files: ExtraFile[]; problems: CollectProblem[] } = exportWindowsEventLogs(work);
+    const ev = deps.exportEventLogs(work);
     Object.assign(opts, { extraParts, extraFiles: ev.files, extraProblems: [...extraProblems, ...ev.problems] });
   }
   try {
