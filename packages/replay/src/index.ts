@@ -9,5 +9,9 @@ export {
   replayPaths, createReplayRun, type ReplayResult, type ReplayOptions, type Block, type ProcessTree, type TreeNode,
   type RuleSummary, type RecordingSummary,
 } from './replay.ts';
+export {
+  objectOfEvent, type Alternative, type AltEvaluator, type AltVerdict, type AltOutcome, type AltNote, type AltBlock, type AltTree,
+  type AltResult, type TreeComparison, type MechanismSummary,
+} from './alternative.ts';
 export { renderText, describeBlock, shortImage, LABELS, type Lang } from './report-text.ts';
 export { renderHtml } from './report-html.ts';

@@ -3,6 +3,7 @@
 import {
   createEngine, processKey, wouldBlock, type CompiledPolicy, type Decision, type LineageEntry, type OmamoriEvent,
 } from '@omamori/policy';
+import { createAltCollector, type AltRecording, type AltResult, type AltTree, type Alternative } from './alternative.ts';
 import { createWindowsMapper, type MapStats } from './mapper.ts';
 import { findRecordings, readRecording, type InputProblem, type ReadIssue, type Recording } from './sources.ts';
 import type { WinRecord } from './win-record.ts';
@@ -28,6 +29,8 @@ export interface Block {
   node: string;
   /** Whether this is the first stop in its process tree (the one an enforcing agent would have hit). */
   first: boolean;
+  /** With an alternative evaluator: the mechanism that also stops this event, or null when it does not. */
+  alt?: { mechanism: string; ruleName: string; outcome: string } | null;
 }
 
 export interface TreeNode {
@@ -39,6 +42,8 @@ export interface TreeNode {
   time?: number;
   /** Indexes into `ProcessTree.blocks` of the stops whose subject is this process. */
   blocks: number[];
+  /** Indexes into `ProcessTree.alt.blocks` (with an alternative evaluator). */
+  altBlocks?: number[];
   children: TreeNode[];
   /** Children left out because nothing under them was stopped. */
   omittedChildren: number;
@@ -51,6 +56,8 @@ export interface ProcessTree {
   blocks: Block[];
   /** Stops beyond the kept ones (`maxBlocksPerTree`). */
   moreBlocks: number;
+  /** The alternative evaluator's stops in this tree and the comparison with the policy's (`ReplayOptions.alternative`). */
+  alt?: AltTree;
 }
 
 export interface RuleSummary {
@@ -82,6 +89,8 @@ export interface ReplayResult {
   stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number };
   trees: ProcessTree[];
   rules: RuleSummary[];
+  /** With `ReplayOptions.alternative`: its stops per mechanism and the comparison totals. */
+  alternative?: AltResult;
 }
 
 export interface ReplayOptions {
@@ -92,6 +101,11 @@ export interface ReplayOptions {
   mapOnly?: boolean;
   maxBlocksPerTree?: number;
   maxExamplesPerRule?: number;
+  /**
+   * A second evaluator decided beside the policy on every event (e.g. the policy as compiled for Windows' engines);
+   * each tree then also shows its stops and a comparison. Trees where only the alternative stops are kept too.
+   */
+  alternative?: Alternative;
 }
 
 interface Node { key: string; pid: number; image: string; parent?: string; commandLine?: string; user?: string; time?: number; host?: string }
@@ -133,7 +147,9 @@ export function createReplayRun(options: ReplayOptions) {
     trees: [], rules: [],
   };
   const rules = new Map<string, { reason: string; count: number; examples: Map<string, RuleSummary['examples'][number]> }>();
-  let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper> } | undefined;
+  let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper>; alt?: AltRecording } | undefined;
+  const altCollector = options.alternative && !options.mapOnly
+    ? createAltCollector(options.alternative, maxBlocks, maxExamples) : undefined;
 
   function issue(i: ReadIssue): void {
     result.stats.issues++;
@@ -145,7 +161,7 @@ export function createReplayRun(options: ReplayOptions) {
     const summary: RecordingSummary = { name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, trees: 0, issues: 0 };
     result.recordings.push(summary);
     const mapper = createWindowsMapper();
-    current = { rec, summary, mapper };
+    current = altCollector ? { rec, summary, mapper, alt: altCollector.beginRecording() } : { rec, summary, mapper };
     return mapper;
   }
 
@@ -166,7 +182,7 @@ export function createReplayRun(options: ReplayOptions) {
   /** Maps and decides the kept records of the current recording (sorted here by time, stable). */
   function replay(records: WinRecord[]): void {
     if (!current) throw new Error('replay() before beginRecording()');
-    const { rec, summary, mapper } = current;
+    const { rec, summary, mapper, alt } = current;
     const order = records.map((r, i) => ({ r, i, t: mapper.orderTime(r) }));
     // Records without a time keep the position of their predecessor.
     let last = -Infinity;
@@ -219,8 +235,14 @@ export function createReplayRun(options: ReplayOptions) {
         else subject = nodeFor(ev.proc, ev.host);
         const d = engine.decide(ev);
         result.stats.decisions++;
-        if (!wouldBlock(d)) continue;
+        const av = alt?.evaluate(ev);
+        const blocks = wouldBlock(d);
+        if (av && alt) {
+          alt.altStop(rootOf(subject).key, av, ev, ev.id ?? r.where, subject, d.lineage, blocks ? { rule: d.rule, reason: d.reason } : undefined);
+        }
+        if (!blocks) continue;
         const root = rootOf(subject);
+        alt?.policyStop(root.key, ev.id ?? r.where);
         const list = blocksByRoot.get(root.key) ?? [];
         if (list.length >= maxBlocks) { moreByRoot.set(root.key, (moreByRoot.get(root.key) ?? 0) + 1); }
         const b: Block = {
@@ -229,6 +251,7 @@ export function createReplayRun(options: ReplayOptions) {
         };
         if (ev.time !== undefined) b.time = ev.time;
         if (ev.host !== undefined) b.host = ev.host;
+        if (alt) b.alt = av && av.outcome !== 'constrain' ? { mechanism: av.mechanism, ruleName: av.ruleName, outcome: av.outcome } : null;
         const obj = objectOf(ev, d);
         if (obj !== undefined) b.object = obj;
         if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
@@ -241,12 +264,18 @@ export function createReplayRun(options: ReplayOptions) {
     }
     summary.records = mapper.stats.records - recordsBefore;
     mergeStats(mapper.stats);
-    for (const [rootKey, blocks] of blocksByRoot) {
-      const tree = buildTree(rootKey, blocks, nodes);
+    const roots = [...blocksByRoot.keys()];
+    if (alt) for (const k of alt.roots()) if (!blocksByRoot.has(k)) roots.push(k);
+    for (const rootKey of roots) {
+      const blocks = blocksByRoot.get(rootKey) ?? [];
+      const altTree = alt?.tree(rootKey);
+      const tree = buildTree(rootKey, blocks, nodes, altTree);
       const t: ProcessTree = { recording: rec.name, root: tree, blocks, moreBlocks: moreByRoot.get(rootKey) ?? 0 };
+      if (altTree) t.alt = altTree;
       const host = nodes.get(rootKey)?.host;
       if (host) t.host = host;
       result.trees.push(t);
+      if (blocks.length === 0) continue;
       summary.trees++;
       result.stats.trees++;
     }
@@ -265,6 +294,7 @@ export function createReplayRun(options: ReplayOptions) {
       rule, reason: r.reason, count: r.count,
       examples: [...r.examples.values()].sort((a, b) => b.count - a.count).slice(0, maxExamples),
     })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    if (altCollector) result.alternative = altCollector.finish();
     return result;
   }
 
@@ -272,9 +302,9 @@ export function createReplayRun(options: ReplayOptions) {
 }
 
 /** The subtree of `rootKey` pruned to the paths that lead to stopped processes. */
-function buildTree(rootKey: string, blocks: Block[], nodes: Map<string, Node>): TreeNode {
+function buildTree(rootKey: string, blocks: Block[], nodes: Map<string, Node>, alt?: AltTree): TreeNode {
   const keep = new Set<string>();
-  for (const b of blocks) {
+  for (const b of [...blocks, ...(alt?.blocks ?? [])]) {
     let k: string | undefined = b.node;
     for (let i = 0; i < 64 && k !== undefined && !keep.has(k); i++) { keep.add(k); k = nodes.get(k)?.parent; }
   }
@@ -290,6 +320,8 @@ function buildTree(rootKey: string, blocks: Block[], nodes: Map<string, Node>): 
   }
   const blockIdx = new Map<string, number[]>();
   blocks.forEach((b, i) => { const l = blockIdx.get(b.node) ?? []; l.push(i); blockIdx.set(b.node, l); });
+  const altIdx = new Map<string, number[]>();
+  alt?.blocks.forEach((b, i) => { const l = altIdx.get(b.node) ?? []; l.push(i); altIdx.set(b.node, l); });
   const make = (key: string, depth: number): TreeNode => {
     const n = nodes.get(key)!;
     const kids = depth < 64 ? (childrenOf.get(key) ?? []) : [];
@@ -297,6 +329,7 @@ function buildTree(rootKey: string, blocks: Block[], nodes: Map<string, Node>): 
       key, pid: n.pid, image: n.image, blocks: blockIdx.get(key) ?? [], children: kids.map((k) => make(k, depth + 1)),
       omittedChildren: (allChildren.get(key) ?? 0) - kids.length,
     };
+    if (alt) t.altBlocks = altIdx.get(key) ?? [];
     if (n.commandLine) t.commandLine = n.commandLine;
     if (n.user) t.user = n.user;
     if (n.time !== undefined) t.time = n.time;

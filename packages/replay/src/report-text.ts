@@ -1,5 +1,6 @@
 // The replay result as text for a terminal (ja/en): summary table, per-rule counts with examples, then each process
 // tree with its first stop and the later ones.
+import { altNodeMark, altSuffix, renderAltSummary, renderAltTree } from './report-alt.ts';
 import type { Block, ProcessTree, ReplayResult, TreeNode } from './replay.ts';
 
 export type Lang = 'ja' | 'en';
@@ -49,10 +50,11 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-function renderNode(n: TreeNode, tree: ProcessTree, depth: number, out: string[]): void {
+function renderNode(n: TreeNode, tree: ProcessTree, depth: number, out: string[], r: ReplayResult): void {
   const mark = n.blocks.length ? ` [${n.blocks.map((i) => tree.blocks[i]!.rule).filter((r, i, a) => a.indexOf(r) === i).join(', ')}]` : '';
-  out.push(`${'  '.repeat(depth + 1)}${n.blocks.length ? '✗' : '·'} ${shortImage(n.image)} (${n.pid})${mark}`);
-  for (const c of n.children) renderNode(c, tree, depth + 1, out);
+  const altMark = altNodeMark(n.altBlocks, tree, r.alternative);
+  out.push(`${'  '.repeat(depth + 1)}${n.blocks.length ? '✗' : altMark ? '◆' : '·'} ${shortImage(n.image)} (${n.pid})${mark}${altMark}`);
+  for (const c of n.children) renderNode(c, tree, depth + 1, out, r);
 }
 
 export function renderText(r: ReplayResult, lang: Lang): string {
@@ -72,23 +74,28 @@ export function renderText(r: ReplayResult, lang: Lang): string {
     [L('unmapped'), String(Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0))],
   ]);
   for (const i of r.issues.slice(0, 10)) s += `  ! ${i.where}: ${i.message}\n`;
-  if (r.rules.length === 0) return s + `\n${L('none')}\n`;
-  s += `\n${L('byRule')}:\n`;
-  s += table([[L('rule'), L('reason'), L('count')], ...r.rules.map((x) => [x.rule, x.reason, String(x.count)])]);
+  if (r.rules.length === 0 && !r.alternative) return s + `\n${L('none')}\n`;
+  if (r.rules.length === 0) s += `\n${L('none')}\n`;
+  else {
+    s += `\n${L('byRule')}:\n`;
+    s += table([[L('rule'), L('reason'), L('count')], ...r.rules.map((x) => [x.rule, x.reason, String(x.count)])]);
+  }
   for (const x of r.rules) {
     s += `\n  ${x.rule} — ${L('examples')}:\n`;
     for (const e of x.examples) s += `    ${String(e.count).padStart(5)}× ${e.image}${e.object !== undefined && e.object !== e.image ? ` → ${e.object}` : ''}\n`;
   }
+  if (r.alternative) s += renderAltSummary(r.alternative, lang);
   for (const t of r.trees) {
     s += `\n${L('tree')}: ${t.recording}${t.host ? ` @${t.host}` : ''} — ${shortImage(t.root.image)} (${t.root.pid})\n`;
     const lines: string[] = [];
-    renderNode(t.root, t, 0, lines);
+    renderNode(t.root, t, 0, lines, r);
     s += lines.join('\n') + '\n';
     for (const b of t.blocks) {
-      s += `  ${b.first ? `▶ ${L('first')}` : `  ${L('later')}`}: ${b.rule} ${b.reason} ${describeBlock(b)}  (${b.where})\n`;
+      s += `  ${b.first ? `▶ ${L('first')}` : `  ${L('later')}`}: ${b.rule} ${b.reason} ${describeBlock(b)}  (${b.where})${altSuffix(b, r.alternative, lang)}\n`;
       s += `      ${L('lineage')}: ${b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → ')}\n`;
     }
     if (t.moreBlocks) s += `  … ${t.moreBlocks} ${L('more')}\n`;
+    if (r.alternative) s += renderAltTree(t, r.alternative, lang);
   }
   return s;
 }
