@@ -1,7 +1,10 @@
 /* omamori-launch: single-threaded Landlock launcher. Reads a ruleset, restricts itself, then execs the target.
  *
- *   omamori-launch (--rules FILE | --rules-fd N) [--best-effort] [--check] -- PROGRAM [ARG...]
+ *   omamori-launch (--rules FILE | --rules-fd N) [--best-effort] [--check] [--label NAME] -- PROGRAM [ARG...]
  *   omamori-launch --abi
+ *
+ * --label NAME is not used here: it stays in /proc/PID/cmdline until the exec of PROGRAM completes, so the agent,
+ * which sees that exec while the launcher image still runs, reads which guarded application the target is.
  *
  * Sequence: ABI query -> mask rights by ABI -> ruleset -> path-beneath rules (non-directories get file rights
  * only) -> net port rules -> PR_SET_NO_NEW_PRIVS -> landlock_restrict_self -> execvp.
@@ -63,7 +66,7 @@ static char *read_all(int fd) {
 }
 
 static void usage(void) {
-  fputs("usage: omamori-launch (--rules FILE | --rules-fd N) [--best-effort] [--check] -- PROGRAM [ARG...]\n"
+  fputs("usage: omamori-launch (--rules FILE | --rules-fd N) [--best-effort] [--check] [--label NAME] -- PROGRAM [ARG...]\n"
         "       omamori-launch --abi\n",
         stderr);
   exit(EXIT_LAUNCHER);
@@ -91,6 +94,8 @@ int main(int argc, char **argv) {
       best_effort = 1;
     } else if (strcmp(argv[i], "--check") == 0) {
       check = 1;
+    } else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc) {
+      i++; /* for observers only (see the top of this file) */
     } else {
       fprintf(stderr, "omamori-launch: unknown option: %s\n", argv[i]);
       usage();

@@ -14,6 +14,7 @@ export {
   buildLandlockRuleset,
   landlockAbi,
   launcherArgs,
+  launcherLabel,
   launcherPath,
   type LandlockFsRight,
   type LandlockPath,

@@ -111,10 +111,27 @@ export function buildLandlockRuleset(spec: LandlockRulesetSpec): string {
 
 /**
  * Arguments for spawning `launcherPath()` with the ruleset on file descriptor `rulesFd` (e.g. stdio index 3
- * of `spawn`, written and ended by the caller) and the target command line `argv`.
+ * of `spawn`, written and ended by the caller) and the target command line `argv`. `label` (the guarded
+ * application's id) is ignored by the launcher; the agent reads it from the launcher's command line when the
+ * launcher execs the target (`launcherLabel`).
  */
-export function launcherArgs(argv: string[], opts: { rulesFd?: number; rulesFile?: string; bestEffort?: boolean } = {}): string[] {
+export function launcherArgs(argv: string[], opts: { rulesFd?: number; rulesFile?: string; bestEffort?: boolean; label?: string } = {}): string[] {
   if (argv.length === 0) throw new TypeError('argv must name the program to launch');
   const src = opts.rulesFile !== undefined ? ['--rules', opts.rulesFile] : ['--rules-fd', String(opts.rulesFd ?? 3)];
-  return [...src, ...(opts.bestEffort ? ['--best-effort'] : []), '--', ...argv];
+  if (opts.label !== undefined && (opts.label === '' || /[\0\n]/.test(opts.label) || opts.label.startsWith('-'))) {
+    throw new TypeError(`label must be a non-empty name without NUL or newline, not starting with '-': ${JSON.stringify(opts.label)}`);
+  }
+  const label = opts.label !== undefined ? ['--label', opts.label] : [];
+  return [...src, ...(opts.bestEffort ? ['--best-effort'] : []), ...label, '--', ...argv];
+}
+
+/** The `--label` of a launcher command line (argv as in /proc/PID/cmdline), before its `--`. */
+export function launcherLabel(argv: readonly string[]): string | undefined {
+  for (let i = 1; i < argv.length - 1; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a === '--label') return argv[i + 1];
+    if (a === '--rules' || a === '--rules-fd') i++;
+  }
+  return undefined;
 }

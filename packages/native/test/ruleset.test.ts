@@ -1,7 +1,7 @@
 // buildLandlockRuleset / launcherArgs: the text format and the errors that name the bad field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLandlockRuleset, launcherArgs } from '../src/index.ts';
+import { buildLandlockRuleset, launcherArgs, launcherLabel } from '../src/index.ts';
 
 test('buildLandlockRuleset writes one directive per line in a fixed order', () => {
   const text = buildLandlockRuleset({
@@ -35,4 +35,14 @@ test('launcherArgs puts the ruleset source before -- and the target after', () =
   assert.deepEqual(launcherArgs(['/bin/sh', '-c', 'x']), ['--rules-fd', '3', '--', '/bin/sh', '-c', 'x']);
   assert.deepEqual(launcherArgs(['ls'], { rulesFile: '/r', bestEffort: true }), ['--rules', '/r', '--best-effort', '--', 'ls']);
   assert.throws(() => launcherArgs([]), /argv must name the program/);
+});
+
+test('launcherArgs carries a label for the agent; launcherLabel reads it back from a launcher command line', () => {
+  const args = launcherArgs(['/usr/bin/env', '--label', 'x'], { rulesFd: 3, label: 'office' });
+  assert.deepEqual(args, ['--rules-fd', '3', '--label', 'office', '--', '/usr/bin/env', '--label', 'x']);
+  assert.equal(launcherLabel(['/x/omamori-launch', ...args]), 'office');
+  assert.equal(launcherLabel(['/x/omamori-launch', ...launcherArgs(['/bin/true', '--label', 'mail'])]), undefined, 'target arguments are not the label');
+  assert.equal(launcherLabel(['/x/omamori-launch', '--rules', '--label', '--', 'true']), undefined, 'a rules file named --label is not a label');
+  assert.throws(() => launcherArgs(['ls'], { label: '-x' }), /label must be/);
+  assert.throws(() => launcherArgs(['ls'], { label: '' }), /label must be/);
 });
