@@ -12,3 +12,5 @@ export { applyWindowsPolicy, verifyWindowsPolicy, type ApplyResult, type VerifyR
 export { diffState, parseWindowsState, emptyState, STATE_QUERY, type Drift, type DiffOptions, type WindowsState } from './state.ts';
 export { readWindowsBlocks, parseWindowsBlocks, toWindowsBlocks, blocksQuery, type WindowsBlock, type BlockMechanism } from './blocks.ts';
 export { parseEventXml, parseEventJson, POSITIONAL, type RawWinEvent, type EventProblem } from './win-events.ts';
+export { createWindowsSimulator, type WindowsSimulator, type WindowsVerdict, type WindowsMechanism, type WindowsOutcome, type ApproxKey } from './simulate.ts';
+export { windowsReplayAlternative, simulationNotes, APPROX_NOTES } from './simulate-notes.ts';
