@@ -22,7 +22,13 @@ export interface AltVerdict {
 
 export interface AltEvaluator { evaluate(ev: OmamoriEvent): AltVerdict | undefined }
 
-export interface AltNote { key: string; en: string; ja: string }
+export interface AltNote {
+  key: string;
+  en: string;
+  ja: string;
+  /** An approximation verdicts may point to (shown when used); otherwise something not evaluated (always shown). */
+  approx?: boolean;
+}
 
 export interface Alternative {
   /** Short id, e.g. `windows`. */
@@ -79,6 +85,8 @@ export interface AltResult {
   notes: AltNote[];
   stats: { stops: number; blocked: number; constrained: number; trees: number; both: number; policyOnly: number; altOnly: number };
   mechanisms: MechanismSummary[];
+  /** How many verdicts (stops and constrained) rest on each approximation note, by note key. */
+  approximated: Record<string, number>;
 }
 
 /** What the event acted on, when not the subject itself. */
@@ -98,7 +106,7 @@ interface RootState { blocks: AltBlock[]; more: number; policy: Set<string>; alt
 export function createAltCollector(alt: Alternative, maxBlocks: number, maxExamples: number) {
   const result: AltResult = {
     id: alt.id, label: alt.label, notes: alt.notes,
-    stats: { stops: 0, blocked: 0, constrained: 0, trees: 0, both: 0, policyOnly: 0, altOnly: 0 }, mechanisms: [],
+    stats: { stops: 0, blocked: 0, constrained: 0, trees: 0, both: 0, policyOnly: 0, altOnly: 0 }, mechanisms: [], approximated: {},
   };
   const mechs = new Map<string, Omit<MechanismSummary, 'examples'> & { ex: Map<string, MechanismSummary['examples'][number]> }>();
 
@@ -106,6 +114,7 @@ export function createAltCollector(alt: Alternative, maxBlocks: number, maxExamp
     const key = `${b.mechanism}|${b.ruleName}`;
     let m = mechs.get(key);
     if (!m) { m = { mechanism: b.mechanism, ruleName: b.ruleName, count: 0, blocked: 0, constrained: 0, altOnly: 0, ex: new Map() }; mechs.set(key, m); }
+    if (b.approx !== undefined) result.approximated[b.approx] = (result.approximated[b.approx] ?? 0) + 1;
     if (b.outcome === 'constrain') { m.constrained++; result.stats.constrained++; }
     else {
       m.count++; result.stats.stops++;

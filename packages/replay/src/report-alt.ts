@@ -13,7 +13,7 @@ const ALT_LABELS = {
   trees: { en: 'Process trees with stops', ja: '停止を含むプロセスツリー' },
   both: { en: 'steps both stop', ja: '両方が止める' },
   policyOnly: { en: 'only omamori stops', ja: 'omamori だけが止める' },
-  altOnly: { en: 'only this stops', ja: 'こちらだけが止める' },
+  altOnly: { en: 'only {id} stops', ja: '{id} だけが止める' },
   byMechanism: { en: 'Stops per mechanism (on benign recordings: false-block candidates)', ja: '仕組みごとの停止数 (無害な記録では誤ブロック候補)' },
   mechanism: { en: 'Mechanism', ja: '仕組み' },
   rule: { en: 'Rule', ja: '規則' },
@@ -31,7 +31,7 @@ const ALT_LABELS = {
   notStopped: { en: 'not stopped', ja: '止めない' },
 } as const;
 
-function L(k: keyof typeof ALT_LABELS, lang: Lang): string { return ALT_LABELS[k][lang]; }
+function L(k: keyof typeof ALT_LABELS, lang: Lang, id = ''): string { return ALT_LABELS[k][lang].replace('{id}', id); }
 
 function short(image: string): string {
   const i = Math.max(image.lastIndexOf('\\'), image.lastIndexOf('/'));
@@ -56,7 +56,7 @@ export function renderAltSummary(a: AltResult, lang: Lang): string {
     [L('trees', lang), String(a.stats.trees)],
     [L('both', lang), String(a.stats.both)],
     [L('policyOnly', lang), String(a.stats.policyOnly)],
-    [L('altOnly', lang), String(a.stats.altOnly)],
+    [L('altOnly', lang, a.id), String(a.stats.altOnly)],
   ]);
   if (a.mechanisms.length) {
     s += `\n${L('byMechanism', lang)}:\n`;
@@ -67,7 +67,11 @@ export function renderAltSummary(a: AltResult, lang: Lang): string {
       for (const e of m.examples) s += `    ${String(e.count).padStart(5)}× ${e.image}${e.object !== undefined && e.object !== e.image ? ` → ${e.object}` : ''}\n`;
     }
   }
-  if (a.notes.length) s += `\n${L('notes', lang)}:\n` + a.notes.map((n) => `  - [${n.key}] ${n[lang]}`).join('\n') + '\n';
+  // Approximation notes only when some verdict used them (with how many); notes of what is not evaluated always.
+  const shown = a.notes.filter((n) => a.approximated[n.key] !== undefined || !n.approx);
+  if (shown.length) {
+    s += `\n${L('notes', lang)}:\n` + shown.map((n) => `  - [${n.key}${a.approximated[n.key] ? ` ×${a.approximated[n.key]}` : ''}] ${n[lang]}`).join('\n') + '\n';
+  }
   return s;
 }
 
@@ -100,7 +104,7 @@ export function renderAltTree(t: ProcessTree, a: AltResult, lang: Lang): string 
   };
   const pf = firstOf(c.policyFirst, t.blocks, (x: Block) => x.rule);
   const af = firstOf(c.altFirst, t.alt.blocks, (x: AltBlock) => x.mechanism);
-  s += `  ⇔ ${L('compare', lang)}: ${L('policyFirst', lang)}: ${pf} | ${a.id} ${L('altFirst', lang)}: ${af} | ${L('both', lang)} ${c.both}, ${L('policyOnly', lang)} ${c.policyOnly}, ${L('altOnly', lang)} ${c.altOnly}\n`;
+  s += `  ⇔ ${L('compare', lang)}: ${L('policyFirst', lang)}: ${pf} | ${a.id} ${L('altFirst', lang)}: ${af} | ${L('both', lang)} ${c.both}, ${L('policyOnly', lang)} ${c.policyOnly}, ${L('altOnly', lang, a.id)} ${c.altOnly}\n`;
   return s;
 }
 
