@@ -37,9 +37,9 @@ export async function effectivePolicy(ctx: Ctx, agent: Pick<AgentsTable, 'id' | 
   if (!group) return { missing: 'the endpoint has no group' };
   const src = await resolvePolicyRef(ctx, group.policy_ref);
   if ('missing' in src) return src;
-  const loaded = loadPolicy(src.text);
-  if (!loaded.policy) return { missing: `${src.source} does not validate` };
-  const doc = structuredClone(loaded.policy);
+  const loaded = loadCached(src.text);
+  if (!loaded) return { missing: `${src.source} does not validate` };
+  const doc = structuredClone(loaded);
   if (group.rollout === 'audit') doc.mode = 'audit';
   for (const x of exceptions) {
     const e: PolicyDocument['trust']['exceptions'][number] = { id: `console-${x.id}`, expires: new Date(Number(x.expires_at)).toISOString(), note: x.note };
@@ -48,6 +48,17 @@ export async function effectivePolicy(ctx: Ctx, agent: Pick<AgentsTable, 'id' | 
     doc.trust.exceptions.push(e);
   }
   return { doc, source: `${src.source} group:${group.id} rollout:${group.rollout}` };
+}
+
+// loadPolicy results by text hash: a pure function of immutable input, so a cache (not state). Bounded.
+const loadedCache = new Map<string, PolicyDocument | undefined>();
+function loadCached(text: string): PolicyDocument | undefined {
+  const k = sha256Hex(text);
+  if (!loadedCache.has(k)) {
+    if (loadedCache.size > 256) loadedCache.clear();
+    loadedCache.set(k, loadPolicy(text).policy);
+  }
+  return loadedCache.get(k);
 }
 
 async function epoch(ctx: Ctx): Promise<string> {
