@@ -1,6 +1,6 @@
 // After an infection: evidence collection (bundle + verify) and network isolation (Linux nftables, Windows scripts).
 export { collectEvidence, EvidenceExistsError, type CollectOptions, type CollectResult, type ExtraFile, type ExtraPart } from './collect.ts';
-export { verifyEvidence, type VerifyResult } from './verify.ts';
+export { verifyEvidence, type EvidenceVerifyResult } from './verify.ts';
 export {
   COLLECTOR_VERSION, EVIDENCE_FORMAT, EVIDENCE_VERSION, MANIFEST_NAME, MANIFEST_HASH_NAME,
   type EvidenceManifest, type ManifestPart, type PartKind, type CollectProblem, type CollectProblemCode, type VerifyIssue, type VerifyIssueCode,

@@ -10,7 +10,7 @@ import {
   EVIDENCE_FORMAT, EVIDENCE_VERSION, MANIFEST_HASH_NAME, MANIFEST_NAME, type EvidenceManifest, type VerifyIssue,
 } from './manifest.ts';
 
-export interface VerifyResult {
+export interface EvidenceVerifyResult {
   ok: boolean;
   issues: VerifyIssue[];
   manifest?: EvidenceManifest;
@@ -31,7 +31,7 @@ function entryHash(path: string, e: TarEntry): string {
   return h.digest('hex');
 }
 
-export function verifyEvidence(path: string): VerifyResult {
+export function verifyEvidence(path: string): EvidenceVerifyResult {
   const issues: VerifyIssue[] = [];
   let bundleSha256: string;
   try {
