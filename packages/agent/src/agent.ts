@@ -61,7 +61,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const mounts = opts.mounts?.length ? opts.mounts.map((m) => realpathSync(m)) : localMounts(table).map((m) => m.mountPoint);
   if (mounts.length === 0) return { ok: false, code: 'NO_MOUNTS', message: 'no mount to protect' };
 
-  const engine = createEngine(policy, { now: Date.now(), host: hostname() });
+  const engine = createEngine(policy, { now: Date.now(), host: hostname(), keepRefusedStarts: false });
   const store: EventStore = openEventStore(opts.stateDir, { write: true });
   const probe = createUserSpaceProbe({ mounts: table });
   const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);

@@ -10,13 +10,19 @@
 // when the engine says `cacheable` (so every deny and audit-deny reaches us and is logged), never for a script
 // (its interpreter exec must reach us) and never for an exec in a guarded class (the ELF loader and script
 // interpreters those exec must reach us: a shell is refused as a child but allowed as an allowed script's
-// interpreter). Opens that are not code loads are allowed uncached (the verdict depends on the process).
+// interpreter). An open of a program or script that is not a load (cp, a linker, an editor) is allowed; it is cached
+// when a load of that file would be allowed and cacheable too (the verdict then holds whoever opens it), so only
+// opens of refused code keep reaching us.
+//
+// Guarded by label: `omamori run --app ID` passes `--label ID` to omamori-launch. When the launcher execs its
+// target, the exec'ing process is still the launcher image, so its /proc cmdline names ID: the target starts
+// contained and guarded as ID (ProcessInfo.guardedAs), whatever its image.
 import { basename } from 'node:path';
 import {
   normalizePath, type Decision, type Engine, type FileRef, type ModuleLoadEvent, type OmamoriEvent, type ProcessInfo,
   type ProcessRef,
 } from '@omamori/policy';
-import type { PermissionEvent } from '@omamori/native';
+import { launcherLabel, type PermissionEvent } from '@omamori/native';
 import { classifyFile, type FileKind } from './file-kind.ts';
 import type { PackageDb } from './package-db.ts';
 import { resolvePath } from './package-db.ts';
@@ -128,9 +134,13 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
       return;
     }
     const facts = fileFacts(path);
-    const exe = proc.exe(ev.pid);
-    const info: ProcessInfo = { pid: ev.pid, start: st.start, image: path, userSpace: facts.userSpace, contained: exe === deps.launcher };
+    const contained = proc.exe(ev.pid) === deps.launcher;
+    const info: ProcessInfo = { pid: ev.pid, start: st.start, image: path, userSpace: facts.userSpace, contained };
     if (facts.packageOwned !== undefined) info.packageOwned = facts.packageOwned;
+    if (contained) {
+      const label = launcherLabel(proc.cmdline(ev.pid) ?? []);
+      if (label) info.guardedAs = label;
+    }
     const uid = proc.uid(ev.pid);
     if (uid !== undefined) info.user = String(uid);
     const e: OmamoriEvent = { v: 1, platform: 'linux', time: now(), kind: 'process.start', proc: info };
@@ -152,9 +162,9 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     }
     // Execs in guarded classes are never cached: the loader and script interpreters they exec must reach us.
     const cache = kind.kind !== 'script' && cls === 0 && ev.subjectClass === 0;
+    // A refused exec leaves the process running its previous image: the engine (keepRefusedStarts: false) keeps
+    // the node it had, or none.
     finish(ev, 'process.start', d, cache, facts.why ? { userSpaceWhy: facts.why } : undefined);
-    // A refused exec leaves the process running its previous image: forget the node the decision made for it.
-    if (d.verdict === 'deny') engine.decide({ v: 1, platform: 'linux', kind: 'process.exit', proc: { pid: ev.pid, start: st.start } });
   }
 
   /** Whether `pid`'s command line names `path` as an argument (the script an interpreter runs, `ld.so FILE`). */
@@ -184,21 +194,37 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
       if (exe && LD_SO.test(basename(exe)) && argNames(ev.pid, path)) via = 'ld.so';
       else if (proc.environ(ev.pid, 'LD_PRELOAD')?.split(/[:\s]+/).some((x) => x === path || (x && resolvePath(x) === path))) via = 'preload';
     } else if (argNames(ev.pid, path)) via = 'script';
-    if (via === undefined) { kernel.respond(ev.id, true); return; }
     const st = proc.stat(ev.pid);
     if (!st) { kernel.respond(ev.id, true); return; }
+    if (via === undefined) { plainOpen(ev, path, kind.kind === 'script' ? 'script' : 'loader', st); return; }
     onCodeOpen(ev, path, via, st);
   }
 
-  function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat): void {
+  function codeEvent(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat) {
     const subject = adopt(ev.pid, st.start, st.ppid);
     const facts = fileFacts(path);
     const file: FileRef = { path, userSpace: facts.userSpace };
     if (facts.packageOwned !== undefined) file.packageOwned = facts.packageOwned;
-    if (via === 'loader' && proc.environ(ev.pid, 'LD_PRELOAD')?.includes(basename(path))) via = 'preload';
     const e: OmamoriEvent = via === 'script'
       ? { v: 1, platform: 'linux', time: now(), kind: 'script.read', proc: subject, file }
       : { v: 1, platform: 'linux', time: now(), kind: 'module.load', proc: subject, file, via };
+    return { e, facts };
+  }
+
+  /**
+   * An open of a program or script that does not load it: allowed. Cached when a load of the same file would be
+   * allowed and cacheable (module.load and script.read verdicts depend on the file alone), so the next open of it,
+   * as a load or not, is answered in C.
+   */
+  function plainOpen(ev: PermissionEvent, path: string, as: 'loader' | 'script', st: ProcStat): void {
+    const { e } = codeEvent(ev, path, as, st);
+    const d = engine.decide(e);
+    kernel.respond(ev.id, true, { cache: d.verdict === 'allow' && d.cacheable });
+  }
+
+  function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat): void {
+    if (via === 'loader' && proc.environ(ev.pid, 'LD_PRELOAD')?.includes(basename(path))) via = 'preload';
+    const { e, facts } = codeEvent(ev, path, via, st);
     const d = engine.decide(e);
     const detail: Record<string, unknown> = { via };
     if (facts.why) detail.userSpaceWhy = facts.why;

@@ -99,15 +99,15 @@ Starts PROGRAM through omamori-launch with a Landlock ruleset built from the pol
 space, write only where guarded.writable and the applications' profiles allow, no read of guarded.readProtect
 (~/.ssh, ~/.gnupg, other applications' stores), signals and abstract sockets scoped to the containment.
 --app chooses the guarded application (default: matched by PROGRAM's name) whose own profile may be read.
-With the agent running, everything the program starts is also guarded: no shells, interpreters or untrusted
-programs. --print-rules prints the ruleset and exits. The exit code is the program's.`,
+With the agent running, PROGRAM (even one not on the guarded list, when --app is given) and everything it starts
+are guarded: no shells, interpreters or untrusted programs. --print-rules prints the ruleset and exits. The exit code is the program's.`,
     ja: `使い方: omamori run [--app ID] [--policy ファイル | --preset 名前] [--print-rules] -- プログラム [引数...]
 
 ポリシーから作った Landlock ルールセットを omamori-launch で適用してプログラムを起動します: システム領域は読み取り
 と実行、書き込みは guarded.writable とアプリのプロファイルだけ、guarded.readProtect (~/.ssh、~/.gnupg、他アプリの
 データ) は読めず、シグナルと抽象ソケットは封じ込めの内側に限定されます。--app は保護対象アプリ (既定はプログラム名
-で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、起動したものすべてが保護下になり、シェル・
-インタープリター・信頼されないプログラムは起動できません。--print-rules はルールセットを表示して終了します。
+で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、プログラム (--app 指定時は保護対象リストにない
+ものも) とそれが起動したものすべてが保護下になり、シェル・インタープリター・信頼されないプログラムは起動できません。--print-rules はルールセットを表示して終了します。
 終了コードはプログラムのものです。`,
   },
   async run(argv, io) {
@@ -129,7 +129,7 @@ programs. --print-rules prints the ruleset and exits. The exit code is the progr
       io.err(io.lang === 'ja' ? `omamori run: 封じ込めを使えません: ${avail.reason}\n` : `omamori run: containment unavailable: ${avail.reason}\n`);
       return EXIT.FAILURE;
     }
-    const child = spawn(launcherPath(), launcherArgs(positionals, { rulesFd: 3, bestEffort: true }), {
+    const child = spawn(launcherPath(), launcherArgs(positionals, { rulesFd: 3, bestEffort: true, ...(app === undefined ? {} : { label: app }) }), {
       stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: io.env, cwd: io.cwd,
     });
     const fd3 = child.stdio[3] as NodeJS.WritableStream;
