@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, findPreset, loadPolicy, type Decision } from '@omamori/policy';
 import {
-  buildContainmentSpec, classifyFile, classifyHeader, createUserSpaceProbe, describeEvent, openEventStore,
-  parseMountInfo, parseStat, readMounts,
+  buildContainmentSpec, classifyFile, classifyHeader, createDpkgDb, createUserSpaceProbe, describeEvent, md5File,
+  openEventStore, parseMountInfo, parseStat, readMounts,
 } from '../src/index.ts';
 
 test('user-space probe: owner, group/other write bits, sticky directories', () => {
@@ -108,4 +108,39 @@ test('containment ruleset: system space read+exec, home open except protected fo
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test('dpkg index: listed paths (with merged-/usr aliases) and ownership only while the content matches', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-dpkg-'));
+  try {
+    const file = join(dir, 'tool');
+    writeFileSync(file, 'packaged content\n');
+    const digest = md5File(file)!.digest;
+    mkdirSync(join(dir, 'info'));
+    writeFileSync(join(dir, 'info', 'a.md5sums'), `${digest}  ${file.slice(1)}\n${'0'.repeat(32)}  bin/omamori-test-x\nshort line\n`);
+    writeFileSync(join(dir, 'info', 'b.md5sums'), `${'f'.repeat(32)}  usr/share/doc/omamori-test/README\n`);
+    writeFileSync(join(dir, 'info', 'c.list'), '/not/read\n');
+    const db = createDpkgDb(join(dir, 'info'));
+    assert.equal(db.isListed(file), true);
+    assert.equal(db.isListed('/bin/omamori-test-x'), true);
+    assert.equal(db.isListed('/usr/bin/omamori-test-x'), true, 'merged /usr alias');
+    assert.equal(db.isListed('/usr/share/doc/omamori-test/README'), true);
+    assert.equal(db.isListed('/usr/share/doc/omamori-test/READM'), false);
+    assert.equal(db.isListed('/not/read'), false);
+    assert.equal(db.size, 4);
+    assert.equal(db.isPackageOwned(file), true);
+    writeFileSync(file, 'changed\n');
+    assert.equal(db.isPackageOwned(file), false, 'modified content is not package-owned');
+    assert.equal(createDpkgDb(join(dir, 'missing')).isListed(file), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dpkg index of this machine: real packaged programs are listed and owned', () => {
+  const db = createDpkgDb();
+  assert.ok(db.size > 1000, `only ${db.size} entries`);
+  assert.equal(db.isListed('/usr/bin/dpkg'), true);
+  assert.equal(db.isListed('/bin/ls'), true, 'coreutils lists /bin/ls (merged /usr)');
+  assert.equal(db.isPackageOwned('/usr/bin/dpkg'), true);
 });
