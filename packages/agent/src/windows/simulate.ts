@@ -81,6 +81,8 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
   /** Normalised path → base name of the process that created it in this recording. */
   const created = bounded<string, string>(max);
   const constrained = bounded<string, true>(max);
+  /** Process key → normalised image of its parent, from process starts. */
+  const parents = bounded<string, string>(max);
 
   type Cand = WindowsVerdict;
   const mk = (outcome: WindowsOutcome, mechanism: WindowsMechanism, ruleName: string, approx?: ApproxKey): Cand => {
@@ -135,6 +137,19 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     out.push(mk(cfaOutcome, 'cfa', RULE_CFA, 'cfa-trust'));
   }
 
+  /**
+   * Processes whose access to LSASS is not an OpenProcess an ASR rule filters: its parent (wininit holds the
+   * creation handle), csrss (holds a handle to every process) and Defender itself.
+   */
+  function lsassOwner(subject: Proc | undefined, target: ProcessRef): boolean {
+    if (!subject) return false;
+    const norm = normalizeWinPath(subject.image);
+    if (DEFENDER.test(norm)) return true;
+    if (/^c:\\windows\\system32\\(csrss|wininit)\.exe$/.test(norm)) return true;
+    const parent = parents.get(processKey(target));
+    return parent !== undefined && parent === normalizeWinPath(subject.image);
+  }
+
   function collect(ev: OmamoriEvent, out: Cand[]): void {
     switch (ev.kind) {
       case 'process.start': {
@@ -142,6 +157,7 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         const proc: Proc = { image: ev.proc.image };
         if (ev.proc.signer) proc.signer = ev.proc.signer;
         procs.set(processKey(ev.proc), proc);
+        if (parent) parents.set(processKey(ev.proc), normalizeWinPath(parent));
         const norm = normalizeWinPath(ev.proc.image);
         const name = baseNameLower(ev.proc.image);
         if (denyNames.has(name)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
@@ -209,7 +225,7 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         const who = baseNameLower(subject?.image);
         const target = baseNameLower(ev.target.image ?? procOf(ev.target)?.image);
         const self = processKey(ev.proc) === processKey(ev.target);
-        if (target === 'lsass.exe' && !self && !(subject && DEFENDER.test(subject.image))) {
+        if (target === 'lsass.exe' && !self && !lsassOwner(subject, ev.target)) {
           const c = asrCand('lsass', 'lsass-rights'); if (c) out.push(c);
         }
         if (OFFICE_INJECTORS.has(who) && !self && (ev.access === 'memory-write' || ev.access === 'inject')) {
