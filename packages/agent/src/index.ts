@@ -11,3 +11,4 @@ export { parseMountInfo, readMounts, localMounts, mediaKind, type MountEntry } f
 export { describeEvent, lineageText, reasonText } from './event-text.ts';
 export { buildContainmentSpec, defaultHomes, type ContainmentOptions } from './containment.ts';
 export * as windows from './windows/index.ts';
+export * from './response/index.ts';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { baseName } from '@omamori/policy';
-import { buildContainmentSpec, describeEvent, openEventStore, startAgent, type StoredEvent } from '@omamori/agent';
+import { buildContainmentSpec, describeEvent, ensureIsolation, openEventStore, startAgent, type StoredEvent } from '@omamori/agent';
 import { buildLandlockRuleset, launcherArgs, launcherPath, nativeAvailable } from '@omamori/native';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
@@ -59,6 +59,10 @@ For daemon use see packaging/systemd/omamori.service.`,
     const first = loadChosenPolicy(choice, io);
     if (!first) return EXIT.FAILURE;
     const log = (line: string) => io.err(`omamori protect: ${line}\n`);
+    // A machine isolated by `omamori isolate` stays isolated across agent restarts.
+    const isolation = ensureIsolation(stateDir(values, io));
+    if (isolation.action === 'reapplied') log(io.lang === 'ja' ? 'ネットワーク隔離を再適用しました' : 'network isolation re-applied');
+    if (isolation.action === 'failed') log(io.lang === 'ja' ? `警告: ネットワーク隔離を確認できません: ${isolation.message}` : `WARNING: cannot check network isolation: ${isolation.message}`);
     const started = startAgent({
       loadPolicy, mounts: values.mount?.map((m) => resolve(io.cwd, m)), stateDir: stateDir(values, io), log,
       watchFile: values.policy ? resolve(io.cwd, values.policy) : undefined,

@@ -8,9 +8,7 @@ import {
   exportWindowsEventLogs, isolate, isolationStatus, parseCidr, parseHostPort, peerText, releaseIsolation, resolvePeer,
   runNft, systemResolver, verifyEvidence, type CollectOptions, type ExtraFile, type ExtraPart, type CollectProblem,
   type IsolationSpec, type NftRunner, type Peer, type Resolver,
-  // The response API is re-exported by @omamori/agent once its index.ts carries `export * from './response/index.ts'`
-  // (owned by the agent's engineers); until then the module is imported directly.
-} from '../../../agent/src/response/index.ts';
+} from '@omamori/agent';
 import { EXIT, UsageError, type Command, type Io, type Lang } from '../command.ts';
 import { runPowerShellCollector, type CollectorRun } from './emocheck.ts';
 
