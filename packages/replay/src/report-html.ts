@@ -1,5 +1,6 @@
 // The replay result as ONE self-contained HTML file (inline CSS and JS, no network — a CSP forbids it): summary,
 // per-rule table with examples, and each process tree drawn as a tree with the stopped processes marked.
+import { renderAltSummary, renderAltTree } from './report-alt.ts';
 import type { ProcessTree, ReplayResult, TreeNode } from './replay.ts';
 import { describeBlock, label, shortImage, type Lang, LABELS } from './report-text.ts';
 
@@ -76,7 +77,8 @@ export function renderHtml(r: ReplayResult, lang: Lang): string {
       b.command ? `<div class="mono muted">${esc(b.command.slice(0, 400))}</div>` : ''}<div class="mono muted">${L('lineage')}: ${esc(b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → '))} · ${esc(time(b.time))} · ${esc(b.where)}</div></li>`).join('');
     return `<section class="ptree" id="tree-${i}" data-rules="${esc(rulesOf)}"><h2>${L('tree')} ${i + 1}: ${esc(shortImage(t.root.image))} <span class="pid">${t.root.pid}</span></h2>
 <p class="muted">${L('recording')}: <span class="mono">${esc(t.recording)}</span>${t.host ? ` · ${esc(t.host)}` : ''}</p>
-<ul class="tree">${node(t.root, t)}</ul><ol class="blocks">${blocks}</ol>${t.moreBlocks ? `<p class="muted">… ${t.moreBlocks} ${L('more')}</p>` : ''}</section>`;
+<ul class="tree">${node(t.root, t)}</ul><ol class="blocks">${blocks}</ol>${t.moreBlocks ? `<p class="muted">… ${t.moreBlocks} ${L('more')}</p>` : ''}${
+  r.alternative && t.alt ? `<pre class="mono alt">${esc(renderAltTree(t, r.alternative, lang))}</pre>` : ''}</section>`;
   }).join('\n');
   const issues = r.issues.length ? `<details><summary>${L('issues')} (${r.stats.issues})</summary>${r.issues.map((i) => `<div class="mono">${esc(i.where)}: ${esc(i.message)}</div>`).join('')}</details>` : '';
   const problems = r.problems.length ? `<section><h2>${L('problems')}</h2>${r.problems.map((p) => `<div class="mono">${esc(p.path)}: ${esc(p.code)} ${esc(p.detail)}</div>`).join('')}</section>` : '';
@@ -91,6 +93,7 @@ export function renderHtml(r: ReplayResult, lang: Lang): string {
 ${problems}<section id="summary"><h2>${L('title')}</h2><table>${summary}</table>${issues}
 <details><summary>${L('unmapped')}</summary><table>${unmappedList}</table></details></section>
 <section id="rules"><h2>${L('byRule')}</h2>${r.rules.length ? `<table><tr><th>${L('rule')}</th><th>${L('reason')}</th><th>${L('count')}</th><th>${L('examples')}</th></tr>${rules}</table>` : `<p>${L('none')}</p>`}</section>
+${r.alternative ? `<section id="alternative"><pre class="mono">${esc(renderAltSummary(r.alternative, lang))}</pre></section>` : ''}
 ${trees}
 </main><script>${JS}</script></body></html>
 `;
