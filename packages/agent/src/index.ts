@@ -12,3 +12,4 @@ export { describeEvent, lineageText, reasonText } from './event-text.ts';
 export { buildContainmentSpec, defaultHomes, type ContainmentOptions } from './containment.ts';
 export * as windows from './windows/index.ts';
 export * from './response/index.ts';
+export * from './sync/index.ts';

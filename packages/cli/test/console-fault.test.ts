@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openSpool } from '../../agent/src/sync/index.ts';
+import { openSpool } from '@omamori/agent';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const bin = join(root, 'packages/cli/bin/omamori.mjs');

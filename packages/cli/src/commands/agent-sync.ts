@@ -2,9 +2,7 @@
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
-import { startAgent, type Agent } from '@omamori/agent';
-// The sync client is exported from packages/agent/src/sync/index.ts; until @omamori/agent re-exports it, import it there.
-import { createSyncClient, enrollAgent, pullLocalEvents, SyncError } from '../../../agent/src/sync/index.ts';
+import { createSyncClient, enrollAgent, pullLocalEvents, startAgent, SyncError, type Agent } from '@omamori/agent';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
 
