@@ -49,6 +49,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
     opts_.max_pending = U32(o, "maxPending", 1024);
     opts_.cache_capacity = U32(o, "cacheCapacity", 65536);
     opts_.ignore_own_children = Bool(o, "ignoreOwnChildren", true);
+    opts_.open_ignore_marks = Bool(o, "openIgnoreMarks", false);
     napi_add_env_cleanup_hook(info.Env(), &Listener::Cleanup, this);
   }
   ~Listener() override {
@@ -111,6 +112,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
     o.Set("filtered", (double)s.filtered);
     o.Set("selfIgnored", (double)s.self_ignored);
     o.Set("lateResponses", (double)s.late_responses);
+    o.Set("ignoreMarks", (double)s.ignore_marks);
     o.Set("queueDepth", (double)s.queue_depth);
     o.Set("cacheSize", (double)s.cache_size);
     o.Set("subjects", (double)s.subject_count);

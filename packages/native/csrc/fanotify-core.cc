@@ -330,6 +330,14 @@ bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache) {
   if (cache) {
     if (cache_.size() >= opts_.cache_capacity) cache_.clear();  // crude but bounded; see docs/native.md
     cache_[p.key] = allow;
+    // With open_ignore_marks the caller promises that a cached allow means every plain open of this file is
+    // allowed for every subject class: the kernel then stops sending FAN_OPEN_PERM for the inode (the open that
+    // follows an exec included) until the file is modified (ignore marks without SURV_MODIFY are dropped on
+    // write) or ClearCache flushes the inode marks.
+    if (allow && opts_.open_ignore_marks &&
+        fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, p.fd, nullptr) == 0) {
+      ignore_marks_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   if (allow && p.key.kind == (uint8_t)EventKind::Exec) NoteRecentExec(p.pid, p.key.dev, p.key.ino);
   lock.unlock();
@@ -377,6 +385,8 @@ void FanotifyCore::DropInheritedLocked() {
 void FanotifyCore::ClearCache() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
+  // Inode marks only (no FAN_MARK_MOUNT/FILESYSTEM flag): the mount marks stay.
+  if (opts_.open_ignore_marks && fan_fd_ >= 0) fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
 }
 
 StatsSnapshot FanotifyCore::Stats() {
@@ -390,6 +400,7 @@ StatsSnapshot FanotifyCore::Stats() {
   s.filtered = filtered_.load();
   s.self_ignored = self_ignored_.load();
   s.late_responses = late_.load();
+  s.ignore_marks = ignore_marks_.load();
   std::lock_guard<std::mutex> lock(mu_);
   s.queue_depth = pending_.size();
   s.cache_size = cache_.size();

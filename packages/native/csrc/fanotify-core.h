@@ -31,6 +31,8 @@ struct Options {
   uint32_t max_pending = 1024;
   uint32_t cache_capacity = 65536;
   bool ignore_own_children = true;
+  // Cached allows also put an ignore mark for FAN_OPEN_PERM on the file's inode (see Respond).
+  bool open_ignore_marks = false;
 };
 
 // One permission event handed to JS. `st` is fstat() of the event's fd.
@@ -44,7 +46,7 @@ struct Event {
 };
 
 struct StatsSnapshot {
-  uint64_t events, allowed, denied, cache_hits, timeouts, drops, filtered, self_ignored, late_responses;
+  uint64_t events, allowed, denied, cache_hits, timeouts, drops, filtered, self_ignored, late_responses, ignore_marks;
   uint64_t queue_depth, cache_size, subject_count;
 };
 
@@ -130,7 +132,7 @@ class FanotifyCore {
   unsigned recent_next_ = 0;
 
   std::atomic<uint64_t> events_{0}, allowed_{0}, denied_{0}, cache_hits_{0}, timeouts_{0}, drops_{0}, filtered_{0},
-      self_ignored_{0}, late_{0};
+      self_ignored_{0}, late_{0}, ignore_marks_{0};
 };
 
 // Reads /proc/<pid>/stat: parent pid and start time (clock ticks since boot). False when the process is gone.

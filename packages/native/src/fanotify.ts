@@ -31,6 +31,13 @@ export interface FanotifyListenerOptions {
    * the child has exec'd, so asking JS about it would stall until the timeout.
    */
   ignoreOwnChildren?: boolean;
+  /**
+   * Also answer later opens in the kernel (default false): a cached allow (`respond(id, true, { cache: true })`,
+   * of an exec or an open) adds an inode ignore mark for FAN_OPEN_PERM, so plain opens of that file (the open
+   * that follows an exec included) no longer generate events until the file is written or `clearCache()` runs.
+   * Only for callers whose cached allows hold for every plain open of the file by every subject class.
+   */
+  openIgnoreMarks?: boolean;
   /** Called when `onEvent` throws; the event is then answered by `failMode` at its timeout. */
   onHandlerError?: (err: unknown, ev: PermissionEvent) => void;
 }
@@ -74,6 +81,8 @@ export interface FanotifyStats {
   selfIgnored: number;
   /** `respond` calls for events already answered. */
   lateResponses: number;
+  /** Inode ignore marks added for cached allows (openIgnoreMarks). */
+  ignoreMarks: number;
   /** Events waiting for JS now. */
   queueDepth: number;
   cacheSize: number;
@@ -128,6 +137,7 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
     maxPending: positiveInt('maxPending', opts.maxPending, 1024),
     cacheCapacity: positiveInt('cacheCapacity', opts.cacheCapacity, 65536),
     ignoreOwnChildren: opts.ignoreOwnChildren ?? true,
+    openIgnoreMarks: opts.openIgnoreMarks ?? false,
   });
   return {
     start(onEvent) {

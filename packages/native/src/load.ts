@@ -22,7 +22,7 @@ export interface RawEvent {
 
 export interface RawListenerOptions {
   paths: string[]; filesystemMark: boolean; openEvents: boolean; openFilter: 0 | 1; timeoutMs: number;
-  failMode: 0 | 1; maxPending: number; cacheCapacity: number; ignoreOwnChildren: boolean;
+  failMode: 0 | 1; maxPending: number; cacheCapacity: number; ignoreOwnChildren: boolean; openIgnoreMarks: boolean;
 }
 
 export interface Addon {

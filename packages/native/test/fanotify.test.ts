@@ -78,6 +78,18 @@ test('cached verdicts are answered in C; a ctime change or clearCache() asks JS 
   assert.equal(r.afterClear, 4, 'clearCache forgot the verdict');
 });
 
+test('openIgnoreMarks: a cached allow stops later plain opens in the kernel until the file is written or clearCache()', async () => {
+  const r = await runScenario('ignore-marks');
+  assert.ok(r.codes.every((c: number | null) => c === 0), JSON.stringify(r.codes));
+  // exec once through JS, its following open and the later opens never generated; the library open once.
+  assert.deepEqual(r.first.seen, ['exec exe', 'open lib.so']);
+  assert.equal(r.first.stats.cacheHits, 2, 'the 2nd and 3rd exec from the decision cache');
+  assert.equal(r.first.stats.ignoreMarks, 2);
+  assert.equal(r.first.stats.filtered, 0, 'no open after exec reached the loop');
+  assert.equal(r.afterWrite, 3, 'after a write the open is asked again');
+  assert.deepEqual(r.afterClear, ['exec exe', 'open lib.so'], 'clearCache flushed marks and cache; the mount stays marked');
+});
+
 test('JS never answers, fail mode open: the exec runs, answered by timeout, late respond refused', async () => {
   const r = await runScenario('timeout-open');
   assert.equal(r.r.code, 0);
