@@ -6,3 +6,4 @@ export { prepareSetup } from './routes/auth.ts';
 export { certFingerprint, generateSelfSigned } from './tls.ts';
 export type { Ctx, User } from './context.ts';
 export type { Role } from './db/schema.ts';
+export { prepareLocalEnrollment, type LocalEnrollment } from './local-enrollment.ts';

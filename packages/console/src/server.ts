@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
-import { openStore } from './db/open.ts';
+import { openStore, type Store } from './db/open.ts';
 import { prepareSetup } from './routes/auth.ts';
 import { consoleTls } from './tls.ts';
 
@@ -29,6 +29,8 @@ export interface RunningConsole {
   /** Present on the first start (no user yet): the one-time setup token. */
   setupToken?: string;
   store: string;
+  /** The store's database, for in-process helpers such as `prepareLocalEnrollment`. */
+  db: Store['db'];
   close(): Promise<void>;
 }
 
@@ -60,7 +62,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     const realPort = typeof addr === 'object' && addr ? addr.port : port;
     const shownHost = host.includes(':') ? `[${host}]` : host;
     return {
-      app, url: `${tls ? 'https' : 'http'}://${shownHost}:${realPort}`, store: store.describe,
+      app, url: `${tls ? 'https' : 'http'}://${shownHost}:${realPort}`, store: store.describe, db: store.db,
       ...(tls ? { fingerprint: tls.fingerprint } : {}), ...(setupToken ? { setupToken } : {}),
       close: async () => { await app.close(); await store.close(); },
     };

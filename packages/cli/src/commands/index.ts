@@ -8,16 +8,18 @@ import { evtxCommands } from './evtx.ts';
 import { policyCommands } from './policy.ts';
 import { replayCommands } from './replay.ts';
 import { responseCommands } from './response.ts';
+import { upCommand } from './up.ts';
 import { windowsCommands } from './windows.ts';
 
 export const allCommands: Command[] = [
-  ...agentCommands,
-  ...agentSyncCommands,
-  ...consoleCommands,
-  ...emocheckCommands,
-  ...evtxCommands,
+  upCommand,
   ...policyCommands,
+  ...agentCommands,
+  ...consoleCommands,
+  ...agentSyncCommands,
   ...replayCommands,
-  ...responseCommands,
+  ...evtxCommands,
   ...windowsCommands,
+  ...emocheckCommands,
+  ...responseCommands,
 ];
