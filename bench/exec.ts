@@ -1,25 +1,36 @@
-// Benchmark: added latency per exec and per file open under `omamori protect` (enforce) against no agent, the
-// agent's resident memory, and a build-like workload (compile a small C project in the marked tree) with and
-// without the agent. Runs itself inside `unshare -m --propagation private` and marks only a tmpfs it mounts there.
-// fapolicyd is not measured here yet (see docs/agent.md). Usage: npm run bench:exec [-- EXECS]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+// Benchmark: added latency per exec and per file open, and a build-like workload, under `omamori protect` (enforce)
+// and under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
+// `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
+// rounds (the machine is shared: read the spread between rounds as the noise).
+//
+// fapolicyd safety: it is started only inside this private namespace, with its own config bind-mounted over
+// /etc/fapolicyd (watch_fs = ramfs: the bench mount is the only ramfs in the namespace), its own db and run
+// directories, and is stopped by pid in finally. Before anything runs under it, /proc/PID/fdinfo of its fanotify
+// group must show marks on the bench mount only; otherwise the bench aborts.
+// Usage: npm run bench:exec [-- EXECS [ROUNDS]]
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const N = Number(process.argv[3] ?? process.argv[2] ?? 2000);
+const args = process.argv.slice(2).filter((a) => a !== 'inner');
+const N = Number(args[0] ?? 2000);
+const ROUNDS = Number(args[1] ?? 3);
 
 if (process.argv[2] !== 'inner') {
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), 'inner', String(N)], {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), 'inner', String(N), String(ROUNDS)], {
     stdio: 'inherit', cwd: root, env: { ...process.env, OMAMORI_PARENT_MNTNS: readlinkSync('/proc/self/ns/mnt') },
   });
   process.exit(r.status ?? 1);
 }
 
-if (readlinkSync('/proc/self/ns/mnt') === process.env.OMAMORI_PARENT_MNTNS) throw new Error('not in a private mount namespace');
+const OWN_NS = readlinkSync('/proc/self/ns/mnt');
+if (OWN_NS === process.env.OMAMORI_PARENT_MNTNS) throw new Error('not in a private mount namespace');
 const W = '/opt';
-execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128m,mode=0755', 'omamori-bench', W]);
-execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0755', 'omamori-bench-aux', '/srv']); // unmarked: driver, state
+// ramfs, so that fapolicyd's watch_fs can name a filesystem type nothing else in this namespace has.
+execFileSync('mount', ['-t', 'ramfs', '-o', 'mode=0755', 'omamori-bench', W]);
+execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0755', 'omamori-bench-aux', '/srv']); // unmarked: driver, state
 const DRIVER = `#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,34 +38,42 @@ const DRIVER = `#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e6 + t.tv_nsec / 1e3; }
+static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 int main(int c, char **v) {
-  int n = atoi(v[2]); double t0 = now();
-  if (v[1][0] == 'x') for (int i = 0; i < n; i++) { pid_t p = fork(); if (!p) { execl(v[3], v[3], (char *)0); _exit(127); } int st; waitpid(p, &st, 0); }
-  else for (int i = 0; i < n; i++) { int fd = open(v[3], O_RDONLY); if (fd < 0) { perror(v[3]); return 1; } close(fd); }
-  printf("%.3f\\n", (now() - t0) / n); return 0;
+  int n = atoi(v[2]); double *t = malloc(sizeof(double) * n);
+  for (int i = 0; i < n; i++) {
+    double t0 = now();
+    if (v[1][0] == 'x') { pid_t p = fork(); if (!p) { execl(v[3], v[3], (char *)0); _exit(127); } int st; waitpid(p, &st, 0); if (!WIFEXITED(st) || WEXITSTATUS(st)) { fprintf(stderr, "exec failed\\n"); return 1; } }
+    else { int fd = open(v[3], O_RDONLY); if (fd < 0) { perror(v[3]); return 1; } close(fd); }
+    t[i] = now() - t0;
+  }
+  qsort(t, n, sizeof(double), cmp);
+  printf("%.3f\\n", t[n / 2]); return 0;
 }
 `;
-writeFileSync(`${W}/driver.c`, DRIVER);
-execFileSync('cc', ['-O2', '-o', '/srv/driver', `${W}/driver.c`]); // the driver lives outside the mark
-const TINY = 'int main(void){return 0;}\n';
-writeFileSync(`${W}/tiny.c`, TINY);
+writeFileSync('/srv/driver.c', DRIVER);
+execFileSync('cc', ['-O2', '-o', '/srv/driver', '/srv/driver.c']); // the driver lives outside the mark
+writeFileSync(`${W}/tiny.c`, 'int main(void){return 0;}\n');
 execFileSync('cc', ['-O2', '-o', `${W}/tiny`, `${W}/tiny.c`]);
 writeFileSync(`${W}/data.txt`, 'data\n');
-copyFileSync('/usr/lib/x86_64-linux-gnu/libc.so.6', `${W}/libfake.so`);
+// A real shared object (no PT_INTERP) copied into the marked tree.
+const SO = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/x86_64-linux-gnu/libm.so.6'].find((p) => existsSync(p))!;
+copyFileSync(SO, `${W}/libfake.so`);
 // A small C project: 24 translation units and a link.
 mkdirSync(`${W}/proj`, { recursive: true });
 for (let i = 0; i < 24; i++) writeFileSync(`${W}/proj/u${i}.c`, `#include <stdio.h>\n#include <string.h>\nint f${i}(const char *s){ char b[64]; snprintf(b, sizeof b, "%s-${i}", s); return (int)strlen(b); }\n`);
 writeFileSync(`${W}/proj/main.c`, Array.from({ length: 24 }, (_, i) => `int f${i}(const char *);`).join('\n') + '\nint main(void){int s=0;' + Array.from({ length: 24 }, (_, i) => `s+=f${i}("x");`).join('') + 'return s>0?0:1;}\n');
 writeFileSync(`${W}/proj/Makefile`, 'OBJS=' + Array.from({ length: 24 }, (_, i) => `u${i}.o`).join(' ') + ' main.o\nprog: $(OBJS)\n\tcc -o prog $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\nclean:\n\trm -f *.o prog\n');
 
-function driver(mode: 'x' | 'o', target: string, n = N): number {
+function driver(mode: 'x' | 'o', target: string, n: number): number {
   return Number(execFileSync('/srv/driver', [mode, String(n), target], { encoding: 'utf8' }).trim());
 }
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
-function measure(): { exec: number; openData: number; openLib: number; build: number } {
-  const exec = median([1, 2, 3].map(() => driver('x', `${W}/tiny`)));
-  const openData = median([1, 2, 3].map(() => driver('o', `${W}/data.txt`, N * 10)));
-  const openLib = median([1, 2, 3].map(() => driver('o', `${W}/libfake.so`, N * 10)));
+interface Figures { exec: number; openData: number; openLib: number; build: number }
+function measure(): Figures {
+  const exec = driver('x', `${W}/tiny`, N);
+  const openData = driver('o', `${W}/data.txt`, N * 10);
+  const openLib = driver('o', `${W}/libfake.so`, N * 10);
   const builds = [1, 2, 3].map(() => {
     execFileSync('make', ['-s', '-C', `${W}/proj`, 'clean']);
     const t0 = process.hrtime.bigint();
@@ -64,29 +83,166 @@ function measure(): { exec: number; openData: number; openLib: number; build: nu
   return { exec, openData, openLib, build: median(builds) };
 }
 
-measure(); // warm-up (page cache, compiler)
-const base = measure();
-const agent = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', '--mount', W, '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
-let agentOut = '';
-let rssKb = 0;
-try {
-  await new Promise<void>((res, rej) => {
-    agent.stdout!.on('data', (d: Buffer) => { agentOut += d.toString(); if (agentOut.includes('protecting ')) res(); });
-    agent.on('close', () => rej(new Error('agent exited')));
-  });
-  driver('x', `${W}/tiny`, 10); // first decision outside the figures
-  const withAgent = measure();
-  rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? 0);
-  const row = (name: string, unit: string, a: number, b: number) =>
-    console.log(`${name.padEnd(22)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)} ${(b - a).toFixed(1).padStart(9)} ${unit}  x${(b / a).toFixed(3)}`);
-  console.log(`omamori bench:exec (${N} execs, ${N * 10} opens, medians of 3)\n${''.padEnd(22)} ${'no agent'.padStart(9)} ${'omamori'.padStart(9)} ${'added'.padStart(9)}`);
-  row('exec (fork+exec+wait)', 'µs', base.exec, withAgent.exec);
-  row('open data file', 'µs', base.openData, withAgent.openData);
-  row('open shared object', 'µs', base.openLib, withAgent.openLib);
-  row('build (24 units, -j2)', 'ms', base.build, withAgent.build);
-  console.log(`agent RSS: ${(rssKb / 1024).toFixed(1)} MB (target < 80 MB); build overhead ${(100 * (withAgent.build / base.build - 1)).toFixed(1)}% (target < 5%)`);
-  console.log('fapolicyd: not measured by this version of the benchmark (see docs/agent.md)');
-} finally {
-  if (agent.exitCode === null) agent.kill('SIGTERM');
-  await new Promise((r) => agent.on('close', r));
+function vmRssKb(pid: number): number { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); }
+
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const closed = new Promise((r) => c.on('close', r));
+  process.kill(c.pid!, 'SIGTERM');
+  const guard = setTimeout(() => { if (c.exitCode === null && c.signalCode === null) process.kill(c.pid!, 'SIGKILL'); }, 10_000);
+  await closed;
+  clearTimeout(guard);
 }
+
+// ---- omamori ----
+interface OmamoriRun { figures: Figures; rssKb: number; status: string }
+async function withOmamori(): Promise<OmamoriRun> {
+  const agent = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', '--mount', W, '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  try {
+    await new Promise<void>((res, rej) => {
+      agent.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('protecting ')) res(); });
+      agent.on('close', () => rej(new Error(`agent exited: ${out}`)));
+    });
+    driver('x', `${W}/tiny`, 10); // the first decisions outside the figures
+    const figures = measure();
+    agent.kill('SIGUSR1');
+    for (let i = 0; i < 50 && !out.includes('"fanotify"'); i++) await new Promise((r) => setTimeout(r, 20));
+    const status = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
+    return { figures, rssKb: vmRssKb(agent.pid!), status };
+  } finally {
+    await stopChild(agent);
+  }
+}
+
+// ---- fapolicyd ----
+const FAPD = '/usr/sbin/fapolicyd';
+const FAPD_CONF = `# omamori bench: fapolicyd confined to this namespace's ramfs
+permissive = 0
+nice_val = 0
+q_size = 640
+uid = root
+gid = root
+do_stat_report = 0
+detailed_report = 0
+db_max_size = 8
+subj_cache_size = 1549
+obj_cache_size = 8191
+watch_fs = ramfs
+trust = file
+integrity = none
+syslog_format = rule,dec,perm,auid,pid,exe,:,path,ftype,trust
+rpm_sha256_only = 0
+allow_filesystem_mark = 0
+`;
+// Comparable to omamori's launch control: ld.so pattern, trusted shared objects and programs only.
+const FAPD_RULES = `deny_audit perm=any pattern=ld_so : all
+allow perm=open all : ftype=application/x-sharedlib trust=1
+deny_audit perm=open all : ftype=application/x-sharedlib
+allow perm=execute all : trust=1
+deny_audit perm=execute all : all
+allow perm=open all : all
+`;
+
+function trustLine(path: string): string {
+  return `${path} ${statSync(path).size} ${createHash('sha256').update(readFileSync(path)).digest('hex')}\n`;
+}
+
+/** Mount ids (decimal) of the fanotify marks a process holds, from /proc/PID/fdinfo (hex there). */
+function fanotifyMarks(pid: number): { groups: number; mounts: number[]; other: string[] } {
+  let groups = 0;
+  const mounts: number[] = [], other: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let text: string;
+    try { text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'); } catch { continue; }
+    if (!/^fanotify /m.test(text)) continue;
+    groups++;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('fanotify ')) continue;
+      const m = /mnt_id:([0-9a-f]+)/.exec(line);
+      if (m) mounts.push(parseInt(m[1]!, 16)); else if (!line.startsWith('fanotify flags:')) other.push(line);
+    }
+  }
+  return { groups, mounts, other };
+}
+
+function mountIdOf(path: string): number {
+  const lines = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const hit = lines.filter((f) => f[4] === path).pop();
+  if (!hit) throw new Error(`${path} is not a mount point`);
+  return Number(hit[0]);
+}
+
+let fapdReady = false;
+function setUpFapolicyd(): void {
+  if (fapdReady) return;
+  const others = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[2] === 'ramfs' && l.split(' ')[1] !== W);
+  if (others.length) throw new Error(`refusing to start fapolicyd: other ramfs mounts in the namespace: ${others.join('; ')}`);
+  for (const d of ['/srv/fapd/etc/rules.d', '/srv/fapd/etc/trust.d', '/srv/fapd/lib', '/srv/fapd/run/fapolicyd', '/srv/fapd/log']) mkdirSync(d, { recursive: true });
+  writeFileSync('/srv/fapd/etc/fapolicyd.conf', FAPD_CONF);
+  writeFileSync('/srv/fapd/etc/compiled.rules', FAPD_RULES);
+  writeFileSync('/srv/fapd/etc/fapolicyd.trust', trustLine(`${W}/tiny`) + trustLine(`${W}/libfake.so`));
+  // Only inside this private namespace: its config, db and run directories replace the host's.
+  execFileSync('mount', ['--bind', '/srv/fapd/etc', '/etc/fapolicyd']);
+  execFileSync('mount', ['--bind', '/srv/fapd/lib', '/var/lib/fapolicyd']);
+  execFileSync('mount', ['--bind', '/srv/fapd/run', '/run']);
+  fapdReady = true;
+}
+
+interface FapdRun { figures: Figures; rssKb: number }
+async function withFapolicyd(): Promise<FapdRun> {
+  setUpFapolicyd();
+  const fapd = spawn(FAPD, ['--debug-deny'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  fapd.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  try {
+    if (readlinkSync(`/proc/${fapd.pid}/ns/mnt`) !== OWN_NS) throw new Error('fapolicyd is not in the bench namespace');
+    const want = mountIdOf(W);
+    let marks = fanotifyMarks(fapd.pid!);
+    for (let i = 0; i < 500 && marks.mounts.length === 0; i++) {
+      if (fapd.exitCode !== null) throw new Error(`fapolicyd exited: ${err}`);
+      await new Promise((r) => setTimeout(r, 20));
+      marks = fanotifyMarks(fapd.pid!);
+    }
+    await new Promise((r) => setTimeout(r, 300)); // let it finish marking, then check every mark
+    marks = fanotifyMarks(fapd.pid!);
+    if (marks.groups !== 1 || marks.mounts.length !== 1 || marks.mounts[0] !== want || marks.other.length) {
+      throw new Error(`fapolicyd marks ${JSON.stringify(marks)}, want only mount ${want} (${W}): aborting`);
+    }
+    for (let i = 0; i < 500 && !err.includes('Starting to listen'); i++) await new Promise((r) => setTimeout(r, 20));
+    driver('x', `${W}/tiny`, 10);
+    const figures = measure();
+    return { figures, rssKb: vmRssKb(fapd.pid!) };
+  } finally {
+    await stopChild(fapd);
+  }
+}
+
+// ---- rounds ----
+measure(); // warm-up (page cache, compiler)
+const base: Figures[] = [], om: OmamoriRun[] = [], fa: FapdRun[] = [];
+let fapdError: string | undefined;
+for (let r = 0; r < ROUNDS; r++) {
+  base.push(measure());
+  om.push(await withOmamori());
+  if (fapdError === undefined) {
+    try { fa.push(await withFapolicyd()); } catch (e) { fapdError = (e as Error).message; }
+  }
+  process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
+}
+const m = (runs: Figures[], k: keyof Figures) => median(runs.map((x) => x[k]));
+const spread = (runs: Figures[], k: keyof Figures) => { const v = runs.map((x) => x[k]); return `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)}`; };
+const omF = om.map((x) => x.figures), faF = fa.map((x) => x.figures);
+console.log(`omamori bench:exec (${N} execs, ${N * 10} opens per round; per-operation medians; median of ${ROUNDS} interleaved rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+console.log(`${''.padEnd(24)}${'no listener'.padStart(14)}${'omamori'.padStart(14)}${'fapolicyd'.padStart(14)}${'omamori +'.padStart(11)}${'fapolicyd +'.padStart(13)}`);
+for (const [k, name, unit] of [['exec', 'exec (fork+exec+wait)', 'µs'], ['openData', 'open data file', 'µs'], ['openLib', 'open shared object', 'µs'], ['build', 'build (24 units, -j2)', 'ms']] as const) {
+  const b = m(base, k), o = m(omF, k), f = faF.length ? m(faF, k) : NaN;
+  console.log(`${(name + ' ' + unit).padEnd(24)}${b.toFixed(1).padStart(14)}${o.toFixed(1).padStart(14)}${f.toFixed(1).padStart(14)}${(o - b).toFixed(1).padStart(11)}${(f - b).toFixed(1).padStart(13)}`);
+  console.log(`${'  spread over rounds'.padEnd(24)}${spread(base, k).padStart(14)}${spread(omF, k).padStart(14)}${(faF.length ? spread(faF, k) : '-').padStart(14)}`);
+}
+const addO = m(omF, 'exec') - m(base, 'exec'), addF = faF.length ? m(faF, 'exec') - m(base, 'exec') : NaN;
+console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
+console.log(`build overhead: omamori ${(100 * (m(omF, 'build') / m(base, 'build') - 1)).toFixed(1)}%, fapolicyd ${(100 * (m(faF, 'build') / m(base, 'build') - 1)).toFixed(1)}% (target < 5%)`);
+console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
+console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);
+if (fapdError !== undefined) console.log(`fapolicyd: not measured: ${fapdError}`);

@@ -79,6 +79,9 @@ export function startAgent(opts: AgentOptions): AgentStart {
   try {
     listener = createFanotifyListener({
       paths: mounts, mark: 'mount', opens: 'executable', failMode, timeoutMs: policy.doc.decisionTimeoutMs ?? 250,
+      // Every allow the sensor caches holds for any plain open of that file by anyone (module.load/script.read
+      // verdicts depend on the file alone), so the kernel may skip those opens (see launch-sensor.ts).
+      openIgnoreMarks: true,
       onHandlerError: (err, ev) => {
         listener.respond(ev.id, failMode === 'open');
         opts.log(`error handling ${ev.kind} of ${ev.path} by pid ${ev.pid}: ${(err as Error).stack ?? String(err)}`);
