@@ -19,6 +19,8 @@ import { endpointRoutes } from './routes/endpoints.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { userRoutes } from './routes/users.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { agentTaskRoutes } from './routes/agent-tasks.ts';
 
 export interface AppOptions {
   store: Store;
@@ -128,6 +130,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await policyRoutes(app, ctx);
   await endpointRoutes(app, ctx);
   await eventRoutes(app, ctx);
+  await incidentRoutes(app, ctx);
+  await agentTaskRoutes(app, ctx);
 
   const web = opts.webDir;
   if (web && existsSync(join(web, 'index.html'))) {

@@ -132,3 +132,54 @@ export interface EventBatchResponse { accepted: number; duplicates: number }
 
 /** Error body of every console API failure. */
 export interface ApiError { error: { code: string; message: string; field?: string; problems?: unknown[] } }
+
+// ---- agent tasks (incident response; added after version 1 shipped: old agents ignore `tasks`) ----
+
+/** What the console can ask an agent to do. Stable strings: only ever appended. */
+export type AgentTaskKind = 'isolate' | 'release-isolation' | 'collect' | 'check';
+export const AGENT_TASK_KINDS: readonly AgentTaskKind[] = ['isolate', 'release-isolation', 'collect', 'check'];
+
+/** A task as the console signs it: for one agent, once (the agent runs a task id at most once per run). */
+export interface AgentTask {
+  id: string;
+  kind: AgentTaskKind;
+  /** The agent the task is for: an agent refuses a task signed for another. */
+  agentId: string;
+  createdAt: number;
+  /** Who asked, for the agent's log (user name on the console). */
+  requestedBy: string;
+  /** Free text shown on the endpoint (e.g. `incident 3fz…: isolate`). */
+  reason: string;
+}
+
+export interface SignedAgentTask { task: AgentTask; /** Base64 Ed25519 signature of `taskSigningPayload(task)`. */ signature: string }
+
+export function taskSigningPayload(task: AgentTask): string {
+  return `omamori-task-v1\n${canonicalJson(task)}`;
+}
+
+/** One thing a check found (a structured finding; `code` is a stable string of the checker that produced it). */
+export interface TaskFinding {
+  code: string;
+  severity: 'infected' | 'review';
+  /** One line for people. */
+  title: string;
+  /** The file or autostart location concerned. */
+  path?: string;
+  detail?: Record<string, string>;
+}
+
+/** What an agent reports for a task. `failed` carries `message`; the rest depends on the kind. */
+export interface TaskResultRequest {
+  status: 'done' | 'failed';
+  message: string;
+  /** check: what the check looked at and found. */
+  check?: { checker: string; verdict: 'clean' | 'findings'; examined: number; findings: TaskFinding[] };
+  /** collect: the bundle stays on the endpoint; its hashes and manifest come to the console. */
+  evidence?: { path: string; bundleSha256: string; bundleSize: number; manifestSha256: string; manifest: unknown };
+  /** isolate / release-isolation: the state after the action. */
+  isolation?: { isolated: boolean; since: string; console: string[] };
+}
+
+/** Added to HeartbeatResponse: tasks waiting for this agent (until it reports a result for each). */
+export interface HeartbeatTasks { tasks?: SignedAgentTask[] }

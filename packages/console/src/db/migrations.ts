@@ -3,6 +3,7 @@
 // PostgreSQL database: the DDL is idempotent (IF NOT EXISTS) and the record insert ignores conflicts.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
+import { m002Incidents } from './migration-incidents.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -74,7 +75,7 @@ const m001: Migration = async (db, dialect) => {
     .addColumn('target', 'text', (c) => c.notNull()).addColumn('detail', 'text', (c) => c.notNull()).execute();
 };
 
-const MIGRATIONS: [string, Migration][] = [['001-initial', m001]];
+const MIGRATIONS: [string, Migration][] = [['001-initial', m001], ['002-incidents', m002Incidents]];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {

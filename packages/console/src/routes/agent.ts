@@ -12,6 +12,7 @@ import { ApiFailure } from '../errors.ts';
 import { currentPolicy } from '../policy-delivery.ts';
 import { countAttempt } from '../rate-limit.ts';
 import { newId, sha256Hex } from '../secrets.ts';
+import { idb, tasksFor } from '../incident/store.ts';
 import { EVENTS_BODY_LIMIT } from '../context.ts';
 
 const Str = (max: number) => Type.String({ maxLength: max });
@@ -85,7 +86,8 @@ export async function agentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void>
     const res: HeartbeatResponse = { serverTime: now };
     const pol = await currentPolicy(ctx, agent);
     if (!('missing' in pol) && pol.envelope.version !== b.policyVersion) res.policy = pol;
-    return res;
+    const tasks = await tasksFor(idb(ctx), agent.id);
+    return tasks.length ? { ...res, tasks } : res;
   });
 
   app.get(`${AGENT_API_PREFIX}/policy`, { config: { access: 'agent' } }, async (req) => {
