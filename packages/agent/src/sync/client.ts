@@ -4,12 +4,13 @@
 import { hostname as osHostname } from 'node:os';
 import {
   AGENT_API_PREFIX, type AgentRunState, type EnrollResponse, type EventBatchResponse, type HeartbeatRequest,
-  type HeartbeatResponse, type PolicyDocument, type SignedPolicy,
+  type HeartbeatResponse, type HeartbeatTasks, type PolicyDocument, type SignedPolicy,
 } from '@omamori/policy';
 import { loadEnrollment, newAgentKey, saveEnrollment, type Enrollment } from './identity.ts';
 import { checkSignedPolicy, loadSavedPolicy, savePolicy } from './policy-check.ts';
 import { openSpool, type Spool, type SpoolInput } from './spool.ts';
 import { createTransport, fetchCertificate, normalizeFingerprint, SyncError, type Pin, type Transport } from './transport.ts';
+import { createTaskRunner, type TaskHandlers } from './tasks.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -60,6 +61,8 @@ export interface SyncClientOptions {
   /** Milliseconds between upload attempts while events wait. */
   uploadIntervalMs?: number;
   maxBackoffMs?: number;
+  /** Incident tasks the console may ask for (signed; see tasks.ts). Without a handler a task is reported failed. */
+  tasks?: TaskHandlers;
 }
 
 export interface SyncClient {
@@ -74,6 +77,8 @@ export interface SyncClient {
   upload(): Promise<{ accepted: number; duplicates: number }>;
   start(): void;
   stop(): Promise<void>;
+  /** Resolves when every task received so far has run and its result post was tried. */
+  tasksIdle(): Promise<void>;
 }
 
 export function createSyncClient(o: SyncClientOptions): SyncClient {
@@ -92,6 +97,7 @@ export function createSyncClient(o: SyncClientOptions): SyncClient {
   let timer: NodeJS.Timeout | undefined;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  const tasks = createTaskRunner({ enrollment, transport, signer, handlers: o.tasks ?? {}, log: o.log });
 
   function accept(p: SignedPolicy): void {
     const c = checkSignedPolicy(p, enrollment, version);
@@ -113,8 +119,9 @@ export function createSyncClient(o: SyncClientOptions): SyncClient {
       const m = s.mode ?? mode;
       if (m) body.mode = m;
       if (s.detail) body.detail = s.detail;
-      const res = await transport.request<HeartbeatResponse>('POST', `${AGENT_API_PREFIX}/heartbeat`, body, signer);
+      const res = await transport.request<HeartbeatResponse & HeartbeatTasks>('POST', `${AGENT_API_PREFIX}/heartbeat`, body, signer);
       if (res.policy) accept(res.policy);
+      if (Array.isArray(res.tasks) && res.tasks.length) tasks.offer(res.tasks);
     },
     async upload() {
       let accepted = 0; let duplicates = 0;
@@ -151,11 +158,13 @@ export function createSyncClient(o: SyncClientOptions): SyncClient {
         }
       })();
     },
+    tasksIdle: () => tasks.idle(),
     async stop() {
       running = false;
       if (timer) clearTimeout(timer);
       wake?.();
       await loop;
+      await tasks.idle();
       transport.close();
       spool.close();
     },

@@ -6,3 +6,4 @@ export { checkSignedPolicy, loadSavedPolicy, POLICY_TEXT_FILE, SIGNED_POLICY_FIL
 export { openSpool, type Spool, type SpoolInput } from './spool.ts';
 export { pullLocalEvents } from './event-source.ts';
 export { SyncError, fetchCertificate, normalizeFingerprint } from './transport.ts';
+export { checkSignedTask, createTaskRunner, type TaskHandler, type TaskHandlers, type TaskRunner } from './tasks.ts';
