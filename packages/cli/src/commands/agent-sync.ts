@@ -2,9 +2,11 @@
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
-import { createSyncClient, enrollAgent, pullLocalEvents, startAgent, SyncError, type Agent } from '@omamori/agent';
+import { createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, startAgent, SyncError, systemResolver, type Agent, type SyncClient } from '@omamori/agent';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
+import { runPowerShellCollector } from './emocheck.ts';
+import { createIncidentTaskHandlers } from './incident-tasks.ts';
 
 const DEFAULT_STATE = '/var/lib/omamori';
 const stateDir = (v: { state?: string | undefined }, io: Io) => resolve(io.cwd, v.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
@@ -70,12 +72,17 @@ enforcement (reported as sync-only). SIGINT/SIGTERM stop.`,
     const dir = stateDir(values, io);
     const log = (line: string) => io.err(`omamori agent: ${line}\n`);
     let agent: Agent | undefined;
-    let client;
+    let client: SyncClient | undefined;
     try {
       client = createSyncClient({
         stateDir: dir, log,
         runState: () => agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
         onPolicy: () => { if (agent && !agent.reload()) log('the new policy did not load; the previous one stays in force'); },
+        // Incident tasks from the console (docs/incident-response.md).
+        tasks: createIncidentTaskHandlers({
+          platform: process.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: runNft, resolver: systemResolver,
+          runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
+        }),
       });
     } catch (err) {
       io.err(ja ? `omamori agent run: 開始できません: ${(err as Error).message}\n` : `omamori agent run: cannot start: ${(err as Error).message}\n`);
