@@ -56,7 +56,7 @@ function NewToken({ groups }: { groups: Group[] }) {
     e.preventDefault(); setError(undefined);
     try { setMade(await api<Token>('POST', `/api/groups/${encodeURIComponent(group)}/tokens`, { uses: Number(uses), hours: Number(hours) })); } catch (err) { setError(err); }
   };
-  const cmd = made ? `omamori agent enroll --console ${location.origin} --token ${made.token}${made.fingerprint ? ` --fingerprint ${made.fingerprint}` : ''}` : '';
+  const cmd = made ? `omamori agent enroll --console ${location.origin} --token=${made.token}${made.fingerprint ? ` --fingerprint ${made.fingerprint}` : ''}` : '';
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="new-token">
       <h2 id="new-token">{t('grp.token')}</h2>

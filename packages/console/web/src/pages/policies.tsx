@@ -41,7 +41,7 @@ function Assignments({ presets, policies }: { presets: Preset[]; policies: Polic
     <Loading what={groups} />
     {groups.data ? <table className="data" aria-label={t('pol.assignments')}>
       <thead><tr><th scope="col">{t('col.group')}</th><th scope="col">{t('pol.policy')}</th><th scope="col">{t('pol.rollout')}</th><th scope="col">{t('nav.endpoints')}</th><th scope="col"><span className="sr">{t('save')}</span></th></tr></thead>
-      <tbody>{groups.data.groups.map((g) => <AssignmentRow key={`${g.id}:${g.policyRef}:${g.rollout}`} g={g} presets={presets} policies={policies} onSaved={groups.reload} />)}</tbody>
+      <tbody>{groups.data.groups.map((g) => <AssignmentRow key={g.id} g={g} presets={presets} policies={policies} onSaved={groups.reload} />)}</tbody>
     </table> : null}
   </>;
 }
@@ -171,7 +171,7 @@ export function PolicyPage({ id }: { id: string }) {
             {saved ? <p role="status" className="ok" data-testid="policy-saved">{t('pol.savedVersion', { v: saved })}</p> : null}
           </> : null}
         </form>
-        <Versions p={p} time={time} />
+        <Versions key={p.latestVersion} p={p} time={time} />
       </> : null}
     </Page>
   );
