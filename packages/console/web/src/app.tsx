@@ -14,6 +14,7 @@ import { GroupsPage } from './pages/groups.tsx';
 import { UsersPage } from './pages/users.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { ExceptionsPage } from './pages/exceptions.tsx';
+import { IncidentPage, IncidentsPage, NewIncidentPage } from './pages/incidents.tsx';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; user: User } | { kind: 'down'; error: unknown };
 
@@ -24,6 +25,7 @@ const NAV: { to: string; label: MessageKey; need: User['role'] }[] = [
   { to: '/policies', label: 'nav.policies', need: 'viewer' },
   { to: '/groups', label: 'nav.groups', need: 'viewer' },
   { to: '/exceptions', label: 'nav.exceptions', need: 'viewer' },
+  { to: '/incidents', label: 'nav.incidents', need: 'viewer' },
   { to: '/users', label: 'nav.users', need: 'admin' },
   { to: '/audit', label: 'nav.audit', need: 'admin' },
 ];
@@ -122,6 +124,9 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/policies/:id', path))) return <PolicyPage id={m.id!} />;
   if (path === '/groups') return <GroupsPage />;
   if (path === '/exceptions') return <ExceptionsPage />;
+  if (path === '/incidents') return <IncidentsPage />;
+  if (path === '/incidents/new') return <NewIncidentPage />;
+  if ((m = match('/incidents/:id', path))) return <IncidentPage id={m.id!} />;
   if (path === '/users') return <UsersPage />;
   if (path === '/audit') return <AuditPage />;
   return <p role="alert">{t('notFound')}</p>;

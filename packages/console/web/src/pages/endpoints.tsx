@@ -4,6 +4,7 @@ import { api, withQuery, type Endpoint, type EndpointDetail, type Group } from '
 import { useI18n } from '../i18n.ts';
 import { navigate, useLocation } from '../router.ts';
 import { Field, Link, Loading, Page, StatusBadge, useLoad } from '../ui.tsx';
+import { OpenIncidentLink } from './incidents.tsx';
 
 export function PolicyVersion({ e }: { e: Pick<Endpoint, 'policyVersion' | 'issuedVersion' | 'policyCurrent'> }) {
   const { t } = useI18n();
@@ -58,7 +59,7 @@ export function EndpointPage({ id }: { id: string }) {
   const d = useLoad(() => api<EndpointDetail>('GET', `/api/endpoints/${encodeURIComponent(id)}`), [id]);
   const e = d.data;
   return (
-    <Page title={e ? e.hostname : t('nav.endpoints')} actions={<button type="button" onClick={d.reload}>{t('refresh')}</button>}>
+    <Page title={e ? e.hostname : t('nav.endpoints')} actions={<div className="buttons"><OpenIncidentLink endpoint={id} /><button type="button" onClick={d.reload}>{t('refresh')}</button></div>}>
       <Loading what={d} />
       {e ? <>
         <dl className="facts">

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n.ts';
 import { reasonText } from '../reasons.ts';
 import { navigate, useLocation } from '../router.ts';
 import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser, VerdictBadge } from '../ui.tsx';
+import { OpenIncidentLink } from './incidents.tsx';
 
 const KEYS = ['endpoint', 'rule', 'app', 'verdict', 'from', 'to'] as const;
 
@@ -109,6 +110,7 @@ function EventDetail({ e }: { e: EventRow }) {
     <section id="event-detail" className="panel" aria-labelledby="event-detail-title">
       <h2 id="event-detail-title" tabIndex={-1} ref={ref}>{t('ev.detailTitle', { id: e.id })}</h2>
       <p className="reason" data-testid="event-reason"><VerdictBadge verdict={e.verdict} /> {reasonText(e.reason, lang)}</p>
+      <p><OpenIncidentLink event={e.id} /></p>
       <dl className="facts">
         <dt>{t('col.time')}</dt><dd>{time(e.time)}</dd>
         <dt>{t('col.endpoint')}</dt><dd><Link to={`/endpoints/${encodeURIComponent(e.endpointId)}`}>{e.hostname ?? e.endpointId}</Link></dd>
