@@ -1,7 +1,9 @@
 // Benchmark: added latency per exec and per file open, and a build-like workload, under `omamori protect` (enforce)
 // and under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
 // `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
-// rounds (the machine is shared: read the spread between rounds as the noise).
+// rounds. The machine is shared, so every figure is PAIRED: short blocks on the marked ramfs alternate with the same
+// blocks on an unmarked twin tree (tmpfs), under the same listener; the added cost is the median of the paired
+// differences, and the no-listener set-up gives the floor (ramfs vs tmpfs) that is subtracted.
 //
 // fapolicyd safety: it is started only inside this private namespace, with its own config bind-mounted over
 // /etc/fapolicyd (watch_fs = ramfs: the bench mount is the only ramfs in the namespace), its own db and run
@@ -51,13 +53,15 @@ int main(int c, char **v) {
   printf("%.3f\\n", t[n / 2]); return 0;
 }
 `;
+const U = '/srv/twin'; // unmarked twin of the bench tree (tmpfs: neither listener watches it)
 writeFileSync('/srv/driver.c', DRIVER);
 execFileSync('cc', ['-O2', '-o', '/srv/driver', '/srv/driver.c']); // the driver lives outside the mark
 writeFileSync(`${W}/tiny.c`, 'int main(void){return 0;}\n');
 execFileSync('cc', ['-O2', '-o', `${W}/tiny`, `${W}/tiny.c`]);
 writeFileSync(`${W}/data.txt`, 'data\n');
 // A real shared object (no PT_INTERP) copied into the marked tree.
-const SO = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/x86_64-linux-gnu/libm.so.6'].find((p) => existsSync(p))!;
+const SO = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/x86_64-linux-gnu/libm.so.6'].find((p) => existsSync(p));
+if (!SO) throw new Error('no shared object to copy (libz.so.1 / libm.so.6)');
 copyFileSync(SO, `${W}/libfake.so`);
 // A small C project: 24 translation units and a link.
 mkdirSync(`${W}/proj`, { recursive: true });
@@ -65,22 +69,36 @@ for (let i = 0; i < 24; i++) writeFileSync(`${W}/proj/u${i}.c`, `#include <stdio
 writeFileSync(`${W}/proj/main.c`, Array.from({ length: 24 }, (_, i) => `int f${i}(const char *);`).join('\n') + '\nint main(void){int s=0;' + Array.from({ length: 24 }, (_, i) => `s+=f${i}("x");`).join('') + 'return s>0?0:1;}\n');
 writeFileSync(`${W}/proj/Makefile`, 'OBJS=' + Array.from({ length: 24 }, (_, i) => `u${i}.o`).join(' ') + ' main.o\nprog: $(OBJS)\n\tcc -o prog $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\nclean:\n\trm -f *.o prog\n');
 
+execFileSync('cp', ['-a', `${W}/.`, U]);
+
 function driver(mode: 'x' | 'o', target: string, n: number): number {
   return Number(execFileSync('/srv/driver', [mode, String(n), target], { encoding: 'utf8' }).trim());
 }
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
-interface Figures { exec: number; openData: number; openLib: number; build: number }
+/** Paired differences (marked − unmarked), one per block; build as a ratio. */
+interface Figures { exec: number[]; openData: number[]; openLib: number[]; build: number[]; execRaw: number[]; buildRaw: number[] }
+const BLOCKS = 4;
+function build(dir: string): number {
+  execFileSync('make', ['-s', '-C', `${dir}/proj`, 'clean']);
+  const t0 = process.hrtime.bigint();
+  execFileSync('make', ['-s', '-j2', '-C', `${dir}/proj`]);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
 function measure(): Figures {
-  const exec = driver('x', `${W}/tiny`, N);
-  const openData = driver('o', `${W}/data.txt`, N * 10);
-  const openLib = driver('o', `${W}/libfake.so`, N * 10);
-  const builds = [1, 2, 3].map(() => {
-    execFileSync('make', ['-s', '-C', `${W}/proj`, 'clean']);
-    const t0 = process.hrtime.bigint();
-    execFileSync('make', ['-s', '-j2', '-C', `${W}/proj`]);
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  });
-  return { exec, openData, openLib, build: median(builds) };
+  const f: Figures = { exec: [], openData: [], openLib: [], build: [], execRaw: [], buildRaw: [] };
+  for (let b = 0; b < BLOCKS; b++) {
+    const n = Math.ceil(N / BLOCKS);
+    // Alternate which tree goes first, so a trend in the load does not favour one side.
+    const pair = (g: (d: string) => number) => { if (b % 2) { const u = g(U), m = g(W); return [m, u] as const; } const m = g(W), u = g(U); return [m, u] as const; };
+    const [xm, xu] = pair((d) => driver('x', `${d}/tiny`, n));
+    f.exec.push(xm - xu); f.execRaw.push(xm);
+    const [dm, du] = pair((d) => driver('o', `${d}/data.txt`, n * 10));
+    f.openData.push(dm - du);
+    const [lm, lu] = pair((d) => driver('o', `${d}/libfake.so`, n * 10));
+    f.openLib.push(lm - lu);
+    if (b < 3) { const [bm, bu] = pair(build); f.build.push(bm / bu - 1); f.buildRaw.push(bm); }
+  }
+  return f;
 }
 
 function vmRssKb(pid: number): number { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); }
@@ -219,7 +237,7 @@ async function withFapolicyd(): Promise<FapdRun> {
 }
 
 // ---- rounds ----
-measure(); // warm-up (page cache, compiler)
+build(W); build(U); // warm-up (page cache, compiler)
 const base: Figures[] = [], om: OmamoriRun[] = [], fa: FapdRun[] = [];
 let fapdError: string | undefined;
 for (let r = 0; r < ROUNDS; r++) {
@@ -230,19 +248,26 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
-const m = (runs: Figures[], k: keyof Figures) => median(runs.map((x) => x[k]));
-const spread = (runs: Figures[], k: keyof Figures) => { const v = runs.map((x) => x[k]); return `${Math.min(...v).toFixed(1)}–${Math.max(...v).toFixed(1)}`; };
+type Key = 'exec' | 'openData' | 'openLib' | 'build';
+const all = (runs: Figures[], k: Key) => runs.flatMap((x) => x[k]);
+const med = (runs: Figures[], k: Key) => (runs.length ? median(all(runs, k)) : NaN);
+const q = (runs: Figures[], k: Key) => { if (!runs.length) return '-'; const v = all(runs, k).sort((a, b) => a - b); const sc = k === 'build' ? 100 : 1; return `${(v[Math.floor(v.length / 4)]! * sc).toFixed(1)}…${(v[Math.floor((3 * v.length) / 4)]! * sc).toFixed(1)}`; };
 const omF = om.map((x) => x.figures), faF = fa.map((x) => x.figures);
-console.log(`omamori bench:exec (${N} execs, ${N * 10} opens per round; per-operation medians; median of ${ROUNDS} interleaved rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
-console.log(`${''.padEnd(24)}${'no listener'.padStart(14)}${'omamori'.padStart(14)}${'fapolicyd'.padStart(14)}${'omamori +'.padStart(11)}${'fapolicyd +'.padStart(13)}`);
-for (const [k, name, unit] of [['exec', 'exec (fork+exec+wait)', 'µs'], ['openData', 'open data file', 'µs'], ['openLib', 'open shared object', 'µs'], ['build', 'build (24 units, -j2)', 'ms']] as const) {
-  const b = m(base, k), o = m(omF, k), f = faF.length ? m(faF, k) : NaN;
-  console.log(`${(name + ' ' + unit).padEnd(24)}${b.toFixed(1).padStart(14)}${o.toFixed(1).padStart(14)}${f.toFixed(1).padStart(14)}${(o - b).toFixed(1).padStart(11)}${(f - b).toFixed(1).padStart(13)}`);
-  console.log(`${'  spread over rounds'.padEnd(24)}${spread(base, k).padStart(14)}${spread(omF, k).padStart(14)}${(faF.length ? spread(faF, k) : '-').padStart(14)}`);
+console.log(`omamori bench:exec (${N} execs and ${N * 10} opens per set-up and round, in ${BLOCKS} paired blocks; per-operation medians; ${ROUNDS} interleaved rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+console.log(`unmarked exec baseline ${median(base.flatMap((x) => x.execRaw.map((v, i) => v - x.exec[i]!))).toFixed(1)} µs, build ${median(base.flatMap((x) => x.buildRaw)).toFixed(0)} ms`);
+console.log(`${'added (paired median)'.padEnd(26)}${'floor (none)'.padStart(14)}${'omamori'.padStart(12)}${'fapolicyd'.padStart(12)}${'omamori−floor'.padStart(15)}${'fapolicyd−floor'.padStart(17)}`);
+const rows = [['exec', 'exec µs'], ['openData', 'open data file µs'], ['openLib', 'open shared object µs'], ['build', 'build (24 units) %']] as const;
+const corrected: Record<string, [number, number]> = {};
+for (const [k, name] of rows) {
+  const sc = k === 'build' ? 100 : 1;
+  const fl = med(base, k) * sc, o = med(omF, k) * sc, f = med(faF, k) * sc;
+  corrected[k] = [o - fl, f - fl];
+  console.log(`${name.padEnd(26)}${fl.toFixed(1).padStart(14)}${o.toFixed(1).padStart(12)}${f.toFixed(1).padStart(12)}${(o - fl).toFixed(1).padStart(15)}${(f - fl).toFixed(1).padStart(17)}`);
+  console.log(`${'  interquartile'.padEnd(26)}${q(base, k).padStart(14)}${q(omF, k).padStart(12)}${q(faF, k).padStart(12)}`);
 }
-const addO = m(omF, 'exec') - m(base, 'exec'), addF = faF.length ? m(faF, 'exec') - m(base, 'exec') : NaN;
+const [addO, addF] = corrected.exec!;
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
-console.log(`build overhead: omamori ${(100 * (m(omF, 'build') / m(base, 'build') - 1)).toFixed(1)}%, fapolicyd ${(100 * (m(faF, 'build') / m(base, 'build') - 1)).toFixed(1)}% (target < 5%)`);
+console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
 console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);
 if (fapdError !== undefined) console.log(`fapolicyd: not measured: ${fapdError}`);

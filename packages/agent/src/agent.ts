@@ -79,8 +79,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
   try {
     listener = createFanotifyListener({
       paths: mounts, mark: 'mount', opens: 'executable', failMode, timeoutMs: policy.doc.decisionTimeoutMs ?? 250,
-      // Every allow the sensor caches holds for any plain open of that file by anyone (module.load/script.read
-      // verdicts depend on the file alone), so the kernel may skip those opens (see launch-sensor.ts).
+      // The sensor asks for kernel ignore marks on allowed system-space files (see launch-sensor.ts).
       openIgnoreMarks: true,
       onHandlerError: (err, ev) => {
         listener.respond(ev.id, failMode === 'open');

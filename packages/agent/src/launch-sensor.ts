@@ -14,6 +14,12 @@
 // when a load of that file would be allowed and cacheable too (the verdict then holds whoever opens it), so only
 // opens of refused code keep reaching us.
 //
+// Kernel ignore marks (listener option openIgnoreMarks): a cached allow of a file only root can change (not user
+// space) also asks the kernel to stop sending plain opens of that inode. Sound because every allow cached here holds
+// for any plain open of the file by any process (module.load/script.read verdicts depend on the file alone; an exec
+// is cached only outside guarded classes, and an allowed cacheable exec implies an allowed load of the same file).
+// Never for user-space files: a store through a shared writable mapping changes a file without dropping the mark.
+//
 // Guarded by label: `omamori run --app ID` passes `--label ID` to omamori-launch. When the launcher execs its
 // target, the exec'ing process is still the launcher image, so its /proc cmdline names ID: the target starts
 // contained and guarded as ID (ProcessInfo.guardedAs), whatever its image.
@@ -30,7 +36,7 @@ import { readAncestors, type ProcReader, type ProcStat } from './proc.ts';
 import type { UserSpaceProbe } from './user-space-probe.ts';
 
 export interface KernelAnswer {
-  respond(id: number, allow: boolean, opts?: { cache?: boolean }): boolean;
+  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean }): boolean;
   setSubjectClass(pid: number, cls: number): boolean;
 }
 
@@ -95,8 +101,11 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     return { pid, start, image };
   }
 
-  function finish(ev: PermissionEvent, kind: string, d: Decision, cache: boolean, detail?: Record<string, unknown>): void {
-    const inTime = kernel.respond(ev.id, d.verdict !== 'deny', { cache: cache && d.cacheable && d.verdict === 'allow' });
+  /** `systemSpace`: only root can change the file, so a kernel ignore mark for its plain opens is safe. */
+  function finish(ev: PermissionEvent, kind: string, d: Decision, cache: boolean, systemSpace: boolean,
+    detail?: Record<string, unknown>): void {
+    const c = cache && d.cacheable && d.verdict === 'allow';
+    const inTime = kernel.respond(ev.id, d.verdict !== 'deny', { cache: c, ignoreOpens: c && systemSpace });
     if (d.verdict !== 'allow') {
       counts.logged++;
       // Too late: the native side already answered by the fail mode; say so next to the verdict.
@@ -164,7 +173,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const cache = kind.kind !== 'script' && cls === 0 && ev.subjectClass === 0;
     // A refused exec leaves the process running its previous image: the engine (keepRefusedStarts: false) keeps
     // the node it had, or none.
-    finish(ev, 'process.start', d, cache, facts.why ? { userSpaceWhy: facts.why } : undefined);
+    finish(ev, 'process.start', d, cache, !facts.userSpace, facts.why ? { userSpaceWhy: facts.why } : undefined);
   }
 
   /** Whether `pid`'s command line names `path` as an argument (the script an interpreter runs, `ld.so FILE`). */
@@ -217,9 +226,10 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
    * as a load or not, is answered in C.
    */
   function plainOpen(ev: PermissionEvent, path: string, as: 'loader' | 'script', st: ProcStat): void {
-    const { e } = codeEvent(ev, path, as, st);
+    const { e, facts } = codeEvent(ev, path, as, st);
     const d = engine.decide(e);
-    kernel.respond(ev.id, true, { cache: d.verdict === 'allow' && d.cacheable });
+    const cache = d.verdict === 'allow' && d.cacheable;
+    kernel.respond(ev.id, true, { cache, ignoreOpens: cache && !facts.userSpace });
   }
 
   function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat): void {
@@ -228,7 +238,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const d = engine.decide(e);
     const detail: Record<string, unknown> = { via };
     if (facts.why) detail.userSpaceWhy = facts.why;
-    finish(ev, e.kind, d, true, detail);
+    finish(ev, e.kind, d, true, !facts.userSpace, detail);
   }
 
   return {

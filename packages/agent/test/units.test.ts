@@ -144,3 +144,58 @@ test('dpkg index of this machine: real packaged programs are listed and owned', 
   assert.equal(db.isListed('/bin/ls'), true, 'coreutils lists /bin/ls (merged /usr)');
   assert.equal(db.isPackageOwned('/usr/bin/dpkg'), true);
 });
+
+test('launch sensor: cached allows of system files ask for kernel ignore marks; user space never; guardedAs from the launcher label', async () => {
+  const { createEngine } = await import('@omamori/policy');
+  const { createLaunchSensor } = await import('../src/index.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-sensor-'));
+  const userTrue = join(dir, 'user', 'true');
+  mkdirSync(join(dir, 'user'));
+  copyFileSync('/usr/bin/true', userTrue);
+  const engine = createEngine(compile(loadPolicy(findPreset('office')!.text).policy!), { keepRefusedStarts: false });
+  const answers: { id: number; allow: boolean; cache?: boolean; ignoreOpens?: boolean }[] = [];
+  const classes: [number, number][] = [];
+  const LAUNCHER = '/x/omamori-launch';
+  const procs: Record<number, { exe: string; argv: string[] }> = {
+    10: { exe: '/usr/bin/cp', argv: ['cp', '/usr/bin/true', '/tmp/t'] },
+    11: { exe: LAUNCHER, argv: [LAUNCHER, '--rules-fd', '3', '--label', 'office', '--', '/usr/bin/true'] },
+  };
+  const sensor = createLaunchSensor({
+    engine,
+    kernel: {
+      respond: (id, allow, o) => { answers.push({ id, allow, ...o }); return true; },
+      setSubjectClass: (pid, cls) => { classes.push([pid, cls]); return true; },
+    },
+    proc: {
+      stat: (pid) => ({ pid, ppid: 1, start: 1000 + pid, comm: 'x' }),
+      exe: (pid) => procs[pid]?.exe ?? '/usr/bin/bash',
+      cmdline: (pid) => procs[pid]?.argv ?? ['bash'],
+      cwd: () => '/',
+      environ: () => undefined,
+      uid: () => 0,
+    },
+    probe: { probe: (p) => (p.startsWith(join(dir, 'user')) ? { userSpace: true, why: 'test' } : { userSpace: false }), setMounts: () => undefined },
+    packages: { isPackageOwned: () => false, isListed: () => false, size: 0 },
+    sink: { record: () => undefined },
+    launcher: LAUNCHER,
+    now: () => 0,
+  });
+  const ev = (id: number, pid: number, kind: 'exec' | 'open', path: string, subjectClass = 0) => ({
+    id, pid, kind, subjectClass, path, dev: 1, ino: 1n, mode: 0o100755, uid: 0, gid: 0, size: 1, nlink: 1, ctimeNs: 0n, mtimeNs: 0n,
+  });
+  sensor.handle(ev(1, 20, 'exec', '/usr/bin/true'));
+  assert.deepEqual(answers.at(-1), { id: 1, allow: true, cache: true, ignoreOpens: true }, 'system-space exec: cached, opens ignored in the kernel');
+  sensor.handle(ev(2, 10, 'open', '/usr/bin/true'));
+  assert.deepEqual(answers.at(-1), { id: 2, allow: true, cache: true, ignoreOpens: true }, 'cp of an allowed program: not a load, cached');
+  sensor.handle(ev(3, 21, 'exec', userTrue));
+  assert.equal(answers.at(-1)!.allow, false, 'user-space exec refused');
+  assert.notEqual(answers.at(-1)!.cache, true);
+  sensor.handle(ev(4, 10, 'open', userTrue));
+  assert.deepEqual(answers.at(-1), { id: 4, allow: true, cache: false, ignoreOpens: false }, 'cp of a refused program: allowed, never cached');
+  sensor.handle(ev(5, 11, 'exec', '/usr/bin/true'));
+  assert.equal(answers.at(-1)!.allow, true);
+  assert.notEqual(answers.at(-1)!.cache, true, 'a guarded start is never cached');
+  assert.equal(engine.lookup({ pid: 11, start: 1011 })?.guarded, 'office', 'the launcher label made it guarded');
+  assert.ok(classes.some(([pid, cls]) => pid === 11 && cls > 0), 'and its subject class set');
+  rmSync(dir, { recursive: true, force: true });
+});

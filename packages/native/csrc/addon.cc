@@ -81,7 +81,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
 
   Napi::Value Respond(const Napi::CallbackInfo &info) {
     uint64_t id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
-    bool ok = core_.Respond(id, info[1].ToBoolean(), info[2].ToBoolean());
+    bool ok = core_.Respond(id, info[1].ToBoolean(), info[2].ToBoolean(), info.Length() > 3 && info[3].ToBoolean());
     return Napi::Boolean::New(info.Env(), ok);
   }
 

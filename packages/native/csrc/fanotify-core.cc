@@ -41,9 +41,15 @@ int64_t TsNs(const struct timespec &ts) { return (int64_t)ts.tv_sec * 1000000000
 bool LooksExecutable(int fd, const struct stat &st) {
   if (!S_ISREG(st.st_mode)) return false;
   if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) return true;
-  unsigned char magic[4];
+  unsigned char magic[18];
   ssize_t n = pread(fd, magic, sizeof magic, 0);  // event fds carry FMODE_NONOTIFY: no event for us
-  if (n >= 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F') return true;
+  if (n >= 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F') {
+    // Only ET_EXEC (2) and ET_DYN (3) are programs or shared objects; object files (ET_REL: a build's .o files)
+    // and core dumps are data to the loader. e_type is at offset 16, in the byte order of EI_DATA (offset 5).
+    if (n < 18) return true;
+    unsigned type = magic[5] == 2 ? (unsigned)(magic[16] << 8 | magic[17]) : (unsigned)(magic[17] << 8 | magic[16]);
+    return type == 2 || type == 3;
+  }
   if (n >= 2 && magic[0] == '#' && magic[1] == '!') return true;
   return false;
 }
@@ -317,7 +323,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   }
 }
 
-bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache) {
+bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ignore_opens) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end()) {
@@ -330,11 +336,12 @@ bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache) {
   if (cache) {
     if (cache_.size() >= opts_.cache_capacity) cache_.clear();  // crude but bounded; see docs/native.md
     cache_[p.key] = allow;
-    // With open_ignore_marks the caller promises that a cached allow means every plain open of this file is
-    // allowed for every subject class: the kernel then stops sending FAN_OPEN_PERM for the inode (the open that
-    // follows an exec included) until the file is modified (ignore marks without SURV_MODIFY are dropped on
-    // write) or ClearCache flushes the inode marks.
-    if (allow && opts_.open_ignore_marks &&
+    // ignore_opens (with open_ignore_marks): the caller promises that every plain open of this file is allowed
+    // for every subject class, and that only root can change the file. The kernel then stops sending
+    // FAN_OPEN_PERM for the inode (the open that follows an exec included) until the file is written (ignore
+    // marks without SURV_MODIFY are dropped on write(2), NOT on a store through a shared writable mapping: hence
+    // "only root can change it") or ClearCache flushes the inode marks.
+    if (allow && ignore_opens && opts_.open_ignore_marks &&
         fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, p.fd, nullptr) == 0) {
       ignore_marks_.fetch_add(1, std::memory_order_relaxed);
     }

@@ -31,7 +31,7 @@ struct Options {
   uint32_t max_pending = 1024;
   uint32_t cache_capacity = 65536;
   bool ignore_own_children = true;
-  // Cached allows also put an ignore mark for FAN_OPEN_PERM on the file's inode (see Respond).
+  // Respond(..., ignore_opens) may put an ignore mark for FAN_OPEN_PERM on the file's inode (see Respond).
   bool open_ignore_marks = false;
 };
 
@@ -63,7 +63,7 @@ class FanotifyCore {
   // Opens the group, marks the paths and starts the loop thread. Returns "" or an error message.
   std::string Start(const Options &opts, Forward forward);
   // Answers a pending event. False when it was already answered (timeout, stop) or is unknown.
-  bool Respond(uint64_t id, bool allow, bool cache);
+  bool Respond(uint64_t id, bool allow, bool cache, bool ignore_opens = false);
   bool IsPending(uint64_t id);
   // Subject classes: a pid (identified with its start time) and, by inheritance, its descendants.
   bool SetSubjectClass(int32_t pid, uint32_t cls);

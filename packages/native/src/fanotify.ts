@@ -32,10 +32,9 @@ export interface FanotifyListenerOptions {
    */
   ignoreOwnChildren?: boolean;
   /**
-   * Also answer later opens in the kernel (default false): a cached allow (`respond(id, true, { cache: true })`,
-   * of an exec or an open) adds an inode ignore mark for FAN_OPEN_PERM, so plain opens of that file (the open
-   * that follows an exec included) no longer generate events until the file is written or `clearCache()` runs.
-   * Only for callers whose cached allows hold for every plain open of the file by every subject class.
+   * Allow `respond(id, true, { cache: true, ignoreOpens: true })` to answer later opens in the kernel (default
+   * false): an inode ignore mark for FAN_OPEN_PERM, so plain opens of that file (the open that follows an exec
+   * included) no longer generate events until the file is written with write(2) or `clearCache()` runs.
    */
   openIgnoreMarks?: boolean;
   /** Called when `onEvent` throws; the event is then answered by `failMode` at its timeout. */
@@ -101,8 +100,11 @@ export interface FanotifyListener {
    * Answers an event. With `cache: true` the verdict is remembered for this file identity
    * (dev, ino, ctime, mtime), event kind and subject class, and later identical events never reach JS.
    * Returns false when the event was already answered (late: the fail mode applied).
+   * `ignoreOpens` (with `cache`, an allow, and the listener's `openIgnoreMarks`): the kernel stops sending plain
+   * opens of this inode. Only when every plain open of the file is allowed for every subject class AND only root
+   * can change the file: a store through a shared writable mapping does not drop the mark (write(2) does).
    */
-  respond(id: number, allow: boolean, opts?: { cache?: boolean }): boolean;
+  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean }): boolean;
   /**
    * Puts `pid` and its future descendants in subject class `cls` (1..2^32-1; 0 clears). The pid is identified
    * with its start time, so a reused pid does not inherit. Returns false when the process is gone.
@@ -149,7 +151,7 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
         }
       });
     },
-    respond: (id, allow, o) => raw.respond(id, allow, o?.cache === true),
+    respond: (id, allow, o) => raw.respond(id, allow, o?.cache === true, o?.ignoreOpens === true),
     setSubjectClass(pid, cls) {
       if (!Number.isInteger(pid) || pid < 1) throw new RangeError(`pid must be a positive integer, got ${pid}`);
       if (!Number.isInteger(cls) || cls < 0 || cls > 0xffffffff) throw new RangeError(`class must be 0..2^32-1, got ${cls}`);

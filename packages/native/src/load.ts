@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** The raw addon surface (csrc/addon.cc). Wrapped by fanotify.ts; not exported from the package. */
 export interface RawListener {
   start(onEvent: (ev: RawEvent) => void): void;
-  respond(id: number, allow: boolean, cache: boolean): boolean;
+  respond(id: number, allow: boolean, cache: boolean, ignoreOpens?: boolean): boolean;
   setSubjectClass(pid: number, cls: number): boolean;
   clearSubjectClass(pid: number): boolean;
   clearCache(): void;
