@@ -57,14 +57,17 @@ heartbeats with status and versions, new signed policies (verified: signature, t
 policy validator; otherwise the last good policy stays), and the event log uploaded from an on-disk spool.
 Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
 is away the agent keeps protecting and events wait in the spool. --sync-only runs the sync loop without local
-enforcement (reported as sync-only). SIGINT/SIGTERM stop.`,
+enforcement (reported as sync-only). Incident tasks the console signs (isolate, lift isolation, collect evidence,
+run the check) run here and are reported back (docs/incident-response.md). SIGINT/SIGTERM stop.`,
     ja: `使い方: omamori agent run [--state ディレクトリ] [--mount パス ...] [--sync-only]
 
 コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
 状態とバージョンの死活通知、新しい署名済みポリシー (署名・対象・バージョンの増加・ポリシー検証を確認。不合格なら
 直前の正しいポリシーを維持)、ディスク上のスプールからのイベント送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
 プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
---sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。SIGINT/SIGTERM で停止します。`,
+--sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。コンソールが署名したインシデント対応の依頼
+(隔離・隔離の解除・証拠の収集・チェックの実行) をここで実行し、結果を報告します (docs/incident-response.md)。
+SIGINT/SIGTERM で停止します。`,
   },
   async run(argv, io) {
     const { values } = parse(argv, { state: { type: 'string' }, mount: { type: 'string', multiple: true }, 'sync-only': { type: 'boolean' } }, false);
