@@ -11,7 +11,7 @@ export function BlocksChart({ from, to, bucketMs, points }: { from: number; to: 
   const byT = new Map(points.map((p) => [p.t, p]));
   for (let x = first; x <= to; x += bucketMs) slots.push(byT.get(x) ?? { t: x, deny: 0, auditDeny: 0 });
   const max = Math.max(1, ...slots.map((s) => s.deny + s.auditDeny));
-  const W = 720; const H = 200; const pad = { l: 36, r: 8, t: 8, b: 24 };
+  const W = 720; const H = 200; const pad = { l: 36, r: 36, t: 8, b: 24 };
   const bw = (W - pad.l - pad.r) / Math.max(1, slots.length);
   const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - v / max);
   const total = slots.reduce((n, s) => n + s.deny + s.auditDeny, 0);
