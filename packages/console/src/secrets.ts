@@ -29,9 +29,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
-/** A URL-safe random token with `bytes` of entropy. */
+/**
+ * A URL-safe random token with `bytes` of entropy. Prefixed so it never starts with '-' (a command line would take it
+ * for an option: `omamori agent enroll --token T`) and is recognisable in a secret scanner.
+ */
 export function newToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return `omt_${randomBytes(bytes).toString('base64url')}`;
 }
 
 export function newId(): string {
