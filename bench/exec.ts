@@ -69,6 +69,8 @@ for (let i = 0; i < 24; i++) writeFileSync(`${W}/proj/u${i}.c`, `#include <stdio
 writeFileSync(`${W}/proj/main.c`, Array.from({ length: 24 }, (_, i) => `int f${i}(const char *);`).join('\n') + '\nint main(void){int s=0;' + Array.from({ length: 24 }, (_, i) => `s+=f${i}("x");`).join('') + 'return s>0?0:1;}\n');
 writeFileSync(`${W}/proj/Makefile`, 'OBJS=' + Array.from({ length: 24 }, (_, i) => `u${i}.o`).join(' ') + ' main.o\nprog: $(OBJS)\n\tcc -o prog $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\nclean:\n\trm -f *.o prog\n');
 
+copyFileSync('/bin/sleep', `${W}/sleep`); // a guarded application's stand-in on the marked mount
+execFileSync('chmod', ['755', `${W}/sleep`]);
 execFileSync('cp', ['-a', `${W}/.`, U]);
 
 function driver(mode: 'x' | 'o', target: string, n: number): number {
@@ -113,9 +115,20 @@ async function stopChild(c: ChildProcess): Promise<void> {
 }
 
 // ---- omamori ----
-interface OmamoriRun { figures: Figures; rssKb: number; status: string }
+interface OmamoriRun { figures: Figures; rssKb: number; status: string; guardedExec: number[] }
+/** Paired exec differences only. */
+function execPairs(): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < BLOCKS; b++) {
+    const n = Math.ceil(N / BLOCKS);
+    const m = driver('x', `${W}/tiny`, n), u = driver('x', `${U}/tiny`, n);
+    out.push(m - u);
+  }
+  return out;
+}
 async function withOmamori(): Promise<OmamoriRun> {
-  const agent = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', '--mount', W, '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // As packaging/systemd/omamori.service runs it (a 1 MB young generation: the agent allocates little).
+  const agent = spawn(process.execPath, ['--max-semi-space-size=1', root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', '--mount', W, '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   try {
     await new Promise<void>((res, rej) => {
@@ -127,7 +140,24 @@ async function withOmamori(): Promise<OmamoriRun> {
     agent.kill('SIGUSR1');
     for (let i = 0; i < 50 && !out.includes('"fanotify"'); i++) await new Promise((r) => setTimeout(r, 20));
     const status = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
-    return { figures, rssKb: vmRssKb(agent.pid!), status };
+    const rssKb = vmRssKb(agent.pid!);
+    // A guarded application running (as on an office PC with the browser open): subject classes are in use, so
+    // every event resolves its subject class in C.
+    const guarded = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'run', '--preset', 'office', '--app', 'browser', '--', `${W}/sleep`, '600'], { stdio: 'ignore', env: { ...process.env, HOME: '/root' } });
+    let guardedExec: number[] = [];
+    try {
+      let classed = false;
+      for (let i = 0; i < 100 && !classed; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        agent.kill('SIGUSR1');
+        await new Promise((r) => setTimeout(r, 50));
+        classed = /"subjects":[1-9]/.test(out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '');
+      }
+      if (classed) guardedExec = execPairs();
+    } finally {
+      await stopChild(guarded);
+    }
+    return { figures, rssKb, status, guardedExec };
   } finally {
     await stopChild(agent);
   }
@@ -266,6 +296,8 @@ for (const [k, name] of rows) {
   console.log(`${'  interquartile'.padEnd(26)}${q(base, k).padStart(14)}${q(omF, k).padStart(12)}${q(faF, k).padStart(12)}`);
 }
 const [addO, addF] = corrected.exec!;
+const g = om.flatMap((x) => x.guardedExec);
+console.log(`exec with a guarded application running (subject classes in use): omamori ${g.length ? (median(g) - med(base, 'exec')).toFixed(1) : 'not measured'} µs added`);
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
 console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);

@@ -214,33 +214,50 @@ void FanotifyCore::NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino) {
   recent_[recent_next_++ % 64] = RecentExec{pid, dev, ino};
 }
 
+// Inherited entries memoise the walk, also negatively (class 0): the processes visited on a walk that found no
+// classed ancestor are remembered as unclassed, so the next process of the same tree stops at its parent (two
+// /proc reads) instead of walking to pid 1. A memo never outlives its process (start time checked), an explicit
+// setSubjectClass overwrites it, and with no explicit entry at all there is no walk.
+void FanotifyCore::MemoLocked(int32_t pid, uint64_t start, uint32_t cls) {
+  if (inherited_count_ >= kMaxInherited) DropInheritedLocked();
+  auto it = subjects_.find(pid);
+  if (it != subjects_.end()) {
+    if (!it->second.inherited) return;  // never overwrite an explicit entry
+    it->second = Subject{start, cls, true};
+    return;
+  }
+  subjects_.emplace(pid, Subject{start, cls, true});
+  inherited_count_++;
+}
+
 uint32_t FanotifyCore::ResolveClassLocked(int32_t pid, int32_t *ppid_out) {
   *ppid_out = -1;
-  if (subjects_.empty()) return 0;
+  if (subjects_.size() == inherited_count_) return 0;  // no explicit class: nothing to inherit
   int32_t p = pid;
-  uint64_t own_start = 0;
+  int32_t seen_pid[64];
+  uint64_t seen_start[64];
+  int seen = 0;
   for (int depth = 0; depth < 64 && p > 0; depth++) {
     int32_t ppid = 0;
     uint64_t start = 0;
     if (!ReadProcStat(p, &ppid, &start)) break;
-    if (depth == 0) *ppid_out = ppid, own_start = start;
+    if (depth == 0) *ppid_out = ppid;
     auto it = subjects_.find(p);
     if (it != subjects_.end()) {
       if (it->second.start_time == start) {
         uint32_t cls = it->second.cls;
-        if (p != pid) {  // remember the descendant so the next lookup stops at once
-          if (inherited_count_ >= kMaxInherited) DropInheritedLocked();
-          subjects_[pid] = Subject{own_start, cls, true};
-          inherited_count_++;
-        }
+        for (int i = 0; i < seen; i++) MemoLocked(seen_pid[i], seen_start[i], cls);
         return cls;
       }
       if (it->second.inherited) inherited_count_--;
       subjects_.erase(it);  // the pid was reused: stale entry
     }
+    seen_pid[seen] = p, seen_start[seen] = start, seen++;
     if (p == 1) break;
     p = ppid;
   }
+  // Reached pid 1 (or a vanished ancestor) without a classed ancestor: unclassed, remember it for the tree.
+  for (int i = 0; i < seen; i++) MemoLocked(seen_pid[i], seen_start[i], 0);
   return 0;
 }
 

@@ -109,6 +109,7 @@ class FanotifyCore {
   void Answer(int fd, bool allow);
   uint32_t ResolveClassLocked(int32_t pid, int32_t *ppid_out);
   void DropInheritedLocked();
+  void MemoLocked(int32_t pid, uint64_t start, uint32_t cls);
   static constexpr size_t kMaxInherited = 4096;
   bool TakeRecentExec(int32_t pid, const struct stat &st);
   void NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino);

@@ -128,8 +128,17 @@ test('subject class: inherited by descendants only, and cached verdicts never cr
   assert.deepEqual(r.seen.map((e: { cls: number }) => e.cls), [7, 0]);
   assert.notEqual(r.seen[0].pid, r.pid, 'the exec came from a forked child of the classed shell');
   assert.equal(r.stats.cacheHits, 2);
-  assert.equal(r.stats.subjects, 3, 'the classed shell and its two remembered children');
+  assert.ok(r.stats.subjects > 3, 'the classed shell, its two remembered children, and the unclassed walk remembered as 0');
   assert.equal(r.cleared, true);
+});
+
+test('subject class: an unclassed walk is remembered as class 0, and setSubjectClass overrides the memo', async () => {
+  const r = await runScenario('subject-memo');
+  assert.equal(r.anchored, true);
+  assert.equal(r.set, true);
+  assert.deepEqual(r.seen, [0, 9, 0], 'unclassed; then the child of the newly classed shell; then a new unclassed tree');
+  assert.ok(r.memo >= 4, `the anchor plus the remembered walk (exec'ing child, its shell, this process...): ${r.memo}`);
+  assert.equal(r.plain, 0);
 });
 
 test('open events: only executable-looking files reach JS; ld.so ./file and cat of an ELF are seen', async () => {
