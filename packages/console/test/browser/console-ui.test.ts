@@ -175,7 +175,7 @@ describe('console web UI end to end (Chromium, real console and agent)', { timeo
   it('the audit log lists every administrative action', async () => {
     await go(page, 'Audit log');
     await page.locator('tr[data-action="exception.create"]').waitFor();
-    const actions = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+    const actions = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as { getAttribute(n: string): string | null }).getAttribute('data-action')));
     for (const a of ['setup', 'token.create', 'agent.enroll', 'policy.create', 'policy.update', 'group.update', 'exception.create']) {
       assert.ok(actions.includes(a), `audit has ${a}: ${actions.join(', ')}`);
     }
