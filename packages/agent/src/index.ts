@@ -8,7 +8,7 @@ export { createDpkgDb, md5File, type PackageDb } from './package-db.ts';
 export { createProcReader, parseStat, readAncestors, type ProcReader, type ProcStat } from './proc.ts';
 export { classifyFile, classifyHeader, type FileKind } from './file-kind.ts';
 export { parseMountInfo, readMounts, localMounts, mediaKind, type MountEntry } from './mounts.ts';
-export { describeEvent, lineageText, reasonText } from './event-text.ts';
+export { describeEvent, lineageText } from './event-text.ts';
 export { buildContainmentSpec, defaultHomes, type ContainmentOptions } from './containment.ts';
 export * as windows from './windows/index.ts';
 export * from './response/index.ts';

@@ -14,3 +14,4 @@ export { PathMatcher, PlatformPathSet, normalizePath, normalizeWindowsPath, base
 export { checkEvent } from './event-check.ts';
 export { parseScenario, compareDecision, type Scenario, type ScenarioStep, type Expectation } from './scenario.ts';
 export * from './protocol.ts';
+export { REASON_TEXT, reasonText } from './reason-text.ts';
