@@ -31,7 +31,12 @@ const WIN_FILES = ['C:\\Users\\alice\\Documents\\a.docx', 'C:\\Windows\\System32
  */
 function createEventStream(seed: number) {
   const r = rng(seed);
-  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  // Strings are copied, as a sensor or JSON parser hands the engine new string objects for every event (a shared
+  // constant would carry V8's cached hash from one event to the next and flatter any lookup).
+  const pick = <T>(a: readonly T[]): T => {
+    const v = a[Math.floor(r() * a.length)]!;
+    return (typeof v === 'string' ? JSON.parse(JSON.stringify(v)) : v) as T;
+  };
   // Live processes per platform as [pid, start, depth].
   const live: Record<'linux' | 'windows', [number, number, number][]> = { linux: [], windows: [] };
   let nextPid = 1000;
@@ -55,11 +60,11 @@ function createEventStream(seed: number) {
     }
     const ref = { pid: subject[0], start: subject[1] };
     if (k < 0.55) out.push({ v: 1, platform, kind: 'module.load', proc: ref, file: { path: pick(platform === 'linux' ? LIBS : WIN_LIBS) } });
-    else if (k < 0.65) out.push({ v: 1, platform, kind: 'script.read', proc: ref, file: { path: platform === 'linux' ? pick(['/usr/share/x/run.py', '/home/alice/s.sh']) : 'C:\\Users\\alice\\a.ps1' } });
+    else if (k < 0.65) out.push({ v: 1, platform, kind: 'script.read', proc: ref, file: { path: platform === 'linux' ? pick(['/usr/share/x/run.py', '/home/alice/s.sh']) : pick(['C:\\Users\\alice\\a.ps1']) } });
     else if (k < 0.85) out.push({ v: 1, platform, kind: 'file.access', op: r() < 0.5 ? 'read' : 'write', proc: ref, file: { path: pick(platform === 'linux' ? FILES : WIN_FILES) } });
     else if (k < 0.9) { out.push({ v: 1, platform, kind: 'process.exit', proc: ref }); procs.splice(procs.indexOf(subject), 1); }
     else if (k < 0.95) out.push({ v: 1, platform, kind: 'network.connect', proc: ref, address: '192.0.2.1', port: 443 });
-    else if (k < 0.98) out.push({ v: 1, platform, kind: 'persistence.write', proc: ref, location: 'registry-run', target: 'HKCU\\Run\\x', command: platform === 'windows' ? 'C:\\Users\\alice\\AppData\\Local\\Yx\\a.exe' : '/home/alice/.cache/x' });
+    else if (k < 0.98) out.push({ v: 1, platform, kind: 'persistence.write', proc: ref, location: 'registry-run', target: 'HKCU\\Run\\x', command: pick([platform === 'windows' ? 'C:\\Users\\alice\\AppData\\Local\\Yx\\a.exe' : '/home/alice/.cache/x']) });
     else { const t = pick(procs); out.push({ v: 1, platform, kind: 'process.access', proc: ref, target: { pid: t[0], start: t[1] }, access: 'ptrace' }); }
   }
   return out;
