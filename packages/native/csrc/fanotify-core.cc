@@ -285,6 +285,13 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   if (kind == EventKind::Open && (!S_ISREG(st.st_mode) ||
                                   (opts_.open_filter == OpenFilter::Executable && !LooksExecutable(fd, st)))) {
     filtered_.fetch_add(1, std::memory_order_relaxed);
+    // A regular file that is not code by its content (no exec bit either) stays allowed until its content
+    // changes. With open_ignore_marks, and when only root can write this inode (root-owned, no group/other write:
+    // an ACL granting write shows in the group bits), let the kernel skip its later opens; write(2) drops the mark.
+    if (opts_.open_ignore_marks && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
+        fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, fd, nullptr) == 0) {
+      ignore_marks_.fetch_add(1, std::memory_order_relaxed);
+    }
     Answer(fd, true);
     return;
   }
