@@ -115,7 +115,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
 }
 
 // ---- omamori ----
-interface OmamoriRun { figures: Figures; rssKb: number; status: string; guardedExec: number[] }
+interface OmamoriRun { figures: Figures; rssKb: number; status: string; guardedExec: number[]; guardedStatus: string }
 /** Paired exec differences only. */
 function execPairs(): number[] {
   const out: number[] = [];
@@ -157,7 +157,10 @@ async function withOmamori(): Promise<OmamoriRun> {
     } finally {
       await stopChild(guarded);
     }
-    return { figures, rssKb, status, guardedExec };
+    agent.kill('SIGUSR1');
+    await new Promise((r) => setTimeout(r, 200));
+    const guardedStatus = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
+    return { figures, rssKb, status, guardedExec, guardedStatus };
   } finally {
     await stopChild(agent);
   }
@@ -302,4 +305,5 @@ console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.to
 console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
 console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);
+console.log(`omamori status after the guarded-application phase: ${om[om.length - 1]!.guardedStatus}`);
 if (fapdError !== undefined) console.log(`fapolicyd: not measured: ${fapdError}`);
