@@ -1,7 +1,7 @@
 // The `omamori` dispatcher: global flags (--lang, --help), command lookup by the longest matching word path,
 // usage errors to exit 2. Commands print through `Io` so tests can run them in-process.
 import { EXIT, UsageError, type Command, type Io, type Lang } from './command.ts';
-import { allCommands } from './commands/index.ts';
+import { loadCommands } from './commands/index.ts';
 import { detectLang } from './lang.ts';
 
 const VERSION = '0.1.0';
@@ -43,7 +43,7 @@ function takeLang(argv: string[]): { lang?: string; rest: string[] } {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, ioOverride?: Partial<Io>,
-  commands: Command[] = allCommands): Promise<number> {
+  only?: Command[]): Promise<number> {
   const { lang: langArg, rest } = takeLang(argv);
   const io: Io = {
     out: (s) => process.stdout.write(s),
@@ -61,7 +61,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, ioOverride?: 
     }
     io.lang = langArg;
   }
-  if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') {
+  const overviewWanted = rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help';
+  const commands = only ?? await loadCommands(overviewWanted || rest[0]!.startsWith('-') ? undefined : rest[0]);
+  if (overviewWanted) {
     io.out(overview(io.lang, commands));
     return rest.length === 0 ? EXIT.USAGE : EXIT.OK;
   }

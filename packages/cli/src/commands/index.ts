@@ -1,25 +1,30 @@
-// Every `omamori` subcommand, in the order `omamori --help` lists them. Add a command by importing its module here.
+// Every `omamori` subcommand, in the order `omamori --help` lists them. Modules are loaded only when their first word
+// is used, so `omamori protect` does not carry the console, the EVTX reader or the replay in memory. Add a command by
+// adding its module here with the first words that select it.
 import type { Command } from '../command.ts';
-import { agentCommands } from './agent.ts';
-import { agentSyncCommands } from './agent-sync.ts';
-import { consoleCommands } from './console.ts';
-import { emocheckCommands } from './emocheck.ts';
-import { evtxCommands } from './evtx.ts';
-import { policyCommands } from './policy.ts';
-import { replayCommands } from './replay.ts';
-import { responseCommands } from './response.ts';
-import { upCommand } from './up.ts';
-import { windowsCommands } from './windows.ts';
 
-export const allCommands: Command[] = [
-  upCommand,
-  ...policyCommands,
-  ...agentCommands,
-  ...consoleCommands,
-  ...agentSyncCommands,
-  ...replayCommands,
-  ...evtxCommands,
-  ...windowsCommands,
-  ...emocheckCommands,
-  ...responseCommands,
+export interface CommandModule {
+  /** First words of the command paths the module defines. */
+  words: string[];
+  load(): Promise<Command[]>;
+}
+
+export const commandModules: CommandModule[] = [
+  { words: ['up'], load: async () => [(await import('./up.ts')).upCommand] },
+  { words: ['policy', 'presets', 'decide'], load: async () => (await import('./policy.ts')).policyCommands },
+  { words: ['protect', 'run', 'events'], load: async () => (await import('./agent.ts')).agentCommands },
+  { words: ['console'], load: async () => (await import('./console.ts')).consoleCommands },
+  { words: ['agent'], load: async () => (await import('./agent-sync.ts')).agentSyncCommands },
+  { words: ['replay'], load: async () => (await import('./replay.ts')).replayCommands },
+  { words: ['evtx'], load: async () => (await import('./evtx.ts')).evtxCommands },
+  { words: ['windows'], load: async () => (await import('./windows.ts')).windowsCommands },
+  { words: ['emocheck'], load: async () => (await import('./emocheck.ts')).emocheckCommands },
+  { words: ['collect', 'isolate'], load: async () => (await import('./response.ts')).responseCommands },
 ];
+
+/** The commands whose first word is `first`, or every command (for the overview, or when nothing matches). */
+export async function loadCommands(first?: string): Promise<Command[]> {
+  const some = first === undefined ? [] : commandModules.filter((m) => m.words.includes(first));
+  const mods = some.length ? some : commandModules;
+  return (await Promise.all(mods.map((m) => m.load()))).flat();
+}
