@@ -14,3 +14,4 @@ export { readWindowsBlocks, parseWindowsBlocks, toWindowsBlocks, blocksQuery, ty
 export { parseEventXml, parseEventJson, POSITIONAL, type RawWinEvent, type EventProblem } from './win-events.ts';
 export { createWindowsSimulator, type WindowsSimulator, type WindowsVerdict, type WindowsMechanism, type WindowsOutcome, type ApproxKey } from './simulate.ts';
 export { windowsReplayAlternative, simulationNotes, APPROX_NOTES } from './simulate-notes.ts';
+export { createWindowsAgentMode, blockToUploaded, BLOCKS_CURSOR, type WindowsAgentMode, type WindowsAgentModeOptions, type WindowsAgentStatus, type WindowsEventSink } from './agent-mode.ts';
