@@ -2,13 +2,25 @@
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
-import { createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, startAgent, SyncError, systemResolver, type Agent, type SyncClient } from '@omamori/agent';
+import { createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, startAgent, SyncError, systemResolver, windows, type Agent, type SyncClient } from '@omamori/agent';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
 import { runPowerShellCollector } from './emocheck.ts';
 import { createIncidentTaskHandlers } from './incident-tasks.ts';
 
 const DEFAULT_STATE = '/var/lib/omamori';
+/** What `agent run` takes from the machine; tests inject win32 and a record-mode PowerShell. */
+export interface AgentRunDeps {
+  platform: NodeJS.Platform;
+  /** The PowerShell door for Windows mode (default: live powershell.exe). */
+  powershell?: () => windows.PowerShell;
+  /** Resolves when the agent should stop (default: SIGINT/SIGTERM). */
+  waitForStop?: () => Promise<void>;
+}
+const signalled = () => new Promise<void>((res) => {
+  const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); res(); };
+  process.on('SIGINT', stop); process.on('SIGTERM', stop);
+});
 const stateDir = (v: { state?: string | undefined }, io: Io) => resolve(io.cwd, v.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
 
 const enroll: Command = {
@@ -46,7 +58,7 @@ with a token made for a group in the console. State goes to DIR (default ${DEFAU
   },
 };
 
-const run: Command = {
+function createRun(deps: AgentRunDeps): Command { return {
   path: ['agent', 'run'],
   summary: { en: 'Run the agent under the console: signed policy, heartbeat, event upload', ja: 'コンソール管理下でエージェントを実行: 署名済みポリシー・死活通知・イベント送信' },
   help: {
@@ -58,7 +70,10 @@ policy validator; otherwise the last good policy stays), and the event log uploa
 Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
 is away the agent keeps protecting and events wait in the spool. --sync-only runs the sync loop without local
 enforcement (reported as sync-only). Incident tasks the console signs (isolate, lift isolation, collect evidence,
-run the check) run here and are reported back (docs/incident-response.md). SIGINT/SIGTERM stop.`,
+run the check) run here and are reported back (docs/incident-response.md). SIGINT/SIGTERM stop.
+On Windows the policy is enforced by Windows' own engines instead (App Control, ASR, Controlled Folder Access, Office
+settings): applied on each new policy, verified every 60 s and re-applied on drift; their blocks are uploaded
+(docs/windows.md, "Agent mode").`,
     ja: `使い方: omamori agent run [--state ディレクトリ] [--mount パス ...] [--sync-only]
 
 コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
@@ -67,7 +82,10 @@ run the check) run here and are reported back (docs/incident-response.md). SIGIN
 プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
 --sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。コンソールが署名したインシデント対応の依頼
 (隔離・隔離の解除・証拠の収集・チェックの実行) をここで実行し、結果を報告します (docs/incident-response.md)。
-SIGINT/SIGTERM で停止します。`,
+SIGINT/SIGTERM で停止します。
+Windows では Windows 自身の機能 (App Control・ASR・フォルダー アクセスの制御・Office 設定) でポリシーを強制します:
+新しいポリシーごとに適用し、60 秒ごとに検証してずれがあれば再適用し、それらのブロックを送信します
+(docs/windows.md の「Agent mode」)。`,
   },
   async run(argv, io) {
     const { values } = parse(argv, { state: { type: 'string' }, mount: { type: 'string', multiple: true }, 'sync-only': { type: 'boolean' } }, false);
@@ -75,15 +93,19 @@ SIGINT/SIGTERM で停止します。`,
     const dir = stateDir(values, io);
     const log = (line: string) => io.err(`omamori agent: ${line}\n`);
     let agent: Agent | undefined;
+    let winMode: windows.WindowsAgentMode | undefined;
     let client: SyncClient | undefined;
     try {
       client = createSyncClient({
         stateDir: dir, log,
-        runState: () => agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
-        onPolicy: () => { if (agent && !agent.reload()) log('the new policy did not load; the previous one stays in force'); },
+        runState: () => winMode ? { state: 'protecting', detail: winMode.detail() } : agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
+        onPolicy: (doc, signed) => {
+          if (winMode) { void winMode.onPolicy(compile(doc), String(signed.envelope.version)); return; }
+          if (agent && !agent.reload()) log('the new policy did not load; the previous one stays in force');
+        },
         // Incident tasks from the console (docs/incident-response.md).
         tasks: createIncidentTaskHandlers({
-          platform: process.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: runNft, resolver: systemResolver,
+          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: runNft, resolver: systemResolver,
           runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
         }),
       });
@@ -102,6 +124,21 @@ SIGINT/SIGTERM で停止します。`,
       if (!sync.currentPolicy()) {
         try { await sync.heartbeat(); } catch (e) { log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
       }
+      if (deps.platform === 'win32') {
+        const current = loadCurrent();
+        if (!('policy' in current)) { io.err(`omamori agent run: ${current.problems.join('; ')}\n`); await sync.stop(); return EXIT.FAILURE; }
+        try {
+          const ps = deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform });
+          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.spool, onEvents: () => sync.enqueue([]), stateDir: dir, log });
+          await winMode.start(current.policy, String(sync.policyVersion()));
+        } catch (e) {
+          io.err(ja ? `omamori agent run: Windows モードを開始できません: ${(e as Error).message}\n` : `omamori agent run: cannot start Windows mode: ${(e as Error).message}\n`);
+          await sync.stop();
+          return EXIT.FAILURE;
+        }
+      }
+    }
+    if (!values['sync-only'] && !winMode) {
       const started = startAgent({ loadPolicy: loadCurrent, stateDir: dir, log, ...(values.mount ? { mounts: values.mount.map((m) => resolve(io.cwd, m)) } : {}) });
       if (!started.ok) {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
@@ -113,20 +150,21 @@ SIGINT/SIGTERM で停止します。`,
     }
     sync.start();
     const pull = setInterval(() => {
+      if (winMode) return;
       try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
     }, 1000);
-    io.out(ja ? `omamori agent: ${agent ? '保護中' : '同期のみ'} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
-      : `omamori agent: ${agent ? 'protecting' : 'sync only'} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
-    return await new Promise<number>((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop); process.off('SIGTERM', stop);
-        clearInterval(pull);
-        agent?.stop();
-        void sync.stop().then(() => { io.out(ja ? 'omamori agent: 停止しました\n' : 'omamori agent: stopped\n'); done(EXIT.OK); });
-      };
-      process.on('SIGINT', stop); process.on('SIGTERM', stop);
-    });
+    const what = winMode ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
+    io.out(ja ? `omamori agent: ${what} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
+      : `omamori agent: ${what} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
+    await (deps.waitForStop ?? signalled)();
+    clearInterval(pull);
+    agent?.stop();
+    await winMode?.stop();
+    await sync.stop();
+    io.out(ja ? 'omamori agent: 停止しました\n' : 'omamori agent: stopped\n');
+    return EXIT.OK;
   },
-};
+}; }
 
-export const agentSyncCommands: Command[] = [enroll, run];
+export function createAgentSyncCommands(deps: AgentRunDeps = { platform: process.platform }): Command[] { return [enroll, createRun(deps)]; }
+export const agentSyncCommands: Command[] = createAgentSyncCommands();

@@ -1,0 +1,59 @@
+// `omamori agent run` with the platform forced to win32 and a record-mode PowerShell: it goes into Windows mode
+// (compile + apply through PowerShell, no Linux agent, no fanotify) and stops cleanly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { windows } from '@omamori/agent';
+import { main } from '../main.ts';
+import type { Io } from '../command.ts';
+import { createAgentSyncCommands } from './agent-sync.ts';
+
+function enrolledDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-agentrun-'));
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const consoleKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  writeFileSync(join(dir, 'agent-key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  // Port 1 on loopback: the console is "away", which the agent must survive.
+  writeFileSync(join(dir, 'sync.json'), JSON.stringify({ consoleUrl: 'http://127.0.0.1:1', agentId: 'a-1', groupId: 'g-1', consoleKey, heartbeatSeconds: 30, hostname: 'PC-1', enrolledAt: 0 }));
+  return dir;
+}
+
+test('agent run on win32 goes into Windows mode: policy applied through PowerShell, no Linux agent', async () => {
+  const dir = enrolledDir();
+  try {
+    let out = '', err = '';
+    const io: Partial<Io> = { out: (s) => { out += s; }, err: (s) => { err += s; }, lang: 'en', cwd: dir };
+    const ps = windows.createPowerShell({ mode: 'record' });
+    let whileRunning = '';
+    const commands = createAgentSyncCommands({
+      platform: 'win32', powershell: () => ps,
+      waitForStop: async () => { whileRunning = out; },
+    });
+    const code = await main(['agent', 'run', '--state', dir], {}, io, commands);
+    assert.equal(code, 0, err);
+    assert.match(whileRunning, /protecting \(Windows: App Control, ASR, CFA\)/);
+    assert.match(out, /stopped/);
+    assert.equal(ps.calls[0]!.script, windows.STATE_QUERY);
+    assert.ok(ps.calls.some((c) => /Add-MpPreference -AttackSurfaceReductionRules_Ids/.test(c.script)), 'ASR rules applied');
+    assert.ok(existsSync(join(dir, 'windows', 'app-control-base.xml')), 'compiled XML written for the apply commands');
+    // The Linux agent (fanotify) would have opened its event log.
+    assert.equal(existsSync(join(dir, 'events.db')), false);
+    assert.doesNotMatch(err, /fanotify|cannot start the agent/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('agent run --sync-only on win32 does not touch PowerShell', async () => {
+  const dir = enrolledDir();
+  try {
+    let out = '';
+    const io: Partial<Io> = { out: (s) => { out += s; }, err: () => {}, lang: 'ja', cwd: dir };
+    const ps = windows.createPowerShell({ mode: 'record' });
+    const code = await main(['agent', 'run', '--state', dir, '--sync-only'], {}, io, createAgentSyncCommands({ platform: 'win32', powershell: () => ps, waitForStop: async () => {} }));
+    assert.equal(code, 0);
+    assert.match(out, /同期のみ/);
+    assert.equal(ps.calls.length, 0);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
