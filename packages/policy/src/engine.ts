@@ -4,7 +4,7 @@
 import type { CompiledApp, CompiledPolicy } from './compile.ts';
 import { REASONS, type Decision, type LineageEntry, type ReasonCode, type Verdict } from './decision.ts';
 import type { FileRef, OmamoriEvent, Platform, ProcessInfo, ProcessRef, ProcessStartEvent } from './events.ts';
-import { baseName, normalizePath } from './patterns.ts';
+import { baseName, normalizeWindowsPath } from './patterns.ts';
 import { ProcessTable, type ProcessNode } from './process-table.ts';
 
 export interface EngineOptions {
@@ -67,6 +67,19 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
   const now = options.now ?? 0;
   const defaultHost = options.host?.toLowerCase();
   const procs = new ProcessTable(maxProcesses);
+  // Windows paths repeat (images, DLLs): their normalised form is kept in a small bounded map, which costs one hash
+  // of the incoming string instead of two new strings per event.
+  const windowsPaths = new Map<string, string>();
+  function normalizePath(path: string, platform: Platform): string {
+    if (platform !== 'windows') return path;
+    let n = windowsPaths.get(path);
+    if (n === undefined) {
+      n = normalizeWindowsPath(path);
+      if (windowsPaths.size >= 4096) windowsPaths.clear();
+      windowsPaths.set(path, n);
+    }
+    return n;
+  }
   /** Mount points of removable/network media seen at run time: user space. Normalised, with a trailing '/'. */
   const mediaPrefixes: string[] = [];
 
