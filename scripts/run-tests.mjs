@@ -1,5 +1,7 @@
 // Runs every `*.test.ts` under packages/*/src and packages/*/test with node's test runner and tsx.
 // Arguments narrow the run to files whose path contains one of them: `npm run test:unit -- evtx policy`.
+// Tests run the TypeScript sources: the `source` export condition (in NODE_OPTIONS, so every node a test starts
+// inherits it, `bin/omamori.mjs` included) resolves @omamori/* to src/*.ts; without it they resolve to dist/*.js.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -34,5 +36,5 @@ const res = spawnSync(process.execPath, [
   '--import', 'tsx', '--test',
   '--test-reporter', join(root, 'scripts/summary-reporter.mjs'), '--test-reporter-destination', 'stdout',
   ...selected,
-], { stdio: 'inherit', cwd: root, env: { ...process.env, OMAMORI_ROOT: root } });
+], { stdio: 'inherit', cwd: root, env: { ...process.env, OMAMORI_ROOT: root, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=source`.trim() } });
 process.exit(res.status ?? 1);

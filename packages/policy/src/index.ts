@@ -15,3 +15,4 @@ export { checkEvent } from './event-check.ts';
 export { parseScenario, compareDecision, type Scenario, type ScenarioStep, type Expectation } from './scenario.ts';
 export * from './protocol.ts';
 export { REASON_TEXT, reasonText } from './reason-text.ts';
+export { OMAMORI_VERSION } from './version.ts';
