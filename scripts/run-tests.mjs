@@ -32,6 +32,12 @@ if (selected.length === 0) {
   console.log('0 passed, 1 failed, 0 skipped');
   process.exit(1);
 }
+// Children that drop NODE_OPTIONS (a test's own env) run the compiled program: build it first (~3 s, no web UI).
+const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit', cwd: root });
+if (build.status !== 0) {
+  console.log('0 passed, 1 failed, 0 skipped');
+  process.exit(1);
+}
 const res = spawnSync(process.execPath, [
   '--import', 'tsx', '--test',
   '--test-reporter', join(root, 'scripts/summary-reporter.mjs'), '--test-reporter-destination', 'stdout',
