@@ -144,21 +144,31 @@ try {
   rmSync(stage, { recursive: true, force: true });
 }
 
-/** Copies one dependency directory, without nested node_modules and without what only its build needs. */
+/**
+ * Copies one dependency directory without nested node_modules and without what only development needs: type
+ * declarations, source maps, TypeScript sources, documents (licence files stay), top-level test, example, benchmark
+ * and CI directories; better-sqlite3 without the SQLite sources and build intermediates (~25 MB).
+ */
 function copyDependency(from, to) {
   const name = relative(join(from, '..'), from);
-  // better-sqlite3: the compiled addon and its JavaScript; not the SQLite sources or build intermediates (~25 MB).
-  const keep = name === 'better-sqlite3' ? new Set(['package.json', 'lib', 'build', 'LICENSE']) : undefined;
+  const keepOnly = name === 'better-sqlite3' ? new Set(['package.json', 'lib', 'build', 'LICENSE']) : undefined;
+  const skipTop = new Set(['node_modules', '.github', 'test', 'tests', '__tests__', 'docs', 'example', 'examples', 'benchmark', 'benchmarks', 'bench']);
   mkdirSync(to, { recursive: true });
   for (const entry of readdirSync(from)) {
-    if (entry === 'node_modules' || (keep && !keep.has(entry))) continue;
-    if (keep && entry === 'build') {
+    if (skipTop.has(entry) || (keepOnly && !keepOnly.has(entry))) continue;
+    if (keepOnly && entry === 'build') {
       mkdirSync(join(to, 'build/Release'), { recursive: true });
       copyFileSync(join(from, 'build/Release/better_sqlite3.node'), join(to, 'build/Release/better_sqlite3.node'));
       continue;
     }
-    cpSync(join(from, entry), join(to, entry), { recursive: true, dereference: false });
+    cpSync(join(from, entry), join(to, entry), { recursive: true, dereference: false, filter: (src) => runtimeFile(src) });
   }
+}
+
+function runtimeFile(path) {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (/^(licen[cs]e|copying|notice|authors)/i.test(base)) return true;
+  return !/\.(d\.[cm]?ts|map|ts|mts|cts|md|markdown)$/i.test(base) && base !== 'node_modules';
 }
 
 function normaliseModes(dir) {
