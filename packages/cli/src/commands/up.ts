@@ -30,14 +30,15 @@ function installationInUserSpace(preset: string): { root: string; why: string } 
 }
 
 const userSpaceNote = {
-  en: (root: string, why: string) => `note: omamori runs from user space (${why}). The agent trusts its own files by hash, so it never
-  blocks itself, but whoever can write ${root} can change what the agent does: enforce needs an installed
-  agent. Install the Debian package (README, "Install") before switching the group to enforce.
+  en: (root: string, why: string) => `note: omamori runs from user space (${why}).
+  The agent trusts its own files by hash and never blocks itself, but whoever can write ${root} can change what
+  it does: enforce needs an installed agent. Install the Debian package (README, "Install") before switching the
+  group to enforce.
 `,
-  ja: (root: string, why: string) => `注意: omamori はユーザー領域から動いています (${why})。エージェントは自分のファイルをハッシュで
-  信頼するので自分を止めることはありませんが、${root} に書き込める人はエージェントの動作を変えられます: 強制
-  (enforce) にはインストールされたエージェントが必要です。グループを enforce に切り替える前に Debian パッケージを
-  インストールしてください (README の「インストール」)。
+  ja: (root: string, why: string) => `注意: omamori はユーザー領域から動いています (${why})。
+  エージェントは自分のファイルをハッシュで信頼するので自分を止めることはありませんが、${root} に書き込める人は
+  エージェントの動作を変えられます: 強制 (enforce) にはインストールされたエージェントが必要です。グループを enforce に
+  切り替える前に Debian パッケージをインストールしてください (README の「インストール」)。
 `,
 };
 
