@@ -17,7 +17,9 @@
 //   for (const r of readEvtxFile('Security.evtx', { onWarning: (w) => console.error(formatWarning(w)) })) {
 //     if (r.system.EventID === 4688) console.log(r.data.NewProcessName);
 //   }
-import type { EvtxRecord } from './record.ts';
+import { DecodedRecord, type EvtxRecord } from './record.ts';
+import { nodesToXml } from './record-xml.ts';
+import { renderXml } from './xml.ts';
 
 export { readEvtxRecords, readEvtxFile, countEvtxRecords, createReadStats, CHUNK_SIZE, FILE_HEADER_SIZE } from './reader.ts';
 export type { EvtxReadOptions, EvtxReadStats, EvtxCount } from './reader.ts';
@@ -27,10 +29,16 @@ export type { EvtxRecord, EvtxSystem, EvtxJson } from './record.ts';
 export { toJson as elementToJson } from './record.ts';
 export type { EvtxElement } from './render.ts';
 export { textOf } from './render.ts';
-export { renderXml } from './xml.ts';
+export { DecodedRecord };
+export { renderXml };
 export { EVTX_WARNING_CODES, formatWarning } from './warnings.ts';
 export type { EvtxWarning, EvtxWarningCode } from './warnings.ts';
 export { VALUE_TYPE, fileTimeToIso } from './values.ts';
+
+/** The XML text of a record (no declaration), ending in a newline; straight from the binary XML when it can. */
+export function recordToXml(r: EvtxRecord): string {
+  return r instanceof DecodedRecord ? nodesToXml(r.nodes) : renderXml(r.root);
+}
 
 /** The JSON-lines form of a record: one object with System fields and EventData/UserData by name. */
 export function recordToJson(r: EvtxRecord, file?: string): Record<string, unknown> {
@@ -43,5 +51,6 @@ export function recordToJson(r: EvtxRecord, file?: string): Record<string, unkno
   o.system = r.system;
   o.data = r.data;
   if (r.userData) o.userData = r.userData;
+  if (r.recovered) o.recovered = true;
   return o;
 }

@@ -3,8 +3,9 @@
 // so the reader always ends.
 import { crc32 } from 'node:zlib';
 import { BinXmlError, createChunkContext, parseRecordXml, type ChunkContext } from './binxml.ts';
-import { buildRecord, type EvtxRecord } from './record.ts';
-import { renderRoot } from './render.ts';
+import { DecodedRecord, type EvtxRecord } from './record.ts';
+import { hasSimpleRoot } from './build.ts';
+import { renderRoot, type EvtxElement } from './render.ts';
 import { openEvtxSource, type EvtxSource } from './source.ts';
 import { fileTimeToIso, fileTimeToMs } from './values.ts';
 import { EVTX_WARNING_CODES as W, makeWarning, type EvtxWarning, type EvtxWarningCode } from './warnings.ts';
@@ -179,10 +180,13 @@ function* readChunkRecords(ctx: ChunkContext, index: number, base: number, end: 
     try {
       ctx.unknownTypes.length = 0;
       const nodes = parseRecordXml(ctx, p + 24, p + size - 4);
-      const root = renderRoot(nodes);
-      if (!root) throw new BinXmlError('no root element', p + 24);
+      let root: EvtxElement | undefined;
+      if (!hasSimpleRoot(nodes)) {
+        root = renderRoot(nodes);
+        if (!root) throw new BinXmlError('no root element', p + 24);
+      }
       const lo = buf.readUInt32LE(p + 16), hi = buf.readUInt32LE(p + 20);
-      record = buildRecord(root, recordId, fileTimeToIso(lo, hi), fileTimeToMs(lo, hi), index, base + p);
+      record = new DecodedRecord(nodes, root, recordId, fileTimeToIso(lo, hi), fileTimeToMs(lo, hi), index, base + p);
       if (ctx.unknownTypes.length > 0) {
         warn(index, base + p, W.RECORD_UNKNOWN_VALUE_TYPE, [...new Set(ctx.unknownTypes)].map(hex).join(', '), recordId);
       }

@@ -1,6 +1,8 @@
 // EvtxRecord: the fields consumers read (System by name, EventData/UserData by name), taken from the rendered
 // element tree of one event record.
-import { textOf, type EvtxElement } from './render.ts';
+import type { TNode } from './binxml.ts';
+import { fieldsOf } from './build.ts';
+import { renderRoot, textOf, type EvtxElement } from './render.ts';
 
 /** The `<System>` block. Numbers are parsed from the rendered text; an absent or unreadable number is -1. */
 export interface EvtxSystem {
@@ -48,8 +50,10 @@ export interface EvtxRecord {
   data: Record<string, string>;
   /** `<UserData>`: its child element by name, as JSON. */
   userData?: Record<string, EvtxJson>;
-  /** The whole rendered event (`<Event>`), for XML output or fields not listed above. */
-  root: EvtxElement;
+  /** The whole rendered event (`<Event>`), for fields not listed above; built when first read. */
+  readonly root: EvtxElement;
+  /** Found by `--recover` in slack space or in a block that is no longer a valid chunk, not a live record. */
+  recovered?: boolean;
 }
 
 function num(s: string | undefined): number {
@@ -157,4 +161,35 @@ export function buildRecord(root: EvtxElement, recordId: number, timestamp: stri
   const rec: EvtxRecord = { recordId, timestamp, timestampMs, chunk, offset, system: extractSystem(sys), data, root };
   if (userData) rec.userData = userData;
   return rec;
+}
+
+/** A record decoded by the reader: fields built at once, the element tree and XML only when asked for. */
+export class DecodedRecord implements EvtxRecord {
+  system: EvtxSystem;
+  data: Record<string, string>;
+  userData?: Record<string, EvtxJson>;
+  recovered?: boolean;
+  #root: EvtxElement | undefined;
+  readonly #nodes: TNode[];
+  constructor(nodes: TNode[], root: EvtxElement | undefined, readonly recordId: number, readonly timestamp: string,
+    readonly timestampMs: number, readonly chunk: number, readonly offset: number) {
+    this.#nodes = nodes;
+    this.#root = root;
+    const f = root ? undefined : fieldsOf(nodes);
+    if (f) {
+      this.system = f.system;
+      this.data = f.data;
+      if (f.userData) this.userData = f.userData;
+    } else {
+      const r = root ?? renderRoot(nodes)!;
+      this.#root = r;
+      const b = buildRecord(r, recordId, timestamp, timestampMs, chunk, offset);
+      this.system = b.system;
+      this.data = b.data;
+      if (b.userData) this.userData = b.userData;
+    }
+  }
+  get root(): EvtxElement { return (this.#root ??= renderRoot(this.#nodes)!); }
+  /** The parsed binary XML the record was built from (for the XML writer). */
+  get nodes(): TNode[] { return this.#nodes; }
 }
