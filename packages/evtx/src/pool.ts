@@ -1,0 +1,140 @@
+// A pool of worker threads that run exported functions of task modules (`run(moduleUrl, name, arg)`), for reading
+// many event logs on every core. Results come back as promises; `ordered` consumes them in submission order with a
+// bounded look-ahead, so output stays deterministic and memory bounded whatever the finishing order.
+// Worker threads do not inherit a loader registered in the main thread: when this package runs from TypeScript
+// sources, each worker first registers tsx (resolved from here), then imports the worker entry.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** Handed to a task function in the worker: reports progress (any structured-clonable value) to the caller. */
+export interface TaskContext { progress(value: unknown): void }
+
+/** What a task function may return to have buffers moved rather than copied. */
+export interface Transferable<T> { value: T; transfer: ArrayBuffer[] }
+
+export function transferable<T>(value: T, transfer: ArrayBuffer[]): Transferable<T> {
+  return { value, transfer };
+}
+
+export interface TaskPool {
+  /** Number of worker threads (they start on first use). */
+  readonly size: number;
+  run<R>(module: URL | string, fn: string, arg: unknown, onProgress?: (value: unknown) => void): Promise<R>;
+  /** Stops every worker; pending tasks are rejected. */
+  close(): Promise<void>;
+}
+
+/** Worker threads to use by default: one per core the process may use. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+interface Pending { id: number; resolve(v: unknown): void; reject(e: Error): void; onProgress?: ((v: unknown) => void) | undefined }
+interface Slot { worker: Worker; busy: Pending | undefined }
+interface Queued { msg: { id: number; module: string; fn: string; arg: unknown }; pending: Pending }
+
+const here = fileURLToPath(import.meta.url);
+const ext = here.endsWith('.ts') ? '.ts' : '.js';
+const entry = new URL(`./pool-worker${ext}`, import.meta.url);
+
+function spawn(): Worker {
+  if (ext === '.js') return new Worker(entry);
+  // Running from sources: the worker must register tsx before importing TypeScript.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+export function createTaskPool(size: number = defaultJobs()): TaskPool {
+  const slots: Slot[] = [];
+  const queue: Queued[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function dispatch(): void {
+    while (queue.length > 0) {
+      let slot = slots.find((s) => !s.busy);
+      if (!slot && slots.length < size) slot = start();
+      if (!slot) return;
+      const q = queue.shift()!;
+      slot.busy = q.pending;
+      slot.worker.ref();
+      slot.worker.postMessage(q.msg);
+    }
+  }
+
+  function start(): Slot {
+    const slot: Slot = { worker: spawn(), busy: undefined };
+    const w = slot.worker;
+    w.on('message', (m: { id: number; progress?: unknown; value?: unknown; error?: string }) => {
+      const p = slot.busy;
+      if (!p || p.id !== m.id) return;
+      if ('progress' in m) { p.onProgress?.(m.progress); return; }
+      slot.busy = undefined;
+      w.unref();
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m.value);
+      dispatch();
+    });
+    const fail = (e: Error) => {
+      const i = slots.indexOf(slot);
+      if (i >= 0) slots.splice(i, 1);
+      slot.busy?.reject(e);
+      slot.busy = undefined;
+      if (!closed) dispatch();
+    };
+    w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+    w.on('exit', (code) => { if (slots.includes(slot)) fail(new Error(`worker thread stopped (exit code ${code})`)); });
+    slots.push(slot);
+    return slot;
+  }
+
+  return {
+    size,
+    run<R>(module: URL | string, fn: string, arg: unknown, onProgress?: (value: unknown) => void): Promise<R> {
+      if (closed) return Promise.reject(new Error('task pool is closed'));
+      return new Promise<R>((resolve, reject) => {
+        const id = nextId++;
+        const href = typeof module === 'string' ? module : module.href;
+        queue.push({ msg: { id, module: href, fn, arg }, pending: { id, resolve: resolve as (v: unknown) => void, reject, onProgress } });
+        dispatch();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const q of queue.splice(0)) q.pending.reject(new Error('task pool is closed'));
+      const all = slots.splice(0);
+      for (const s of all) s.busy?.reject(new Error('task pool is closed'));
+      await Promise.all(all.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+/**
+ * Results of `tasks` in their order, with at most `lookahead` started and not yet consumed. A task that fails
+ * rejects the iteration at its turn (the ones after it are still awaited, so nothing is left running).
+ */
+export async function* ordered<R>(tasks: Iterable<() => Promise<R>>, lookahead: number): AsyncGenerator<R, void, undefined> {
+  const it = tasks[Symbol.iterator]();
+  const window: Promise<R>[] = [];
+  const fill = () => {
+    while (window.length < Math.max(1, lookahead)) {
+      const n = it.next();
+      if (n.done) return;
+      const p = n.value();
+      p.catch(() => { /* observed when its turn comes */ });
+      window.push(p);
+    }
+  };
+  try {
+    fill();
+    while (window.length > 0) {
+      const r = await window.shift()!;
+      fill();
+      yield r;
+    }
+  } finally {
+    await Promise.allSettled(window);
+  }
+}
