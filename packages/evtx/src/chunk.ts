@@ -20,9 +20,14 @@ export interface ChunkStats { records: number; skippedRecords: number; recovered
 
 function hex(n: number): string { return '0x' + n.toString(16); }
 
+const ZERO = Buffer.alloc(65536);
+
 export function isZero(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i += 64) if (buf[i] !== 0) return false;
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  for (let i = from; i < to; i += 4096) if (buf[i] !== 0) return false;
+  for (let p = from; p < to; p += ZERO.length) {
+    const n = Math.min(ZERO.length, to - p);
+    if (ZERO.compare(buf, p, p + n, 0, n) !== 0) return false;
+  }
   return true;
 }
 

@@ -17,8 +17,7 @@
 //   for (const r of readEvtxFile('Security.evtx', { onWarning: (w) => console.error(formatWarning(w)) })) {
 //     if (r.system.EventID === 4688) console.log(r.data.NewProcessName);
 //   }
-import { DecodedRecord, type EvtxRecord } from './record.ts';
-import { nodesToXml } from './record-xml.ts';
+import { DecodedRecord } from './record.ts';
 import { renderXml } from './xml.ts';
 
 export { readEvtxRecords, readEvtxFile, countEvtxRecords, createReadStats, CHUNK_SIZE, FILE_HEADER_SIZE } from './reader.ts';
@@ -34,23 +33,9 @@ export { renderXml };
 export { EVTX_WARNING_CODES, formatWarning } from './warnings.ts';
 export type { EvtxWarning, EvtxWarningCode } from './warnings.ts';
 export { VALUE_TYPE, fileTimeToIso } from './values.ts';
-
-/** The XML text of a record (no declaration), ending in a newline; straight from the binary XML when it can. */
-export function recordToXml(r: EvtxRecord): string {
-  return r instanceof DecodedRecord ? nodesToXml(r.nodes) : renderXml(r.root);
-}
-
-/** The JSON-lines form of a record: one object with System fields and EventData/UserData by name. */
-export function recordToJson(r: EvtxRecord, file?: string): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  if (file !== undefined) o.file = file;
-  o.recordId = r.recordId;
-  o.timestamp = r.timestamp;
-  o.chunk = r.chunk;
-  o.offset = r.offset;
-  o.system = r.system;
-  o.data = r.data;
-  if (r.userData) o.userData = r.userData;
-  if (r.recovered) o.recovered = true;
-  return o;
-}
+export { recordToJson, recordToXml, recordToJsonLine, recordToXmlText, writeRecordXml } from './output.ts';
+export { ByteSink } from './sink.ts';
+export { countChunks, findEvtxInputs, planEvtxUnits, readEvtxUnits, readEvtxUnit, UNIT_CHUNKS } from './parallel.ts';
+export type { EvtxInput, EvtxInputProblem, EvtxUnit, UnitOutput, UnitTask, UnitResult, ReadUnitsOptions } from './parallel.ts';
+export { createTaskPool, defaultJobs, ordered, transferable } from './pool.ts';
+export type { TaskPool, TaskContext, Transferable } from './pool.ts';

@@ -31,7 +31,7 @@ export function defaultJobs(): number {
 }
 
 interface Pending { id: number; resolve(v: unknown): void; reject(e: Error): void; onProgress?: ((v: unknown) => void) | undefined }
-interface Slot { worker: Worker; busy: Pending | undefined }
+interface Slot { worker: Worker; busy: Pending[] }
 interface Queued { msg: { id: number; module: string; fn: string; arg: unknown }; pending: Pending }
 
 const here = fileURLToPath(import.meta.url);
@@ -52,27 +52,34 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
   let nextId = 1;
   let closed = false;
 
+  // Each worker is given up to DEPTH tasks at once (it runs them in order), so it never waits for this thread
+  // to hand it the next one.
+  const DEPTH = 2;
+
   function dispatch(): void {
     while (queue.length > 0) {
-      let slot = slots.find((s) => !s.busy);
+      let slot: Slot | undefined;
+      for (const s of slots) if (s.busy.length === 0) { slot = s; break; }
       if (!slot && slots.length < size) slot = start();
+      if (!slot) for (const s of slots) if (s.busy.length < DEPTH && (!slot || s.busy.length < slot.busy.length)) slot = s;
       if (!slot) return;
       const q = queue.shift()!;
-      slot.busy = q.pending;
+      slot.busy.push(q.pending);
       slot.worker.ref();
       slot.worker.postMessage(q.msg);
     }
   }
 
   function start(): Slot {
-    const slot: Slot = { worker: spawn(), busy: undefined };
+    const slot: Slot = { worker: spawn(), busy: [] };
     const w = slot.worker;
     w.on('message', (m: { id: number; progress?: unknown; value?: unknown; error?: string }) => {
-      const p = slot.busy;
-      if (!p || p.id !== m.id) return;
+      const i = slot.busy.findIndex((p) => p.id === m.id);
+      if (i < 0) return;
+      const p = slot.busy[i]!;
       if ('progress' in m) { p.onProgress?.(m.progress); return; }
-      slot.busy = undefined;
-      w.unref();
+      slot.busy.splice(i, 1);
+      if (slot.busy.length === 0) w.unref();
       if (m.error !== undefined) p.reject(new Error(m.error));
       else p.resolve(m.value);
       dispatch();
@@ -80,8 +87,7 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
     const fail = (e: Error) => {
       const i = slots.indexOf(slot);
       if (i >= 0) slots.splice(i, 1);
-      slot.busy?.reject(e);
-      slot.busy = undefined;
+      for (const p of slot.busy.splice(0)) p.reject(e);
       if (!closed) dispatch();
     };
     w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
@@ -105,7 +111,7 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
       closed = true;
       for (const q of queue.splice(0)) q.pending.reject(new Error('task pool is closed'));
       const all = slots.splice(0);
-      for (const s of all) s.busy?.reject(new Error('task pool is closed'));
+      for (const s of all) for (const p of s.busy.splice(0)) p.reject(new Error('task pool is closed'));
       await Promise.all(all.map((s) => s.worker.terminate()));
     },
   };
