@@ -4,7 +4,7 @@
 // read in this thread: starting a worker and warming its compiler costs more than it saves (measured: bench/evtx.ts).
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTaskPool, defaultJobs, ordered, type TaskContext, type TaskPool } from './pool.ts';
+import { createTaskPool, defaultJobs, orderedHybrid, type TaskContext, type TaskPool } from './pool.ts';
 import { readEvtxFile, createReadStats, CHUNK_SIZE, FILE_HEADER_SIZE, type EvtxReadStats } from './reader.ts';
 import { recordToJsonLine, writeRecordXml } from './output.ts';
 import { ByteSink } from './sink.ts';
@@ -127,9 +127,9 @@ export interface ReadUnitsOptions {
   output: UnitOutput;
   recover?: boolean;
   /**
-   * Worker threads. Given: that many (1 reads in this thread). Not given: one per core when the input holds at
-   * least `minParallelChunks` chunks, else this thread (a worker's start and its cold compiler cost more than
-   * they save on small inputs).
+   * Threads that read, this one included (it reads whenever the next result is not in yet): given, that many
+   * (1: this thread only); not given, one per core when the input holds at least `minParallelChunks` chunks,
+   * else this thread alone (a worker's start and its cold compiler cost more than they save on small inputs).
    */
   jobs?: number;
   /** Default 2048 (128 MiB of chunks, about 100,000 records). */
@@ -169,12 +169,15 @@ export async function* readEvtxUnits(units: readonly EvtxUnit[], options: ReadUn
     for (const unit of units) yield readEvtxUnit({ unit, output: options.output, recover });
     return;
   }
-  const pool: TaskPool = createTaskPool(jobs);
+  // This thread reads too: jobs - 1 workers, and here whenever the next result is not in yet.
+  const pool: TaskPool = createTaskPool(jobs - 1);
   const self = new URL(import.meta.url);
+  pool.warm(self);
+  const task = (i: number): UnitTask => ({ unit: units[i]!, output: options.output, recover });
   try {
-    yield* ordered(units.map((unit) => () => pool.run<UnitResult>(self, 'readEvtxUnit', { unit, output: options.output, recover } satisfies UnitTask)),
-      // Enough units in flight that a slow one (a large file) does not leave the other workers idle.
-      jobs * 8);
+    // Enough units may be ahead of the one due that a slow one (a large file) leaves no thread idle.
+    yield* orderedHybrid(units.length, (i) => pool.run<UnitResult>(self, 'readEvtxUnit', task(i)), (i) => readEvtxUnit(task(i)),
+      () => pool.capacity(), jobs * 8);
   } finally {
     await pool.close();
   }

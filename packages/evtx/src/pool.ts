@@ -18,9 +18,13 @@ export function transferable<T>(value: T, transfer: ArrayBuffer[]): Transferable
 }
 
 export interface TaskPool {
-  /** Number of worker threads (they start on first use). */
+  /** Number of worker threads (they start on first use, or on `warm`). */
   readonly size: number;
   run<R>(module: URL | string, fn: string, arg: unknown, onProgress?: (value: unknown) => void): Promise<R>;
+  /** Starts every worker and has it load `module`; tasks go only to workers that are ready. */
+  warm(module: URL | string): void;
+  /** Tasks that ready workers could take now without waiting behind others. */
+  capacity(): number;
   /** Stops every worker; pending tasks are rejected. */
   close(): Promise<void>;
 }
@@ -31,7 +35,7 @@ export function defaultJobs(): number {
 }
 
 interface Pending { id: number; resolve(v: unknown): void; reject(e: Error): void; onProgress?: ((v: unknown) => void) | undefined }
-interface Slot { worker: Worker; busy: Pending[] }
+interface Slot { worker: Worker; busy: Pending[]; ready: boolean }
 interface Queued { msg: { id: number; module: string; fn: string; arg: unknown }; pending: Pending }
 
 const here = fileURLToPath(import.meta.url);
@@ -58,10 +62,10 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
 
   function dispatch(): void {
     while (queue.length > 0) {
+      if (slots.length < size) start();
       let slot: Slot | undefined;
-      for (const s of slots) if (s.busy.length === 0) { slot = s; break; }
-      if (!slot && slots.length < size) slot = start();
-      if (!slot) for (const s of slots) if (s.busy.length < DEPTH && (!slot || s.busy.length < slot.busy.length)) slot = s;
+      for (const s of slots) if (s.ready && s.busy.length === 0) { slot = s; break; }
+      if (!slot) for (const s of slots) if (s.ready && s.busy.length < DEPTH && (!slot || s.busy.length < slot.busy.length)) slot = s;
       if (!slot) return;
       const q = queue.shift()!;
       slot.busy.push(q.pending);
@@ -70,10 +74,14 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
     }
   }
 
+  let warmModule: string | undefined;
+
   function start(): Slot {
-    const slot: Slot = { worker: spawn(), busy: [] };
+    const slot: Slot = { worker: spawn(), busy: [], ready: false };
     const w = slot.worker;
-    w.on('message', (m: { id: number; progress?: unknown; value?: unknown; error?: string }) => {
+    w.postMessage({ id: 0, warm: warmModule });
+    w.on('message', (m: { id: number; progress?: unknown; value?: unknown; error?: string; ready?: true }) => {
+      if (m.ready) { slot.ready = true; if (!closed) dispatch(); return; }
       const i = slot.busy.findIndex((p) => p.id === m.id);
       if (i < 0) return;
       const p = slot.busy[i]!;
@@ -106,6 +114,15 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
         queue.push({ msg: { id, module: href, fn, arg }, pending: { id, resolve: resolve as (v: unknown) => void, reject, onProgress } });
         dispatch();
       });
+    },
+    warm(module: URL | string) {
+      warmModule = typeof module === 'string' ? module : module.href;
+      while (slots.length < size) start();
+    },
+    capacity() {
+      let n = 0;
+      for (const s of slots) if (s.ready) n += DEPTH - s.busy.length;
+      return n;
     },
     async close() {
       closed = true;
@@ -142,5 +159,54 @@ export async function* ordered<R>(tasks: Iterable<() => Promise<R>>, lookahead: 
     }
   } finally {
     await Promise.allSettled(window);
+  }
+}
+
+/**
+ * Results 0…count-1 in order, each computed by `remote` (a task pool) or by `local` in this thread: this thread
+ * is one of the workers (warm from the start, while new workers still load and compile). The one due is done
+ * here when nobody has it yet; ready workers (`capacity`) get the next ones; this thread takes another whenever
+ * the one due is still out. At most `window` results are computed ahead of the one due. A failure rejects the
+ * iteration at its turn; nothing is left running when the iteration ends.
+ */
+export async function* orderedHybrid<R>(count: number, remote: ((i: number) => Promise<R>) | undefined,
+  local: ((i: number) => R | Promise<R>) | undefined, capacity: () => number, window: number): AsyncGenerator<R, void, undefined> {
+  const settled = new Map<number, { ok: true; v: R } | { ok: false; e: unknown }>();
+  const pending = new Map<number, Promise<void>>();
+  let next = 0, out = 0;
+  const give = () => {
+    // Only to workers that are ready: a task posted to one still starting would wait there, not here.
+    while (remote && next < count && next - out < window && capacity() > 0) {
+      const i = next++;
+      const p = remote(i).then((v) => { settled.set(i, { ok: true, v }); }, (e: unknown) => { settled.set(i, { ok: false, e }); })
+        .finally(() => { pending.delete(i); });
+      pending.set(i, p);
+    }
+  };
+  const here = async () => {
+    const i = next++;
+    try { settled.set(i, { ok: true, v: await local!(i) }); } catch (e) { settled.set(i, { ok: false, e }); }
+    // Let the workers' answers in before taking another one here.
+    await new Promise<void>((r) => setImmediate(r));
+  };
+  try {
+    while (out < count) {
+      const s = settled.get(out);
+      if (s) {
+        settled.delete(out);
+        out++;
+        if (!s.ok) throw s.e;
+        yield s.v;
+        continue;
+      }
+      if (local && next === out) { give(); await here(); continue; }
+      give();
+      if (local && next < count && next - out < window) { await here(); continue; }
+      const p = pending.get(out);
+      if (p) await p;
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    await Promise.allSettled([...pending.values()]);
   }
 }

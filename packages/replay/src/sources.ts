@@ -3,7 +3,7 @@
 // range of a large one, a Mordor capture) that are read on every core and handed back in order (read-task.ts).
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { countChunks, createTaskPool, defaultJobs, ordered, planEvtxUnits, type EvtxUnit, type TaskPool } from '@omamori/evtx';
+import { countChunks, createTaskPool, defaultJobs, orderedHybrid, planEvtxUnits, type EvtxUnit, type TaskPool } from '@omamori/evtx';
 import { archiveKind } from './archive.ts';
 import { readEvtxPart, readMordorPart, type PartResult, type PartTask, type ReadIssue } from './read-task.ts';
 import type { WinRecord } from './win-record.ts';
@@ -88,8 +88,9 @@ function planParts(recordings: readonly Recording[], recover: boolean, all: bool
 
 export interface ReadOptions {
   /**
-   * Worker threads. Given: that many (1 reads in this thread). Not given: one per core when the input is large
-   * enough to repay starting them (Mordor captures of 8 MiB or more, or 2,048 EVTX chunks), else this thread.
+   * Threads that read, this one included: given, that many (1: this thread only). Not given: one per core when
+   * the input is large enough to repay starting workers (Mordor captures of 8 MiB or more, or 2,048 EVTX
+   * chunks), else this thread alone.
    */
   jobs?: number;
   /** Also read records from slack space (EVTX). */
@@ -130,7 +131,9 @@ export async function* readRecordingParts(recordings: readonly Recording[], opti
   const parts = planParts(recordings, options.recover === true, options.all === true);
   const total = recordings.reduce((n, r) => n + r.bytes, 0);
   const jobs = chooseJobs(parts, options.jobs);
-  const pool = jobs > 1 ? createTaskPool(jobs) : undefined;
+  // This thread reads too (whenever the next part is not in yet): jobs - 1 workers.
+  const pool = jobs > 1 ? createTaskPool(jobs - 1) : undefined;
+  pool?.warm(SELF);
   // Progress: bytes of finished parts plus what the running ones have reported.
   let finished = 0;
   const running = new Map<number, number>();
@@ -142,9 +145,10 @@ export async function* readRecordingParts(recordings: readonly Recording[], opti
     if (done > shown) { shown = done; options.onProgress?.(done, total, recordings[parts[i]!.recording]!.name); }
   };
   try {
-    const tasks = parts.map((p, i) => () => runPart(p, pool, (n) => report(i, n)));
+    const remote = pool ? (i: number) => runPart(parts[i]!, pool, (n) => report(i, n)) : undefined;
+    const local = (i: number) => runPart(parts[i]!, undefined, (n) => report(i, n));
     let i = 0;
-    for await (const part of ordered(tasks, pool ? jobs * 4 : 1)) {
+    for await (const part of orderedHybrid(parts.length, remote, local, () => pool?.capacity() ?? 0, pool ? jobs * 4 : 1)) {
       const p = parts[i]!;
       running.delete(i);
       finished += p.bytes;

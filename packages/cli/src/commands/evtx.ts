@@ -98,27 +98,29 @@ const dump: Command = {
     en: `Usage: omamori evtx dump FILE|DIR... [--format jsonl|xml] [--recover] [--jobs N]
 
 Prints every record of each EVTX file, in file and chunk order. Folders are searched (recursively, sorted) for
-.evtx files; files and large files' chunk ranges are read on every core, the output is the same as one pass.
+.evtx files; large inputs (files, and chunk ranges of large files) are read on every core; the output is the
+same as one pass.
   --format jsonl  one JSON object per event (default): file, recordId, timestamp, chunk, offset,
                   system {Provider, EventID, Channel, Computer, TimeCreated, ...},
                   data {EventData by Name}, userData
   --format xml    the events as XML, inside <Events>
   --recover       also print records left in slack space and in blocks that are no longer chunks (as
                   evtxexport -m recovered): "recovered": true in JSON, a <!-- recovered … --> comment in XML
-  --jobs N        worker threads (default: one per core; 1 reads in this thread)
+  --jobs N        threads that read, this one included (default: one per core for large inputs; 1: one thread)
 Damaged chunks and records are skipped; each is reported on stderr with file, chunk and offset.
 Exit codes: 0 all read cleanly, 1 something was damaged or unreadable, 2 usage error.`,
     ja: `使い方: omamori evtx dump ファイル|フォルダー... [--format jsonl|xml] [--recover] [--jobs N]
 
 各 EVTX ファイルの全レコードをファイル順・チャンク順に表示します。フォルダーは .evtx ファイルを (再帰的に、
-名前順に) 探します。ファイルと大きなファイルのチャンク範囲を全コアで読みますが、出力は 1 回で読んだ場合と同じです。
+名前順に) 探します。大きな入力 (ファイルと大きなファイルのチャンク範囲) は全コアで読みますが、出力は 1 回で
+読んだ場合と同じです。
   --format jsonl  1 イベント 1 行の JSON (既定): file, recordId, timestamp, chunk, offset,
                   system {Provider, EventID, Channel, Computer, TimeCreated, ...},
                   data {EventData を Name ごとに}, userData
   --format xml    <Events> で囲んだ XML
   --recover       スラック領域や、もうチャンクではないブロックに残ったレコードも表示します
                   (evtxexport -m recovered と同様)。JSON では "recovered": true、XML では <!-- recovered … --> を付けます
-  --jobs N        ワーカースレッド数 (既定: コア数。1 ならこのスレッドで読みます)
+  --jobs N        読み取りに使うスレッド数 (このスレッドを含む。既定: 大きな入力ではコア数。1 なら 1 スレッド)
 壊れたチャンクやレコードは読み飛ばし、ファイル・チャンク・オフセットを標準エラーに報告します。
 終了コード: 0 すべて正常、1 破損または読めない部分あり、2 使い方の誤り`,
   },
@@ -144,13 +146,13 @@ const count: Command = {
 
 Prints "records<TAB>warnings<TAB>file" for each file (folders are searched for .evtx files) and reports each
 damaged chunk or record on stderr. With --recover: "records<TAB>recovered<TAB>warnings<TAB>file", where
-recovered counts the records found in slack space. Files are read on every core (--jobs N to choose).
+recovered counts the records found in slack space. Large inputs are read on every core (--jobs N to choose).
 Exit codes: 0 all read cleanly, 1 something was damaged or unreadable, 2 usage error.`,
     ja: `使い方: omamori evtx count ファイル|フォルダー... [--recover] [--jobs N]
 
 各ファイルについて「レコード数<TAB>警告数<TAB>ファイル」を表示し (フォルダーは .evtx ファイルを探します)、
 壊れたチャンクやレコードを標準エラーに報告します。--recover では「レコード数<TAB>回復数<TAB>警告数<TAB>ファイル」で、
-回復数はスラック領域で見つけたレコードの数です。ファイルは全コアで読みます (--jobs N で指定)。
+回復数はスラック領域で見つけたレコードの数です。大きな入力は全コアで読みます (--jobs N で指定)。
 終了コード: 0 すべて正常、1 破損または読めない部分あり、2 使い方の誤り`,
   },
   async run(argv, io) {

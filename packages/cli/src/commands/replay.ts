@@ -100,7 +100,7 @@ how many events it would stop with examples; per computer and per recording, eve
   --rule RULE              only these rules (repeat or commas; launch.* matches every launch. rule)
   --min-severity LEVEL     only stops of this severity or higher: info, low, medium, high, critical
   --recover                also replay EVTX records left in slack space (marked "(recovered)")
-  --jobs N                 worker threads for reading (default: one per core for large inputs)
+  --jobs N                 threads that read, this one included (default: one per core for large inputs)
 The filters choose what is reported; every event is still replayed, so lineage stays whole.
 A progress bar (by bytes read) is shown on standard error when it is a terminal, or with --progress.
 --as windows also evaluates every event as the policy compiled for Windows (omamori windows compile) would:
@@ -132,7 +132,7 @@ PowerShell (4104/800) のイベントを omamori のイベントモデルに変�
   --rule 規則              この規則だけ (繰り返しかカンマ区切り。launch.* は launch. で始まる規則すべて)
   --min-severity 段階      この重大度以上の停止だけ: info、low、medium、high、critical
   --recover                EVTX のスラック領域に残ったレコードも再生します ("(recovered)" と表示)
-  --jobs N                 読み取りのワーカースレッド数 (既定: 大きな入力ではコア数)
+  --jobs N                 読み取りに使うスレッド数 (このスレッドを含む。既定: 大きな入力ではコア数)
 絞り込みは報告する範囲を選ぶだけで、再生はすべてのイベントで行います (系譜は欠けません)。
 進捗バー (読んだバイト数) は標準エラーが端末のとき、または --progress のときに表示します。
 --as windows を付けると、各イベントを Windows 向けに変換したポリシー (omamori windows compile) でも評価します:
