@@ -21,7 +21,7 @@ import {
 import { dataDir, listEvtxFiles } from '../packages/evtx/test/data-dir.ts';
 
 const args = new Set(process.argv.slice(2));
-const runs = args.has('--quick') ? 1 : 3;
+const runs = args.has('--quick') ? 1 : 5;
 const dir = dataDir();
 const files = listEvtxFiles(dir);
 const root = resolve(new URL('..', import.meta.url).pathname);
