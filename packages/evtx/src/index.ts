@@ -37,5 +37,5 @@ export { recordToJson, recordToXml, recordToJsonLine, recordToXmlText, writeReco
 export { ByteSink } from './sink.ts';
 export { countChunks, findEvtxInputs, planEvtxUnits, readEvtxUnits, readEvtxUnit, UNIT_CHUNKS } from './parallel.ts';
 export type { EvtxInput, EvtxInputProblem, EvtxUnit, UnitOutput, UnitTask, UnitResult, ReadUnitsOptions } from './parallel.ts';
-export { createTaskPool, defaultJobs, ordered, orderedHybrid, transferable } from './pool.ts';
+export { createTaskPool, defaultJobs, orderedHybrid, transferable } from './pool.ts';
 export type { TaskPool, TaskContext, Transferable } from './pool.ts';

@@ -1,6 +1,6 @@
 // A pool of worker threads that run exported functions of task modules (`run(moduleUrl, name, arg)`), for reading
-// many event logs on every core. Results come back as promises; `ordered` consumes them in submission order with a
-// bounded look-ahead, so output stays deterministic and memory bounded whatever the finishing order.
+// many event logs on every core. `orderedHybrid` hands results back in order with a bounded look-ahead, so output
+// stays deterministic and memory bounded whatever the finishing order, and lets this thread work too.
 // Worker threads do not inherit a loader registered in the main thread: when this package runs from TypeScript
 // sources, each worker first registers tsx (resolved from here), then imports the worker entry.
 import { availableParallelism } from 'node:os';
@@ -132,34 +132,6 @@ export function createTaskPool(size: number = defaultJobs()): TaskPool {
       await Promise.all(all.map((s) => s.worker.terminate()));
     },
   };
-}
-
-/**
- * Results of `tasks` in their order, with at most `lookahead` started and not yet consumed. A task that fails
- * rejects the iteration at its turn (the ones after it are still awaited, so nothing is left running).
- */
-export async function* ordered<R>(tasks: Iterable<() => Promise<R>>, lookahead: number): AsyncGenerator<R, void, undefined> {
-  const it = tasks[Symbol.iterator]();
-  const window: Promise<R>[] = [];
-  const fill = () => {
-    while (window.length < Math.max(1, lookahead)) {
-      const n = it.next();
-      if (n.done) return;
-      const p = n.value();
-      p.catch(() => { /* observed when its turn comes */ });
-      window.push(p);
-    }
-  };
-  try {
-    fill();
-    while (window.length > 0) {
-      const r = await window.shift()!;
-      fill();
-      yield r;
-    }
-  } finally {
-    await Promise.allSettled(window);
-  }
 }
 
 /**
