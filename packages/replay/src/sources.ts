@@ -148,7 +148,8 @@ export async function* readRecordingParts(recordings: readonly Recording[], opti
     const remote = pool ? (i: number) => runPart(parts[i]!, pool, (n) => report(i, n)) : undefined;
     const local = (i: number) => runPart(parts[i]!, undefined, (n) => report(i, n));
     let i = 0;
-    for await (const part of orderedHybrid(parts.length, remote, local, () => pool?.capacity() ?? 0, pool ? jobs * 4 : 1)) {
+    // Parts ahead of the one due hold their records in memory (a Mordor capture can be 100,000 of them): few.
+    for await (const part of orderedHybrid(parts.length, remote, local, () => pool?.capacity() ?? 0, pool ? jobs * 2 : 1)) {
       const p = parts[i]!;
       running.delete(i);
       finished += p.bytes;
