@@ -163,32 +163,27 @@ export function buildRecord(root: EvtxElement, recordId: number, timestamp: stri
   return rec;
 }
 
-/** A record decoded by the reader: fields built at once, the element tree and XML only when asked for. */
+/** A record decoded by the reader: `system`, `data` and `userData` built when first read (a dump to XML or a count
+ *  never needs them), the element tree likewise. */
 export class DecodedRecord implements EvtxRecord {
-  system: EvtxSystem;
-  data: Record<string, string>;
-  userData?: Record<string, EvtxJson>;
   recovered?: boolean;
   #root: EvtxElement | undefined;
+  #fields: { system: EvtxSystem; data: Record<string, string>; userData?: Record<string, EvtxJson> | undefined } | undefined;
   readonly #nodes: TNode[];
   constructor(nodes: TNode[], root: EvtxElement | undefined, readonly recordId: number, readonly timestamp: string,
     readonly timestampMs: number, readonly chunk: number, readonly offset: number) {
     this.#nodes = nodes;
     this.#root = root;
-    const f = root ? undefined : fieldsOf(nodes);
-    if (f) {
-      this.system = f.system;
-      this.data = f.data;
-      if (f.userData) this.userData = f.userData;
-    } else {
-      const r = root ?? renderRoot(nodes)!;
-      this.#root = r;
-      const b = buildRecord(r, recordId, timestamp, timestampMs, chunk, offset);
-      this.system = b.system;
-      this.data = b.data;
-      if (b.userData) this.userData = b.userData;
-    }
   }
+  #build() {
+    const f = this.#root ? undefined : fieldsOf(this.#nodes);
+    if (f) return (this.#fields = f);
+    const b = buildRecord(this.root, this.recordId, this.timestamp, this.timestampMs, this.chunk, this.offset);
+    return (this.#fields = { system: b.system, data: b.data, userData: b.userData });
+  }
+  get system(): EvtxSystem { return (this.#fields ?? this.#build()).system; }
+  get data(): Record<string, string> { return (this.#fields ?? this.#build()).data; }
+  get userData(): Record<string, EvtxJson> | undefined { return (this.#fields ?? this.#build()).userData; }
   get root(): EvtxElement { return (this.#root ??= renderRoot(this.#nodes)!); }
   /** The parsed binary XML the record was built from (for the XML writer). */
   get nodes(): TNode[] { return this.#nodes; }
