@@ -8,8 +8,9 @@ export { findRecordings, readRecording, readRecordingParts, type Recording, type
   type PartResult } from './sources.ts';
 export { mordorHeader, readEvtxPart, readMordorPart, RECOVERED_MARK, type PartTask } from './read-task.ts';
 export { streamJsonLineBytes, type LineBytesSink } from './archive.ts';
+export { replayPaths } from './replay-paths.ts';
 export {
-  replayPaths, createReplayRun, type ReplayResult, type ReplayOptions, type Block, type ProcessTree, type TreeNode,
+  createReplayRun, type ReplayResult, type ReplayOptions, type Block, type ProcessTree, type TreeNode,
   type RuleSummary, type RecordingSummary, type ComputerSummary,
 } from './replay.ts';
 export {
