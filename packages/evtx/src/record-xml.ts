@@ -91,26 +91,21 @@ function flushText(b: Body, indent: number, sink: ByteSink): void {
   b.plain = true;
 }
 
-/** Whether `el` renders at least one element. */
-function emits(el: TElement, values: SubstValue[] | null): boolean {
-  const shape = shapeOf(el, values);
-  if (shape === SHAPE.Omitted) return false;
-  if (shape === SHAPE.Repeated) return values![(el.children[0] as { index: number }).index]!.items!.length > 0;
-  return true;
-}
-
 /** render.ts renderNodes over `nodes` at list depth `depth`, the children of an element indented by `indent`. */
 function walk(nodes: TNode[], values: SubstValue[] | null, depth: number, indent: number, b: Body, sink: ByteSink): void {
   if (depth > MAX_RENDER_DEPTH) return;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     switch (n.k) {
-      case NODE.Element:
-        if (!emits(n, values)) break;
+      case NODE.Element: {
+        const shape = shapeOf(n, values);
+        if (shape === SHAPE.Omitted) break;
+        if (shape === SHAPE.Repeated && values![(n.children[0] as { index: number }).index]!.items!.length === 0) break;
         if (!b.elements) { sink.str('>\n'); b.elements = true; }
         flushText(b, indent, sink);
-        elementXml(n, values, indent, depth, sink);
+        shapedXml(n, shape, values, indent, depth, sink);
         break;
+      }
       case NODE.Text: addText(b, n.text, false); break;
       case NODE.Subst: {
         const v = values ? values[n.index] : undefined;
@@ -153,10 +148,16 @@ function openTag(el: TElement, st: XmlStatic, values: SubstValue[] | null, inden
   for (const a of el.attrs) attrXml(a, values, sink);
 }
 
+const SELF_CLOSE = new Uint8Array([0x2f, 0x3e, 0x0a]); // />\n
+const GT = new Uint8Array([0x3e]);
+
 /** Writes every element `el` renders to (none, one, or one per array item), each line ending in a newline. */
 function elementXml(el: TElement, values: SubstValue[] | null, indent: number, depth: number, sink: ByteSink): void {
   const shape = shapeOf(el, values);
-  if (shape === SHAPE.Omitted) return;
+  if (shape !== SHAPE.Omitted) shapedXml(el, shape, values, indent, depth, sink);
+}
+
+function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, indent: number, depth: number, sink: ByteSink): void {
   const st = staticOf(el);
   if (st.odd) {
     const tmp: Array<EvtxElement | string> = [];
@@ -179,6 +180,27 @@ function elementXml(el: TElement, values: SubstValue[] | null, indent: number, d
     return;
   }
   openTag(el, st, values, indent, sink);
+  // Leaves — no content, one text, one plain value — are most elements: written without the general walk.
+  const kids = el.children;
+  if (kids.length <= 1 && depth + 1 <= MAX_RENDER_DEPTH) {
+    const only = kids[0];
+    let t: string | null = null;
+    let plain = false;
+    if (only === undefined) t = '';
+    else if (only.k === NODE.Text) t = only.text;
+    else if (only.k === NODE.Subst) {
+      const v = values ? values[only.index] : undefined;
+      if (!v) t = '';
+      else if (!v.nodes && !v.items) { t = v.text ?? ''; plain = plainType(v.type); }
+    }
+    if (t !== null) {
+      if (t === '') { sink.raw(SELF_CLOSE); return; }
+      sink.raw(GT);
+      if (plain) sink.str(t); else sink.esc(t, false);
+      sink.raw(st.close);
+      return;
+    }
+  }
   const b: Body = { text: '', plain: true, elements: false };
   walk(el.children, values, depth + 1, indent + 2, b, sink);
   if (b.elements) {

@@ -8,6 +8,8 @@ const ESC_ATTR = new Uint8Array(128);
 for (let c = 0; c < 32; c++) if (c !== 9 && c !== 10 && c !== 13) { ESC_TEXT[c] = 1; ESC_ATTR[c] = 1; }
 for (const c of ['&', '<', '>']) { ESC_TEXT[c.charCodeAt(0)] = 1; ESC_ATTR[c.charCodeAt(0)] = 1; }
 ESC_ATTR['"'.charCodeAt(0)] = 1;
+const NEEDS_ESC_TEXT = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
+const NEEDS_ESC_ATTR = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
 
 export class ByteSink {
   buf: Buffer;
@@ -27,6 +29,8 @@ export class ByteSink {
   str(s: string): void {
     const n = s.length;
     if (this.pos + n * 3 > this.buf.length) this.grow(n * 3);
+    // Past a few characters the native encoder wins over a loop here.
+    if (n > 12) { this.pos += this.buf.write(s, this.pos, 'utf8'); return; }
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
@@ -42,6 +46,7 @@ export class ByteSink {
   /** Text escaped for XML (`attr`: also `"`), control characters dropped. */
   esc(s: string, attr: boolean): void {
     const n = s.length;
+    if (n > 12 && !(attr ? NEEDS_ESC_ATTR : NEEDS_ESC_TEXT).test(s)) { this.str(s); return; }
     if (this.pos + n * 6 > this.buf.length) this.grow(n * 6);
     const b = this.buf;
     const table = attr ? ESC_ATTR : ESC_TEXT;
