@@ -56,6 +56,11 @@ function isMapped(s: Source, id: number): boolean {
   }
 }
 
+/** Whether the mapping uses events of this provider, channel and id (what `observe` answers, without learning). */
+export function isMappedEvent(provider: string, channel: string, eventId: number): boolean {
+  return isMapped(sourceOf({ provider, channel, eventId } as WinRecord), eventId);
+}
+
 /** `1234` or `0x4d2` → number; NaN when absent. */
 export function parsePid(s: string | undefined): number {
   if (s === undefined || s === '') return NaN;
