@@ -12,6 +12,9 @@ function isTransferable(v: unknown): v is Transferable<unknown> {
 
 function load(module: string): Promise<Record<string, unknown>> {
   let mod = modules.get(module);
+  // Layer exception: the specifier is the file URL of the caller's own task module (pool.ts runTask), never a
+  // package name, so it cannot cross a layer; the caller's import of that module is checked where it is written.
+  // eslint-disable-next-line omamori/layers
   if (!mod) { mod = import(module) as Promise<Record<string, unknown>>; modules.set(module, mod); }
   return mod;
 }
