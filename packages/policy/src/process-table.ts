@@ -14,6 +14,11 @@ export interface ProcessNode {
   readonly guarded: string | undefined;
   /** The guarded application matched by this process's own image (its profile is its own to use). */
   readonly app: string | undefined;
+  /**
+   * Windows: started by the service control manager (services.exe) through system-space service processes only,
+   * with no COM or WMI activation on the way (those re-parent whatever asked for them).
+   */
+  readonly service: boolean;
   readonly lineage: readonly LineageEntry[];
 }
 

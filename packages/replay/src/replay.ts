@@ -31,6 +31,12 @@ export interface Block {
   first: boolean;
   /** With an alternative evaluator: the mechanism that also stops this event, or null when it does not. */
   alt?: { mechanism: string; ruleName: string; outcome: string } | null;
+  /**
+   * The recording carries no signature for what is stopped (System 7045, PowerShell 4104, a Sysmon 1 whose image
+   * Sysmon never saw load): the stop holds unless a real machine finds it signed by one of these trusted
+   * publishers. Such stops are counted apart from `stats.blocks` (`stats.unlessSigned`).
+   */
+  unlessSigned?: string[];
 }
 
 export interface TreeNode {
@@ -63,7 +69,10 @@ export interface ProcessTree {
 export interface RuleSummary {
   rule: string;
   reason: string;
+  /** Stops that hold whatever the signatures (`Block.unlessSigned` absent). */
   count: number;
+  /** Stops that hold unless signed by a trusted publisher (the recording carries no signature). */
+  unlessSigned: number;
   /** Distinct (image, object) pairs, most frequent first. */
   examples: { image: string; object?: string; count: number; where: string; lineage: readonly LineageEntry[] }[];
 }
@@ -75,6 +84,10 @@ export interface RecordingSummary {
   records: number;
   events: number;
   blocks: number;
+  /** Stops that hold unless signed (not in `blocks`). */
+  unlessSigned: number;
+  /** Process starts decided (the denominator of false-block rates). */
+  starts: number;
   trees: number;
   issues: number;
 }
@@ -86,7 +99,7 @@ export interface ReplayResult {
   problems: InputProblem[];
   /** First issues (damaged records, bad lines), at most 50; `stats.issues` counts them all. */
   issues: ReadIssue[];
-  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number };
+  stats: MapStats & { decisions: number; blocks: number; unlessSigned: number; starts: number; issues: number; trees: number };
   trees: ProcessTree[];
   rules: RuleSummary[];
   /** With `ReplayOptions.alternative`: its stops per mechanism and the comparison totals. */
@@ -111,7 +124,8 @@ export interface ReplayOptions {
 interface Node { key: string; pid: number; image: string; parent?: string; commandLine?: string; user?: string; time?: number; host?: string }
 
 function objectOf(ev: OmamoriEvent, d: Decision): string | undefined {
-  if (ev.kind === 'process.start') return undefined;
+  // A start's object is its image, except the script or module its command line names (issue 12).
+  if (ev.kind === 'process.start') return d.object !== ev.proc.image ? d.object : undefined;
   return d.object;
 }
 
@@ -143,10 +157,12 @@ export function createReplayRun(options: ReplayOptions) {
   const maxExamples = options.maxExamplesPerRule ?? 5;
   const result: ReplayResult = {
     policy: options.policy.version, mode: options.policy.mode, recordings: [], problems: [], issues: [],
-    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, issues: 0, trees: 0 },
+    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, unlessSigned: 0, starts: 0, issues: 0, trees: 0 },
     trees: [], rules: [],
   };
-  const rules = new Map<string, { reason: string; count: number; examples: Map<string, RuleSummary['examples'][number]> }>();
+  const rules = new Map<string, { reason: string; count: number; unlessSigned: number; examples: Map<string, RuleSummary['examples'][number]> }>();
+  // Trusted publishers a signature would have to name for an "unless signed" stop to be lifted.
+  const publishers = options.policy.doc.trust.publishers.filter((x) => (x.launch ?? 'normal') === 'normal').map((x) => x.signer);
   let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper>; alt?: AltRecording } | undefined;
   const altCollector = options.alternative && !options.mapOnly
     ? createAltCollector(options.alternative, maxBlocks, maxExamples) : undefined;
@@ -158,7 +174,9 @@ export function createReplayRun(options: ReplayOptions) {
   }
 
   function beginRecording(rec: Recording) {
-    const summary: RecordingSummary = { name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, trees: 0, issues: 0 };
+    const summary: RecordingSummary = {
+      name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, unlessSigned: 0, starts: 0, trees: 0, issues: 0,
+    };
     result.recordings.push(summary);
     const mapper = createWindowsMapper();
     current = altCollector ? { rec, summary, mapper, alt: altCollector.beginRecording() } : { rec, summary, mapper };
@@ -167,8 +185,8 @@ export function createReplayRun(options: ReplayOptions) {
 
   function countRule(b: Block): void {
     let r = rules.get(b.rule);
-    if (!r) { r = { reason: b.reason, count: 0, examples: new Map() }; rules.set(b.rule, r); }
-    r.count++;
+    if (!r) { r = { reason: b.reason, count: 0, unlessSigned: 0, examples: new Map() }; rules.set(b.rule, r); }
+    if (b.unlessSigned) r.unlessSigned++; else r.count++;
     const sig = `${b.image.toLowerCase()}|${(b.object ?? '').toLowerCase()}`;
     const ex = r.examples.get(sig);
     if (ex) ex.count++;
@@ -235,6 +253,7 @@ export function createReplayRun(options: ReplayOptions) {
         else subject = nodeFor(ev.proc, ev.host);
         const d = engine.decide(ev);
         result.stats.decisions++;
+        if (ev.kind === 'process.start') { result.stats.starts++; summary.starts++; }
         const av = alt?.evaluate(ev);
         const blocks = wouldBlock(d);
         if (av && alt) {
@@ -256,9 +275,9 @@ export function createReplayRun(options: ReplayOptions) {
         if (obj !== undefined) b.object = obj;
         if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
         else if (ev.kind === 'process.start' && ev.proc.commandLine) b.command = ev.proc.commandLine;
+        if (d.unlessSigned) b.unlessSigned = publishers;
         countRule(b);
-        summary.blocks++;
-        result.stats.blocks++;
+        if (b.unlessSigned) { summary.unlessSigned++; result.stats.unlessSigned++; } else { summary.blocks++; result.stats.blocks++; }
         if (list.length < maxBlocks) { list.push(b); blocksByRoot.set(root.key, list); }
       }
     }
@@ -291,9 +310,9 @@ export function createReplayRun(options: ReplayOptions) {
 
   function finish(): ReplayResult {
     result.rules = [...rules].map(([rule, r]) => ({
-      rule, reason: r.reason, count: r.count,
+      rule, reason: r.reason, count: r.count, unlessSigned: r.unlessSigned,
       examples: [...r.examples.values()].sort((a, b) => b.count - a.count).slice(0, maxExamples),
-    })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    })).sort((a, b) => b.count - a.count || b.unlessSigned - a.unlessSigned || a.rule.localeCompare(b.rule));
     if (altCollector) result.alternative = altCollector.finish();
     return result;
   }

@@ -2,7 +2,7 @@
 // per-rule table with examples, and each process tree drawn as a tree with the stopped processes marked.
 import { renderAltSummary, renderAltTree } from './report-alt.ts';
 import type { ProcessTree, ReplayResult, TreeNode } from './replay.ts';
-import { describeBlock, label, shortImage, type Lang, LABELS } from './report-text.ts';
+import { describeBlock, unlessSignedText, label, shortImage, type Lang, LABELS } from './report-text.ts';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -66,15 +66,17 @@ export function renderHtml(r: ReplayResult, lang: Lang): string {
   const unmapped = Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0);
   const summary = [
     [L('recordings'), r.recordings.length], [L('records'), r.stats.records], [L('events'), events],
-    [L('decisions'), r.stats.decisions], [L('blocks'), r.stats.blocks], [L('trees'), r.stats.trees],
+    [L('decisions'), r.stats.decisions], [L('starts'), r.stats.starts], [L('blocks'), r.stats.blocks],
+    [L('unlessSigned'), r.stats.unlessSigned], [L('trees'), r.stats.trees],
     [L('issues'), r.stats.issues], [L('unmapped'), unmapped],
   ].map(([k, v]) => `<tr><th>${k}</th><td class="n">${v}</td></tr>`).join('');
-  const rules = r.rules.map((x) => `<tr class="rule" data-rule="${esc(x.rule)}"><td><code>${esc(x.rule)}</code></td><td><code>${esc(x.reason)}</code></td><td class="n">${x.count}</td><td>${
+  const rules = r.rules.map((x) => `<tr class="rule" data-rule="${esc(x.rule)}"><td><code>${esc(x.rule)}</code></td><td><code>${esc(x.reason)}</code></td><td class="n">${x.count}</td><td class="n">${x.unlessSigned}</td><td>${
     x.examples.map((e) => `<div class="mono">${e.count}× ${esc(e.image)}${e.object !== undefined && e.object !== e.image ? ` → ${esc(e.object)}` : ''}</div>`).join('')}</td></tr>`).join('');
   const trees = r.trees.map((t, i) => {
     const rulesOf = [...new Set(t.blocks.map((b) => b.rule))].join(' ');
     const blocks = t.blocks.map((b) => `<li>${b.first ? `<span class="first-tag">${L('first')}</span>` : `<span class="muted">${L('later')}</span>`}: <code>${esc(b.rule)}</code> <code>${esc(b.reason)}</code> <span class="mono">${esc(describeBlock(b))}</span>${
-      b.command ? `<div class="mono muted">${esc(b.command.slice(0, 400))}</div>` : ''}<div class="mono muted">${L('lineage')}: ${esc(b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → '))} · ${esc(time(b.time))} · ${esc(b.where)}</div></li>`).join('');
+      b.command ? `<div class="mono muted">${esc(b.command.slice(0, 400))}</div>` : ''}${
+      b.unlessSigned ? `<div class="muted">${esc(unlessSignedText(b.unlessSigned, lang))}</div>` : ''}<div class="mono muted">${L('lineage')}: ${esc(b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → '))} · ${esc(time(b.time))} · ${esc(b.where)}</div></li>`).join('');
     return `<section class="ptree" id="tree-${i}" data-rules="${esc(rulesOf)}"><h2>${L('tree')} ${i + 1}: ${esc(shortImage(t.root.image))} <span class="pid">${t.root.pid}</span></h2>
 <p class="muted">${L('recording')}: <span class="mono">${esc(t.recording)}</span>${t.host ? ` · ${esc(t.host)}` : ''}</p>
 <ul class="tree">${node(t.root, t)}</ul><ol class="blocks">${blocks}</ol>${t.moreBlocks ? `<p class="muted">… ${t.moreBlocks} ${L('more')}</p>` : ''}${
@@ -92,7 +94,7 @@ export function renderHtml(r: ReplayResult, lang: Lang): string {
 <body><header><h1>${L('title')}</h1><p>${L('policy')}: ${esc(r.policy)} (${esc(r.mode)})</p></header><main>
 ${problems}<section id="summary"><h2>${L('title')}</h2><table>${summary}</table>${issues}
 <details><summary>${L('unmapped')}</summary><table>${unmappedList}</table></details></section>
-<section id="rules"><h2>${L('byRule')}</h2>${r.rules.length ? `<table><tr><th>${L('rule')}</th><th>${L('reason')}</th><th>${L('count')}</th><th>${L('examples')}</th></tr>${rules}</table>` : `<p>${L('none')}</p>`}</section>
+<section id="rules"><h2>${L('byRule')}</h2>${r.rules.length ? `<table><tr><th>${L('rule')}</th><th>${L('reason')}</th><th>${L('count')}</th><th>${L('unlessSigned')}</th><th>${L('examples')}</th></tr>${rules}</table>` : `<p>${L('none')}</p>`}</section>
 ${r.alternative ? `<section id="alternative"><pre class="mono">${esc(renderAltSummary(r.alternative, lang))}</pre></section>` : ''}
 ${trees}
 </main><script>${JS}</script></body></html>

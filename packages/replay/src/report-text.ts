@@ -13,6 +13,10 @@ export const LABELS = {
   events: { en: 'Events mapped', ja: '変換したイベント' },
   decisions: { en: 'Decisions', ja: '判定' },
   blocks: { en: 'Would be stopped', ja: '止められるもの' },
+  unlessSigned: { en: 'Would be stopped unless signed', ja: '署名がなければ止められるもの' },
+  unlessSignedBy: { en: 'stopped unless signed by', ja: '次の署名がなければ停止' },
+  noSignature: { en: 'the record carries no signature', ja: '記録に署名の情報がありません' },
+  starts: { en: 'Process starts', ja: 'プロセス起動' },
   trees: { en: 'Process trees with stops', ja: '停止を含むプロセスツリー' },
   issues: { en: 'Damaged parts skipped', ja: '飛ばした破損箇所' },
   unmapped: { en: 'Unmapped event ids (counted, not errors)', ja: '対象外のイベント ID (数えるのみ)' },
@@ -45,6 +49,11 @@ export function describeBlock(b: Block): string {
   return `${b.kind} ${b.image}${obj}`;
 }
 
+/** "stopped unless signed by A, B (the record carries no signature)". */
+export function unlessSignedText(publishers: readonly string[], lang: Lang): string {
+  return `${label('unlessSignedBy', lang)} ${publishers.join(', ')} (${label('noSignature', lang)})`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
@@ -68,7 +77,9 @@ export function renderText(r: ReplayResult, lang: Lang): string {
     [L('records'), String(r.stats.records)],
     [L('events'), String(Object.values(r.stats.events).reduce((a, b) => a + b, 0))],
     [L('decisions'), String(r.stats.decisions)],
+    [L('starts'), String(r.stats.starts)],
     [L('blocks'), String(r.stats.blocks)],
+    [L('unlessSigned'), String(r.stats.unlessSigned)],
     [L('trees'), String(r.stats.trees)],
     [L('issues'), String(r.stats.issues)],
     [L('unmapped'), String(Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0))],
@@ -78,7 +89,7 @@ export function renderText(r: ReplayResult, lang: Lang): string {
   if (r.rules.length === 0) s += `\n${L('none')}\n`;
   else {
     s += `\n${L('byRule')}:\n`;
-    s += table([[L('rule'), L('reason'), L('count')], ...r.rules.map((x) => [x.rule, x.reason, String(x.count)])]);
+    s += table([[L('rule'), L('reason'), L('count'), L('unlessSigned')], ...r.rules.map((x) => [x.rule, x.reason, String(x.count), String(x.unlessSigned)])]);
   }
   for (const x of r.rules) {
     s += `\n  ${x.rule} — ${L('examples')}:\n`;
@@ -93,6 +104,7 @@ export function renderText(r: ReplayResult, lang: Lang): string {
     for (const b of t.blocks) {
       s += `  ${b.first ? `▶ ${L('first')}` : `  ${L('later')}`}: ${b.rule} ${b.reason} ${describeBlock(b)}  (${b.where})${altSuffix(b, r.alternative, lang)}\n`;
       s += `      ${L('lineage')}: ${b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → ')}\n`;
+      if (b.unlessSigned) s += `      ${unlessSignedText(b.unlessSigned, lang)}\n`;
     }
     if (t.moreBlocks) s += `  … ${t.moreBlocks} ${L('more')}\n`;
     if (r.alternative) s += renderAltTree(t, r.alternative, lang);

@@ -51,11 +51,11 @@ test('Sysmon 8 → inject; 15 Zone.Identifier → file create of the downloaded 
   assert.equal(events[2]?.kind === 'file.access' && events[2].op, 'delete');
 });
 
-test('registry: Run/Services/IFEO/Winlogon values are autostart; other keys are counted, not mapped', () => {
+test('registry: Run/Services values are autostart, IFEO debuggers and Winlogon entries system hooks; other keys are counted, not mapped', () => {
   assert.equal(classifyRegistry('HKU\\S-1-5-21-1\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater')?.location, 'registry-run');
   assert.equal(classifyRegistry('HKLM\\System\\CurrentControlSet\\Services\\evil\\ImagePath')?.location, 'service');
-  assert.equal(classifyRegistry('\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger')?.location, 'other');
-  assert.equal(classifyRegistry('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Userinit')?.location, 'registry-run');
+  assert.equal(classifyRegistry('\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger')?.location, 'debugger');
+  assert.equal(classifyRegistry('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Userinit')?.location, 'logon');
   assert.equal(classifyRegistry('HKLM\\System\\CurrentControlSet\\Services\\evil\\Start'), undefined);
   assert.equal(classifyRegistry('HKU\\S-1-5-21-1\\Software\\Microsoft\\Office\\16.0\\Common'), undefined);
   const { events, stats } = mapAll([

@@ -107,7 +107,7 @@ App Control (WDAC)、有効にする ASR 規則、フォルダー アクセス�
       }
       io.err(io.lang === 'ja' ? `${values.out} に書き出しました (止めるもの ${result.stats.blocks} 件)\n` : `wrote ${values.out} (${result.stats.blocks} would be stopped)\n`);
     } else io.out(text);
-    return result.stats.blocks > 0 ? EXIT.FAILURE : EXIT.OK;
+    return result.stats.blocks + result.stats.unlessSigned > 0 ? EXIT.FAILURE : EXIT.OK;
   },
 };
 
