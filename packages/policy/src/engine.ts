@@ -292,7 +292,7 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     const publisherLaunch = info.signer ? p.publishers.get(info.signer.toLowerCase()) : undefined;
     const service = platform === 'windows' && parent !== undefined && parent.guarded === undefined
       && (parent.service || normalizePath(parent.image, platform) === SERVICES_EXE)
-      && !isComOrWmiActivation(baseName(norm, 'linux'), info.commandLine) && !isUserSpace(norm, info.userSpace, platform);
+      && !isComOrWmiActivation(baseName(norm, 'linux'), info.commandLine);
     // A script host that a service starts under a service account (provisioning, remote management, Windows' own
     // scheduled scripts) is not guarded by its name alone; started by a guarded process it always is.
     // (Or under any account when what it runs is a script in system space: Windows' own scheduled scripts.)

@@ -15,8 +15,9 @@ export interface ProcessNode {
   /** The guarded application matched by this process's own image (its profile is its own to use). */
   readonly app: string | undefined;
   /**
-   * Windows: started by the service control manager (services.exe) through system-space service processes only,
-   * with no COM or WMI activation on the way (those re-parent whatever asked for them).
+   * Windows: started by the service control manager (services.exe), directly or through unguarded descendants of a
+   * service, with no COM or WMI activation on the way (those re-parent whatever asked for them). Where the service's
+   * binary lies is launch control's business, decided on its own start.
    */
   readonly service: boolean;
   readonly lineage: readonly LineageEntry[];

@@ -1,8 +1,8 @@
 // Maps Windows events (Sysmon, Security, System, PowerShell) into omamori's event model. Stateful per recording:
 // it keeps which process a pid currently means on each host (for events that carry only a pid: Security 4688/4689,
 // PowerShell) and the code signatures Sysmon saw for image files. Pure: no I/O. Unmapped event ids are counted.
-import { isServiceAccount, normalizeWindowsPath, type FileRef, type OmamoriEvent, type PersistenceEvent, type ProcessInfo, type ProcessRef } from '@omamori/policy';
-import { classifyKey, classifyRegistry, commandFileOf, expandCommand, registryCommand } from './autostart.ts';
+import { isServiceAccount, normalizeWindowsPath, splitWindowsCommandLine, type FileRef, type OmamoriEvent, type PersistenceEvent, type ProcessInfo, type ProcessRef } from '@omamori/policy';
+import { classifyKey, classifyRegistry, commandFileOf, expandCommand, registryCommand, registryTail } from './autostart.ts';
 import { pipelineLaunches } from './powershell-records.ts';
 import type { WinRecord } from './win-record.ts';
 
@@ -102,6 +102,29 @@ function baseLower(p: string | undefined): string {
 
 function bump(o: Record<string, number>, k: string): void { o[k] = (o[k] ?? 0) + 1; }
 
+function registryKeyOf(key: string): string {
+  const { hive, tail } = registryTail(key);
+  return `${hive}|${tail}`;
+}
+
+/** `reg add KEY /v NAME /t TYPE /d DATA /f` → the value written and its data (`/ve` is the default value). */
+export function regAdd(commandLine: string): { key: string; data?: string } | undefined {
+  const args = splitWindowsCommandLine(commandLine).slice(1);
+  if (args[0]?.toLowerCase() !== 'add' || args[1] === undefined) return undefined;
+  let name: string | undefined;
+  let data: string | undefined;
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i]!.toLowerCase();
+    if (a === '/v' || a === '-v') name = args[++i];
+    else if (a === '/ve' || a === '-ve') name = '(Default)';
+    else if (a === '/d' || a === '-d') data = args[++i];
+  }
+  if (name === undefined) return undefined;
+  const out: { key: string; data?: string } = { key: `${args[1].replace(/\\+$/, '')}\\${name}` };
+  if (data !== undefined) out.data = data;
+  return out;
+}
+
 /** Folders any user may write in: a service writing there does not make them the system's. */
 const SHARED_ROOTS = new Set([
   'c:/programdata/', 'c:/windows/temp/', 'c:/windows/tasks/', 'c:/windows/tracing/', 'c:/windows/system32/tasks/',
@@ -130,6 +153,8 @@ export function createWindowsMapper(): WindowsMapper {
    * folder itself was made by a user before the recording began — a stated limit). Bounded.
    */
   const systemFolders = new Set<string>();
+  /** Registry values Sysmon saw set (hive|path): a `reg add` of the same is that write, not another. */
+  const registryWrites = new Set<string>();
   /** host|parent pid|image name of process starts (Sysmon 1, 4688): a PowerShell launch of the same repeats it. */
   const startsByParent = new Set<string>();
   /** host|pid|image name of Sysmon process starts: a Security 4688 of the same only duplicates it. */
@@ -152,6 +177,7 @@ export function createWindowsMapper(): WindowsMapper {
         if (r.data.CurrentDirectory) cwds.set(g, r.data.CurrentDirectory);
       }
     }
+    if (s === 'sysmon' && r.eventId === 13 && r.data.TargetObject) registryWrites.add(registryKeyOf(r.data.TargetObject));
     if (s === 'security' && r.eventId === 4688) startsByParent.add(`${r.computer}|${parsePid(r.data.ProcessId)}|${baseLower(r.data.NewProcessName)}`);
     if (s === 'sysmon' && (r.eventId === 7 || r.eventId === 6)) {
       const signed = signatureOf(r.data);
@@ -429,8 +455,9 @@ export function createWindowsMapper(): WindowsMapper {
     }
     const launches = pipelineLaunches(r.eventId, d);
     if (launches.length === 0) return none(r.eventId === 800 ? 'pipeline-without-script' : 'module-log-without-launch');
-    if (pid === 0) return none('no-process');
-    const proc = byPidRef(r.computer, pid);
+    // Without the logging process's id (some collectors drop it), the PowerShell host the record names stands in.
+    const proc = pid !== 0 ? byPidRef(r.computer, pid) : hostRef(d);
+    if (!proc) return none('no-process');
     const out: OmamoriEvent[] = [];
     launches.forEach((l, i) => {
       const path = launchPath(l.path, proc);
@@ -474,6 +501,14 @@ export function createWindowsMapper(): WindowsMapper {
     return /\.[a-z0-9]{1,4}$/i.test(name) ? name : `${name}.exe`;
   }
 
+  /** A process for a PowerShell host known only by its host id and application (no process id in the record). */
+  function hostRef(d: Record<string, string>): Ref | undefined {
+    const text = [d.ContextInfo, d.Message, d['0'], d['1'], d['2']].filter((x) => x !== undefined).join('\n');
+    const id = /Host ?ID\s*=\s*([0-9a-f-]{36})/i.exec(text)?.[1];
+    const image = hostApplication(d);
+    return id && image ? { pid: 0, guid: `powershell-host:${id.toLowerCase()}`, image } : undefined;
+  }
+
   function hostApplication(d: Record<string, string>): string | undefined {
     const text = [d.ContextInfo, d.Message, d['0'], d['1'], d['2']].filter((x) => x !== undefined).join('\n');
     const m = /Host ?Application\s*=\s*("([^"]+)"|(\S+))/i.exec(text);
@@ -499,7 +534,20 @@ export function createWindowsMapper(): WindowsMapper {
     }
     if (!ev) return [];
     bump(stats.events, ev.kind);
-    return [ev];
+    const out: OmamoriEvent[] = [ev];
+    // `reg add` of an autostart value, in a log without Sysmon's own record of that write (Security-only logs).
+    if (ev.kind === 'process.start' && baseLower(ev.proc.image) === 'reg.exe' && ev.proc.commandLine) {
+      const write = regAdd(ev.proc.commandLine);
+      if (write && !registryWrites.has(registryKeyOf(write.key))) {
+        const match = classifyRegistry(write.key);
+        if (match && (write.data !== undefined || match.location !== 'debugger')) {
+          const pw: PersistenceEvent = { ...base(r), kind: 'persistence.write', proc: ev.proc, location: match.location, target: write.key };
+          out.push(write.data !== undefined && match.valueIsCommand ? withCommand(pw, expandCommand(write.data)) : pw);
+          bump(stats.events, pw.kind);
+        } else bump(stats.skipped, 'reg-add-not-autostart');
+      }
+    }
+    return out;
   }
 
   return { observe, orderTime, map, stats };

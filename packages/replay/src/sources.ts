@@ -5,11 +5,12 @@ import { basename, dirname, join, relative } from 'node:path';
 import { formatWarning, readEvtxFile, type EvtxWarning } from '@omamori/evtx';
 import { archiveKind, streamJsonLines } from './archive.ts';
 import { fromEvtxRecord, fromMordorObject, type WinRecord } from './win-record.ts';
+import { readEventXmlFile } from './xml-source.ts';
 
 export interface Recording {
   /** Name for reports: the archive, or the folder of the .evtx files (relative to the argument's parent). */
   name: string;
-  kind: 'evtx' | 'mordor';
+  kind: 'evtx' | 'mordor' | 'xml';
   files: string[];
   bytes: number;
 }
@@ -29,7 +30,8 @@ export function findRecordings(paths: readonly string[]): { recordings: Recordin
     if (st.isFile()) {
       if (p.toLowerCase().endsWith('.evtx')) recordings.push({ name: basename(p), kind: 'evtx', files: [p], bytes: st.size });
       else if (archiveKind(p)) recordings.push({ name: basename(p), kind: 'mordor', files: [p], bytes: st.size });
-      else problems.push({ path: p, code: 'NOT_READABLE', detail: 'not .evtx, .zip, .tar.gz or .json' });
+      else if (p.toLowerCase().endsWith('.xml')) recordings.push({ name: basename(p), kind: 'xml', files: [p], bytes: st.size });
+      else problems.push({ path: p, code: 'NOT_READABLE', detail: 'not .evtx, .xml, .zip, .tar.gz or .json' });
       continue;
     }
     const evtxByDir = new Map<string, { files: string[]; bytes: number }>();
@@ -46,11 +48,12 @@ export function findRecordings(paths: readonly string[]): { recordings: Recordin
           const g = evtxByDir.get(dir) ?? { files: [], bytes: 0 };
           g.files.push(f); g.bytes += s.size; evtxByDir.set(dir, g);
         } else if (archiveKind(n)) recordings.push({ name: relative(dirname(p), f), kind: 'mordor', files: [f], bytes: s.size });
+        else if (n.toLowerCase().endsWith('.xml')) recordings.push({ name: relative(dirname(p), f), kind: 'xml', files: [f], bytes: s.size });
       }
     };
     walk(p);
     for (const [dir, g] of evtxByDir) recordings.push({ name: relative(dirname(p), dir) || dir, kind: 'evtx', files: g.files, bytes: g.bytes });
-    if (recordings.length === before) problems.push({ path: p, code: 'NO_EVENTS_FILES', detail: 'no .evtx, .zip, .tar.gz or .json files' });
+    if (recordings.length === before) problems.push({ path: p, code: 'NO_EVENTS_FILES', detail: 'no .evtx, .xml, .zip, .tar.gz or .json files' });
   }
   return { recordings, problems };
 }
@@ -78,6 +81,17 @@ export async function readRecording(rec: Recording, cb: ReadCallbacks): Promise<
           cb.record(fromEvtxRecord(r, short));
           if ((++n & 4095) === 0) cb.progress?.(done + Math.min(r.offset, statSize(file)));
         }
+      } catch (e) {
+        cb.issue({ where: short, message: (e as Error).message });
+      }
+      done += statSize(file);
+      cb.progress?.(done);
+      continue;
+    }
+    if (rec.kind === 'xml') {
+      try {
+        const before = done;
+        readEventXmlFile(file, short, { record: cb.record, issue: cb.issue, progress: (b) => cb.progress?.(before + b) });
       } catch (e) {
         cb.issue({ where: short, message: (e as Error).message });
       }

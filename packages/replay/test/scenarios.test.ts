@@ -4,7 +4,7 @@
 // Two forms. One policy: `preset: NAME` (or `policy: FILE`) with `expect: { first, later, absent }`. Every preset:
 // `expect: { office: {…}, strict: {…}, server: {…}, audit: {…} }`, each with the same fields. `first` is a stop
 // description or `none` (nothing in the recording would be stopped); `absent` lists stops that must not occur
-// anywhere. A recording path starting with `./` is relative to the scenarios folder (hand-written event XML);
+// anywhere (an expectation may have only `absent`). A recording path starting with `./` is relative to the scenarios folder (hand-written event XML);
 // other paths are relative to the shared data folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { dataPath, filePolicy, presetPolicy, scenariosDir } from './data.ts';
 interface Expect {
   image?: string; rule?: string; reason?: string; kind?: string; object?: string; lineage?: string[]; unlessSigned?: boolean;
 }
-interface PresetExpect { first: Expect | 'none'; later?: Expect[]; absent?: Expect[] }
+interface PresetExpect { first?: Expect | 'none'; later?: Expect[]; absent?: Expect[] }
 interface Scenario { file: string; recording: string; preset?: string; policy?: string; expect: PresetExpect | Record<string, PresetExpect> }
 
 const base = (p: string) => p.slice(Math.max(p.lastIndexOf('\\'), p.lastIndexOf('/')) + 1).toLowerCase();
@@ -42,7 +42,7 @@ const scenarios: Scenario[] = readdirSync(scenariosDir).filter((f) => f.endsWith
 
 /** The (policy name, expectation) pairs of a scenario. */
 function cases(s: Scenario): [string, PresetExpect][] {
-  if ('first' in s.expect) return [[s.policy ?? s.preset ?? 'office', s.expect as PresetExpect]];
+  if ('first' in s.expect || 'absent' in s.expect) return [[s.policy ?? s.preset ?? 'office', s.expect as PresetExpect]];
   return Object.entries(s.expect as Record<string, PresetExpect>);
 }
 
@@ -74,6 +74,10 @@ for (const s of scenarios) {
       for (const a of e.absent ?? []) {
         const hit = r.trees.flatMap((t) => t.blocks).find((b) => matches(b, a));
         assert.ok(!hit, `a stop that must not occur occurred: ${hit ? describe(hit) : ''}`);
+      }
+      if (e.first === undefined) {
+        assert.ok(e.absent?.length, 'an expectation needs first or absent');
+        return;
       }
       if (e.first === 'none') {
         assert.deepEqual(firsts, [], 'expected nothing stopped');

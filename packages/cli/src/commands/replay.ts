@@ -38,9 +38,12 @@ const replay: Command = {
     en: `Usage: omamori replay [--policy FILE | --preset NAME] [--mode audit|enforce|lockdown] FILE|DIR...
                       [--format text|json|html] [--out FILE] [--progress] [--as windows]
 
-Reads Windows event logs — .evtx files (all .evtx of one folder are replayed together, as one machine's logs)
-and Mordor captures (.zip, .tar.gz or .json JSON lines, read directly) — maps Sysmon, Security (4688/4689/4698),
-System (7045) and PowerShell (4104/800) events into omamori's event model and decides each with the policy.
+Reads Windows event logs — .evtx files (all .evtx of one folder are replayed together, as one machine's logs),
+event XML (.xml: wevtutil qe /f:xml, Event Viewer "Save as XML", evtxexport -f xml; UTF-8 or UTF-16) and Mordor
+captures (.zip, .tar.gz or .json JSON lines, read directly) — maps Sysmon, Security (4688/4689/4698), System (7045)
+and PowerShell (4104/4103/800) events into omamori's event model and decides each with the policy. A stop the
+recording cannot confirm for lack of a signature (7045, 4104, a program Sysmon never saw load) is shown as
+"stopped unless signed by …" and counted apart.
 Reports, for each process tree (grouped by root ancestor), the first event the policy would stop and every later
 one it would stop if the earlier were allowed, with rule and lineage; per rule, how many events it would stop
 with examples; and a summary table. --format html writes one self-contained file (no network) that draws the
@@ -54,9 +57,12 @@ Exit code: 0 nothing would be stopped, 1 something would be stopped (or the poli
     ja: `使い方: omamori replay [--policy ファイル | --preset 名前] [--mode audit|enforce|lockdown] ファイル|フォルダー...
                       [--format text|json|html] [--out ファイル] [--progress] [--as windows]
 
-Windows イベントログ (.evtx。同じフォルダーの .evtx は一台のログとしてまとめて再生) と Mordor の記録
+Windows イベントログ (.evtx。同じフォルダーの .evtx は一台のログとしてまとめて再生)、イベント XML (.xml:
+wevtutil qe /f:xml・イベント ビューアーの「XML として保存」・evtxexport -f xml。UTF-8 または UTF-16) と Mordor の記録
 (.zip・.tar.gz・.json の JSON Lines を直接読む) を読み、Sysmon・Security (4688/4689/4698)・System (7045)・
-PowerShell (4104/800) のイベントを omamori のイベントモデルに変換して、ポリシーで一つずつ判定します。
+PowerShell (4104/4103/800) のイベントを omamori のイベントモデルに変換して、ポリシーで一つずつ判定します。
+署名の情報が記録にないため確定できない停止 (7045・4104・Sysmon が読み込みを見ていないプログラム) は
+「次の署名がなければ停止」と示し、別に数えます。
 プロセスツリー (最上位の祖先ごと) について、ポリシーが最初に止めるイベントと、それを許したとして以降に止める
 イベントを規則と系譜つきで、規則ごとに止める件数と例を、そして集計表を表示します。--format html は
 ツリーを図示する単一の HTML ファイル (ネットワーク不要) を書き出します。進捗バーは標準エラーが端末のとき、
