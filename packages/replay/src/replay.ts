@@ -37,6 +37,8 @@ export interface Block {
    * publishers. Such stops are counted apart from `stats.blocks` (`stats.unlessSigned`).
    */
   unlessSigned?: string[];
+  /** What the event said of the stopped file's identity (for `omamori policy suggest`). */
+  identity?: { sha256?: string; signer?: string };
 }
 
 export interface TreeNode {
@@ -127,6 +129,17 @@ function objectOf(ev: OmamoriEvent, d: Decision): string | undefined {
   // A start's object is its image, except the script or module its command line names (issue 12).
   if (ev.kind === 'process.start') return d.object !== ev.proc.image ? d.object : undefined;
   return d.object;
+}
+
+/** The stopped file's hash and signer as the event gave them (the image of a start, or the file of a load/read). */
+function identityOf(ev: OmamoriEvent, object: string | undefined): Block['identity'] | undefined {
+  const f = ev.kind === 'process.start' ? (object === undefined ? ev.proc : undefined)
+    : ev.kind === 'module.load' || ev.kind === 'script.read' ? ev.file : undefined;
+  if (!f || (f.sha256 === undefined && f.signer === undefined)) return undefined;
+  const id: NonNullable<Block['identity']> = {};
+  if (f.sha256 !== undefined) id.sha256 = f.sha256;
+  if (f.signer !== undefined) id.signer = f.signer;
+  return id;
 }
 
 /** Replays FILE|DIR arguments. Input problems and damaged parts are reported in the result, never thrown. */
@@ -276,6 +289,8 @@ export function createReplayRun(options: ReplayOptions) {
         if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
         else if (ev.kind === 'process.start' && ev.proc.commandLine) b.command = ev.proc.commandLine;
         if (d.unlessSigned) b.unlessSigned = publishers;
+        const id = identityOf(ev, obj);
+        if (id) b.identity = id;
         countRule(b);
         if (b.unlessSigned) { summary.unlessSigned++; result.stats.unlessSigned++; } else { summary.blocks++; result.stats.blocks++; }
         if (list.length < maxBlocks) { list.push(b); blocksByRoot.set(root.key, list); }

@@ -111,7 +111,7 @@ App Control (WDAC)、有効にする ASR 規則、フォルダー アクセス�
       try { writeFileSync(values.out, text); } catch (e) {
         throw new UsageError(io.lang === 'ja' ? `書き込めません: ${values.out} (${(e as NodeJS.ErrnoException).code})` : `cannot write ${values.out} (${(e as NodeJS.ErrnoException).code})`);
       }
-      io.err(io.lang === 'ja' ? `${values.out} に書き出しました (止めるもの ${result.stats.blocks} 件)\n` : `wrote ${values.out} (${result.stats.blocks} would be stopped)\n`);
+      io.err(io.lang === 'ja' ? `${values.out} に書き出しました (止めるもの ${result.stats.blocks} 件、署名がなければ止めるもの ${result.stats.unlessSigned} 件)\n` : `wrote ${values.out} (${result.stats.blocks} would be stopped, ${result.stats.unlessSigned} unless signed)\n`);
     } else io.out(text);
     return result.stats.blocks + result.stats.unlessSigned > 0 ? EXIT.FAILURE : EXIT.OK;
   },
