@@ -143,7 +143,6 @@ async function localFacts(paths: string[]): Promise<Map<string, FileFacts>> {
       try { f.sha256 = createHash('sha256').update(readFileSync(p)).digest('hex'); } catch { /* unreadable: no hash */ }
     }
     try { if (dpkg?.isPackageOwned(p)) f.packageOwned = true; } catch { /* no package facts */ }
-    const dir = dirname(p);
     facts.set(p, f);
   }
   return facts;
