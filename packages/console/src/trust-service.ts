@@ -176,11 +176,30 @@ export async function trustForGroup(ctx: Ctx, user: User, groupId: string, event
   return { groupId: group.id, policyRef, version, entry: r.entry, allowed };
 }
 
+/** Whether the policy's own trust (publishers, hashes, Windows system folders) now allows a logged refusal. */
+function trustedBy(doc: PolicyDocument): (e: SuggestEvent) => boolean {
+  const entries: TrustEntry[] = [
+    ...doc.trust.publishers.filter((p) => (p.launch ?? 'normal') === 'normal').map((p): TrustEntry => ({ kind: 'publisher', signer: p.signer })),
+    ...doc.trust.hashes.map((h): TrustEntry => ({ kind: 'hash', sha256: h.sha256.toLowerCase(), note: '' })),
+  ];
+  const userSpace = new PlatformPathSet(doc.userSpace.paths.flatMap((x) => (x.startsWith('@') ? PATH_SETS[x.slice(1)] ?? [] : [x])));
+  const systemFolders = new PlatformPathSet(doc.userSpace.systemFolders);
+  return (e) => {
+    if (entries.some((t) => entryAllows(t, e))) return true;
+    if (doc.mode === 'lockdown' || !e.reason.startsWith('USER_SPACE_') || platformOf(e.object) !== 'windows') return false;
+    const norm = normalizeWindowsPath(e.object);
+    return systemFolders.matches(norm, 'windows') && !userSpace.matches(norm, 'windows');
+  };
+}
+
 /** What enforce would block: the group's audit log (would-block events) since `since`, grouped by program and rule. */
 export async function enforcePreview(ctx: Ctx, groupId: string, since: number) {
   const group = await loadGroup(ctx, groupId);
   const { doc } = await groupPolicy(ctx, group.policy_ref);
-  const rows = await groupRefusals(ctx, group.id, { verdict: 'audit-deny', since });
+  const all = await groupRefusals(ctx, group.id, { verdict: 'audit-deny', since });
+  // What the group's policy trusts by now (entries added after the events were logged) would not be blocked.
+  const trusted = trustedBy(doc);
+  const rows = all.filter((r) => !trusted(toSuggest(r)));
   const items = new Map<string, { rule: string; reason: string; object: string; count: number; endpoints: Set<string>; last: number }>();
   for (const r of rows) {
     const k = `${r.rule}\u0000${r.object.toLowerCase()}`;
@@ -195,8 +214,11 @@ export async function enforcePreview(ctx: Ctx, groupId: string, since: number) {
     /** The policy's own mode: an `audit` policy blocks nothing even in enforce rollout. */
     policyMode: doc.mode,
     since,
-    truncated: rows.length >= PREVIEW_LIMIT,
-    totals: { events: rows.length, programs: list.length, endpoints: new Set(rows.map((r) => r.agent_id)).size, groupEndpoints: Number(agents?.n ?? 0) },
+    truncated: all.length >= PREVIEW_LIMIT,
+    totals: {
+      events: rows.length, programs: list.length, endpoints: new Set(rows.map((r) => r.agent_id)).size, groupEndpoints: Number(agents?.n ?? 0),
+      alreadyTrusted: all.length - rows.length,
+    },
     items: list.slice(0, 200).map((x) => ({ rule: x.rule, reason: x.reason, object: x.object, count: x.count, endpoints: x.endpoints.size, last: x.last })),
     more: Math.max(0, list.length - 200),
   };
