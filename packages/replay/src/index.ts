@@ -27,3 +27,7 @@ export {
 } from './alternative.ts';
 export { renderText, describeBlock, shortImage, LABELS, type Lang } from './report-text.ts';
 export { renderHtml } from './report-html.ts';
+export { readEventXmlFile, parseXmlElement, recordFromEventXml, looksLikeEventXml, type XmlElement } from './xml-source.ts';
+export { pipelineLaunches, type PipelineLaunch } from './powershell-records.ts';
+export { commandFileOf } from './autostart.ts';
+export { benignRecordings, measureBenign, benignTotals, type BenignRecording, type BenignMeasurement, type BenignTotals } from './benign.ts';

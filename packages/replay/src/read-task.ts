@@ -1,4 +1,4 @@
-// Reading one part of a recording — a chunk range of an .evtx file, or one Mordor capture — into WinRecords, in a
+// Reading one part of a recording — a chunk range of an .evtx file, one Mordor capture or one event XML file — into WinRecords, in a
 // worker thread or in this one (sources.ts decides). Only records of kinds the mapping uses are kept whole; the
 // others are only counted by provider, channel and event id (the replay reports them as unmapped), which spares
 // building and copying them. Mordor lines are parsed by JSON.parse and classified by their header fields before
@@ -7,9 +7,10 @@ import { formatWarning, readEvtxFile, type TaskContext, type EvtxWarning } from 
 import { streamJsonLineBytes } from './archive.ts';
 import { isMappedEvent } from './mapper.ts';
 import { fromEvtxRecord, fromMordorObject, type WinRecord } from './win-record.ts';
+import { readEventXmlFile } from './xml-source.ts';
 
 export interface PartTask {
-  kind: 'evtx' | 'mordor';
+  kind: 'evtx' | 'mordor' | 'xml';
   path: string;
   /** The file as reports name it (the recording, or recording/file). */
   short: string;
@@ -120,6 +121,26 @@ export async function readMordorPart(t: PartTask, ctx?: TaskContext): Promise<Pa
     });
   } catch (e) {
     issues.push({ where: t.short, message: `damaged archive: ${(e as Error).message}` });
+  }
+  return { records, unmapped: tally.list(), issues, recovered: 0 };
+}
+
+/** One event XML file (wevtutil, Event Viewer, evtxexport -f xml). */
+export function readXmlPart(t: PartTask, ctx?: TaskContext): PartResult {
+  const records: WinRecord[] = [];
+  const issues: ReadIssue[] = [];
+  const tally = new Tally();
+  try {
+    readEventXmlFile(t.path, t.short, {
+      record(w) {
+        if (t.all || isMappedEvent(w.provider, w.channel, w.eventId)) records.push(w);
+        else tally.add(w.provider, w.channel, w.eventId);
+      },
+      issue(i) { issues.push(i); },
+      progress(b) { ctx?.progress(b); },
+    });
+  } catch (e) {
+    issues.push({ where: t.short, message: (e as Error).message });
   }
   return { records, unmapped: tally.list(), issues, recovered: 0 };
 }

@@ -37,6 +37,14 @@ export interface Block {
   /** MITRE ATT&CK technique the stop interrupts (attack.ts), '' when none applies. */
   technique: string;
   severity: Severity;
+  /**
+   * The recording carries no signature for what is stopped (System 7045, PowerShell 4104, a Sysmon 1 whose image
+   * Sysmon never saw load): the stop holds unless a real machine finds it signed by one of these trusted
+   * publishers. Such stops are counted apart from `stats.blocks` (`stats.unlessSigned`).
+   */
+  unlessSigned?: string[];
+  /** What the event said of the stopped file's identity (for `omamori policy suggest`). */
+  identity?: { sha256?: string; signer?: string };
 }
 
 export interface TreeNode {
@@ -69,10 +77,13 @@ export interface ProcessTree {
 export interface RuleSummary {
   rule: string;
   reason: string;
+  /** Stops that hold whatever the signatures (`Block.unlessSigned` absent). */
   count: number;
   /** Highest severity of its stops, and the ATT&CK techniques they interrupt (attack.ts). */
   severity: Severity;
   techniques: string[];
+  /** Stops that hold unless signed by a trusted publisher (the recording carries no signature). */
+  unlessSigned: number;
   /** Distinct (image, object) pairs, most frequent first. */
   examples: { image: string; object?: string; count: number; where: string; lineage: readonly LineageEntry[] }[];
 }
@@ -84,6 +95,10 @@ export interface RecordingSummary {
   records: number;
   events: number;
   blocks: number;
+  /** Stops that hold unless signed (not in `blocks`). */
+  unlessSigned: number;
+  /** Process starts decided (the denominator of false-block rates). */
+  starts: number;
   trees: number;
   issues: number;
   /** Records recovered from EVTX slack space (`recover`), included in `records`. */
@@ -109,7 +124,7 @@ export interface ReplayResult {
   problems: InputProblem[];
   /** First issues (damaged records, bad lines), at most 50; `stats.issues` counts them all. */
   issues: ReadIssue[];
-  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number; recovered: number; stopsOmitted: number };
+  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number; recovered: number; stopsOmitted: number; unlessSigned: number; starts: number };
   trees: ProcessTree[];
   rules: RuleSummary[];
   /** With `ReplayOptions.alternative`: its stops per mechanism and the comparison totals. */
@@ -146,8 +161,20 @@ export interface ReplayOptions {
 interface Node { key: string; pid: number; image: string; parent?: string; commandLine?: string; user?: string; time?: number; host?: string }
 
 function objectOf(ev: OmamoriEvent, d: Decision): string | undefined {
-  if (ev.kind === 'process.start') return undefined;
+  // A start's object is its image, except the script or module its command line names (issue 12).
+  if (ev.kind === 'process.start') return d.object !== ev.proc.image ? d.object : undefined;
   return d.object;
+}
+
+/** The stopped file's hash and signer as the event gave them (the image of a start, or the file of a load/read). */
+function identityOf(ev: OmamoriEvent, object: string | undefined): Block['identity'] | undefined {
+  const f = ev.kind === 'process.start' ? (object === undefined ? ev.proc : undefined)
+    : ev.kind === 'module.load' || ev.kind === 'script.read' ? ev.file : undefined;
+  if (!f || (f.sha256 === undefined && f.signer === undefined)) return undefined;
+  const id: NonNullable<Block['identity']> = {};
+  if (f.sha256 !== undefined) id.sha256 = f.sha256;
+  if (f.signer !== undefined) id.signer = f.signer;
+  return id;
 }
 
 /** A replay over recordings given one by one (what `replayPaths` drives; tests and benches use it directly). */
@@ -156,7 +183,7 @@ export function createReplayRun(options: ReplayOptions) {
   const maxExamples = options.maxExamplesPerRule ?? 5;
   const result: ReplayResult = {
     policy: options.policy.version, mode: options.policy.mode, recordings: [], problems: [], issues: [],
-    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, issues: 0, trees: 0, recovered: 0, stopsOmitted: 0 },
+    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, unlessSigned: 0, starts: 0, issues: 0, trees: 0, recovered: 0, stopsOmitted: 0 },
     computers: [], stops: [], trees: [], rules: [],
   };
   const accept = createRowFilter(options.filter);
@@ -169,7 +196,9 @@ export function createReplayRun(options: ReplayOptions) {
     c.recordings.add(rec);
     return c;
   };
-  const rules = new Map<string, { reason: string; count: number; severity: Severity; techniques: Set<string>; examples: Map<string, RuleSummary['examples'][number]> }>();
+  const rules = new Map<string, { reason: string; count: number; unlessSigned: number; severity: Severity; techniques: Set<string>; examples: Map<string, RuleSummary['examples'][number]> }>();
+  // Trusted publishers a signature would have to name for an "unless signed" stop to be lifted.
+  const publishers = options.policy.doc.trust.publishers.filter((x) => (x.launch ?? 'normal') === 'normal').map((x) => x.signer);
   let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper>; alt?: AltRecording } | undefined;
   const altCollector = options.alternative && !options.mapOnly
     ? createAltCollector(options.alternative, maxBlocks, maxExamples) : undefined;
@@ -186,7 +215,9 @@ export function createReplayRun(options: ReplayOptions) {
   }
 
   function beginRecording(rec: Recording) {
-    const summary: RecordingSummary = { name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, trees: 0, issues: 0, recovered: 0 };
+    const summary: RecordingSummary = {
+      name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, unlessSigned: 0, starts: 0, trees: 0, issues: 0, recovered: 0,
+    };
     result.recordings.push(summary);
     const mapper = createWindowsMapper();
     current = altCollector ? { rec, summary, mapper, alt: altCollector.beginRecording() } : { rec, summary, mapper };
@@ -195,8 +226,8 @@ export function createReplayRun(options: ReplayOptions) {
 
   function countRule(b: Block): void {
     let r = rules.get(b.rule);
-    if (!r) { r = { reason: b.reason, count: 0, severity: b.severity, techniques: new Set(), examples: new Map() }; rules.set(b.rule, r); }
-    r.count++;
+    if (!r) { r = { reason: b.reason, count: 0, unlessSigned: 0, severity: b.severity, techniques: new Set(), examples: new Map() }; rules.set(b.rule, r); }
+    if (b.unlessSigned) r.unlessSigned++; else r.count++;
     if (severityRank(b.severity) > severityRank(r.severity)) r.severity = b.severity;
     if (b.technique) r.techniques.add(b.technique);
     const sig = `${b.image.toLowerCase()}|${(b.object ?? '').toLowerCase()}`;
@@ -267,6 +298,7 @@ export function createReplayRun(options: ReplayOptions) {
         else subject = nodeFor(ev.proc, ev.host);
         const d = engine.decide(ev);
         result.stats.decisions++;
+        if (ev.kind === 'process.start') { result.stats.starts++; summary.starts++; }
         const av = alt?.evaluate(ev);
         const blocks = wouldBlock(d);
         if (av && alt) {
@@ -284,7 +316,7 @@ export function createReplayRun(options: ReplayOptions) {
         options.onRow?.(row);
         if (!blocks) continue;
         if (result.stops.length < maxStops) result.stops.push(row); else result.stats.stopsOmitted++;
-        host.blocks++;
+        if (!d.unlessSigned) host.blocks++;
         const root = rootOf(subject);
         alt?.policyStop(root.key, ev.id ?? r.where);
         const list = blocksByRoot.get(root.key) ?? [];
@@ -301,9 +333,11 @@ export function createReplayRun(options: ReplayOptions) {
         if (obj !== undefined) b.object = obj;
         if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
         else if (ev.kind === 'process.start' && ev.proc.commandLine) b.command = ev.proc.commandLine;
+        if (d.unlessSigned) b.unlessSigned = publishers;
+        const id = identityOf(ev, obj);
+        if (id) b.identity = id;
         countRule(b);
-        summary.blocks++;
-        result.stats.blocks++;
+        if (b.unlessSigned) { summary.unlessSigned++; result.stats.unlessSigned++; } else { summary.blocks++; result.stats.blocks++; }
         if (list.length < maxBlocks) { list.push(b); blocksByRoot.set(root.key, list); }
       }
     }
@@ -339,9 +373,9 @@ export function createReplayRun(options: ReplayOptions) {
     result.computers = [...computers].map(([name, c]) => ({ name, events: c.events, blocks: c.blocks, recordings: [...c.recordings] }))
       .sort((a, b) => b.blocks - a.blocks || b.events - a.events || a.name.localeCompare(b.name));
     result.rules = [...rules].map(([rule, r]) => ({
-      rule, reason: r.reason, count: r.count, severity: r.severity, techniques: [...r.techniques].sort(),
+      rule, reason: r.reason, count: r.count, unlessSigned: r.unlessSigned, severity: r.severity, techniques: [...r.techniques].sort(),
       examples: [...r.examples.values()].sort((a, b) => b.count - a.count).slice(0, maxExamples),
-    })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    })).sort((a, b) => b.count - a.count || b.unlessSigned - a.unlessSigned || a.rule.localeCompare(b.rule));
     if (altCollector) result.alternative = altCollector.finish();
     return result;
   }
@@ -360,7 +394,7 @@ function rowOf(ev: OmamoriEvent, d: Decision, subject: Node, object: string | un
     time: ev.time, computer: ev.host ?? '', user: user ?? '', severity: cls.severity, verdict: d.verdict, rule: d.rule,
     reason: d.reason, technique: cls.technique, kind: ev.kind, process: subject.image, parent, commandLine: command ?? '',
     object: object ?? (ev.kind === 'persistence.write' ? ev.target : ''), recording, record: where,
-    recovered: where.endsWith(RECOVERED_MARK),
+    recovered: where.endsWith(RECOVERED_MARK), unlessSigned: d.unlessSigned === true,
   };
 }
 

@@ -6,7 +6,7 @@
 import { SEVERITIES, SEVERITY_LABEL, severityRank, techniqueName, type Severity } from './attack.ts';
 import { renderAltSummary, renderAltTree } from './report-alt.ts';
 import type { ProcessTree, ReplayResult, TreeNode } from './replay.ts';
-import { describeBlock, isoUtc, label, shortImage, type Lang, LABELS, type ReportOptions } from './report-text.ts';
+import { describeBlock, isoUtc, unlessSignedText, label, shortImage, type Lang, LABELS, type ReportOptions } from './report-text.ts';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -118,7 +118,8 @@ export function renderHtml(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
   const unmapped = Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0);
   const summary = [
     [L('recordings'), r.recordings.length], [L('records'), r.stats.records], [L('events'), events],
-    [L('decisions'), r.stats.decisions], [L('blocks'), r.stats.blocks], [L('trees'), r.stats.trees],
+    [L('decisions'), r.stats.decisions], [L('starts'), r.stats.starts], [L('blocks'), r.stats.blocks],
+    [L('unlessSigned'), r.stats.unlessSigned], [L('trees'), r.stats.trees],
     [L('issues'), r.stats.issues], [L('unmapped'), unmapped],
     ...(r.stats.recovered ? [[L('recovered'), r.stats.recovered]] : []),
   ].map(([k, v]) => `<tr><th>${k}</th><td class="n">${v}</td></tr>`).join('');
@@ -133,7 +134,7 @@ export function renderHtml(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
       + `<td>${techCell(x.technique, lang)}</td><td class="mono">${esc(x.process)}${x.object && x.object !== x.process ? ` → ${esc(x.object)}` : ''}</td>`
       + `<td class="mono">${esc(shortImage(x.parent))}</td><td class="mono">${esc(x.commandLine.slice(0, 400))}</td><td class="mono">${esc(x.record)}</td></tr>`), [0, 3]);
   const rules = r.rules.map((x) => `<tr class="rule" data-rule="${esc(x.rule)}" data-sev="${severityRank(x.severity)}"><td><code>${esc(x.rule)}</code></td><td><code>${esc(x.reason)}</code></td>`
-    + `<td data-v="${severityRank(x.severity)}">${sevBadge(x.severity, lang)}</td><td>${x.techniques.map((t) => techCell(t, lang)).join('<br>')}</td><td class="n">${x.count}</td><td>${
+    + `<td data-v="${severityRank(x.severity)}">${sevBadge(x.severity, lang)}</td><td>${x.techniques.map((t) => techCell(t, lang)).join('<br>')}</td><td class="n">${x.count}</td><td class="n">${x.unlessSigned}</td><td>${
       x.examples.map((e) => `<div class="mono">${e.count}× ${esc(e.image)}${e.object !== undefined && e.object !== e.image ? ` → ${esc(e.object)}` : ''}</div>`).join('')}</td></tr>`);
   const trees = r.trees.map((t, i) => {
     const rulesOf = [...new Set(t.blocks.map((b) => b.rule))].join(' ');
@@ -141,7 +142,8 @@ export function renderHtml(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
     const sevMax = t.blocks.reduce((m, b) => Math.max(m, severityRank(b.severity)), t.blocks.length ? 0 : SEVERITIES.length);
     const text = t.blocks.map((b) => `${b.rule} ${b.technique} ${b.command ?? ''} ${b.object ?? ''}`).join(' ').toLowerCase();
     const blocks = t.blocks.map((b) => `<li>${b.first ? `<span class="first-tag">${L('first')}</span>` : `<span class="muted">${L('later')}</span>`}: ${sevBadge(b.severity, lang)} <code>${esc(b.rule)}</code> <code>${esc(b.reason)}</code> ${techCell(b.technique, lang)} <span class="mono">${esc(describeBlock(b))}</span>${
-      b.command ? `<div class="mono muted">${esc(b.command.slice(0, 400))}</div>` : ''}<div class="mono muted">${L('lineage')}: ${esc(b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → '))} · ${esc(time(b.time))} · ${esc(b.where)}</div></li>`).join('');
+      b.command ? `<div class="mono muted">${esc(b.command.slice(0, 400))}</div>` : ''}${
+      b.unlessSigned ? `<div class="muted">${esc(unlessSignedText(b.unlessSigned, lang))}</div>` : ''}<div class="mono muted">${L('lineage')}: ${esc(b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → '))} · ${esc(time(b.time))} · ${esc(b.where)}</div></li>`).join('');
     return `<section class="ptree" id="tree-${i}" data-rules="${esc(rulesOf)}" data-hosts="${esc(hosts)}" data-sev="${sevMax}" data-text="${esc(text)}"><h2>${L('tree')} ${i + 1}: ${esc(shortImage(t.root.image))} <span class="pid">${t.root.pid}</span></h2>
 <p class="muted">${L('recording')}: <span class="mono">${esc(t.recording)}</span>${t.host ? ` · ${esc(t.host)}` : ''}</p>
 <ul class="tree">${node(t.root, t)}</ul><ol class="blocks">${blocks}</ol>${t.moreBlocks ? `<p class="muted">… ${t.moreBlocks} ${L('more')}</p>` : ''}${
@@ -170,7 +172,7 @@ ${problems}<section id="summary"><h2>${L('title')}</h2><table>${summary}</table>
 ${filters}
 <section id="stops"><h2>${L('stops')}<span class="count"><span id="stops-shown">${r.stops.length}</span> / ${r.stops.length} ${L('shown')}</span></h2>${
   r.stops.length ? stops : `<p>${L('none')}</p>`}${r.stats.stopsOmitted ? `<p class="muted">… ${r.stats.stopsOmitted} ${L('omittedStops')}</p>` : ''}</section>
-<section id="rules"><h2>${L('byRule')}</h2>${r.rules.length ? sortable([L('rule'), L('reason'), L('severity'), L('technique'), L('count'), L('examples')], rules, [2, 4]) : `<p>${L('none')}</p>`}</section>
+<section id="rules"><h2>${L('byRule')}</h2>${r.rules.length ? sortable([L('rule'), L('reason'), L('severity'), L('technique'), L('count'), L('unlessSigned'), L('examples')], rules, [2, 4, 5]) : `<p>${L('none')}</p>`}</section>
 ${r.alternative ? `<section id="alternative"><pre class="mono">${esc(renderAltSummary(r.alternative, lang))}</pre></section>` : ''}
 ${trees}
 </main><script>${JS}</script></body></html>

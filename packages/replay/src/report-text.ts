@@ -14,6 +14,10 @@ export const LABELS = {
   events: { en: 'Events mapped', ja: '変換したイベント' },
   decisions: { en: 'Decisions', ja: '判定' },
   blocks: { en: 'Would be stopped', ja: '止められるもの' },
+  unlessSigned: { en: 'Would be stopped unless signed', ja: '署名がなければ止められるもの' },
+  unlessSignedBy: { en: 'stopped unless signed by', ja: '次の署名がなければ停止' },
+  noSignature: { en: 'the record carries no signature', ja: '記録に署名の情報がありません' },
+  starts: { en: 'Process starts', ja: 'プロセス起動' },
   trees: { en: 'Process trees with stops', ja: '停止を含むプロセスツリー' },
   issues: { en: 'Damaged parts skipped', ja: '飛ばした破損箇所' },
   unmapped: { en: 'Unmapped event ids (counted, not errors)', ja: '対象外のイベント ID (数えるのみ)' },
@@ -80,6 +84,11 @@ export function describeBlock(b: Block): string {
   return `${b.kind} ${b.image}${obj}`;
 }
 
+/** "stopped unless signed by A, B (the record carries no signature)". */
+export function unlessSignedText(publishers: readonly string[], lang: Lang): string {
+  return `${label('unlessSignedBy', lang)} ${publishers.join(', ')} (${label('noSignature', lang)})`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
@@ -104,7 +113,9 @@ export function renderText(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
     [L('records'), String(r.stats.records)],
     [L('events'), String(Object.values(r.stats.events).reduce((a, b) => a + b, 0))],
     [L('decisions'), String(r.stats.decisions)],
+    [L('starts'), String(r.stats.starts)],
     [L('blocks'), String(r.stats.blocks)],
+    [L('unlessSigned'), String(r.stats.unlessSigned)],
     [L('trees'), String(r.stats.trees)],
     [L('issues'), String(r.stats.issues)],
     [L('unmapped'), String(Object.values(r.stats.unmapped).reduce((a, b) => a + b, 0))],
@@ -121,8 +132,8 @@ export function renderText(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
   if (r.rules.length === 0) s += `\n${L('none')}\n`;
   else {
     s += `\n${L('byRule')}:\n`;
-    s += table([[L('rule'), L('reason'), L('count'), L('severity'), L('technique')],
-      ...r.rules.map((x) => [x.rule, x.reason, String(x.count), SEVERITY_LABEL[x.severity][lang], x.techniques.join(' ')])]);
+    s += table([[L('rule'), L('reason'), L('count'), L('unlessSigned'), L('severity'), L('technique')],
+      ...r.rules.map((x) => [x.rule, x.reason, String(x.count), String(x.unlessSigned), SEVERITY_LABEL[x.severity][lang], x.techniques.join(' ')])]);
   }
   for (const x of r.rules) {
     s += `\n  ${x.rule} — ${L('examples')}:\n`;
@@ -138,6 +149,7 @@ export function renderText(r: ReplayResult, lang: Lang, opts: ReportOptions = {}
       s += `  ${b.first ? `▶ ${L('first')}` : `  ${L('later')}`}: ${b.rule} ${b.reason} ${describeBlock(b)}  (${b.where})${altSuffix(b, r.alternative, lang)}\n`;
       s += `      ${stopClass(b, lang)}${b.time !== undefined ? ` · ${time(b.time)}` : ''}${b.host ? ` · ${b.host}` : ''}\n`;
       s += `      ${L('lineage')}: ${b.lineage.map((l) => `${shortImage(l.image)}(${l.pid})`).join(' → ')}\n`;
+      if (b.unlessSigned) s += `      ${unlessSignedText(b.unlessSigned, lang)}\n`;
     }
     if (t.moreBlocks) s += `  … ${t.moreBlocks} ${L('more')}\n`;
     if (r.alternative) s += renderAltTree(t, r.alternative, lang);

@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { countChunks, createTaskPool, defaultJobs, orderedHybrid, planEvtxUnits, type EvtxUnit, type TaskPool } from '@omamori/evtx';
 import { archiveKind } from './archive.ts';
-import { readEvtxPart, readMordorPart, type PartResult, type PartTask, type ReadIssue } from './read-task.ts';
+import { readEvtxPart, readMordorPart, readXmlPart, type PartResult, type PartTask, type ReadIssue } from './read-task.ts';
 import type { WinRecord } from './win-record.ts';
 
 export type { ReadIssue, PartResult } from './read-task.ts';
@@ -13,7 +13,7 @@ export type { ReadIssue, PartResult } from './read-task.ts';
 export interface Recording {
   /** Name for reports: the archive, or the folder of the .evtx files (relative to the argument's parent). */
   name: string;
-  kind: 'evtx' | 'mordor';
+  kind: 'evtx' | 'mordor' | 'xml';
   files: string[];
   bytes: number;
 }
@@ -33,7 +33,8 @@ export function findRecordings(paths: readonly string[]): { recordings: Recordin
     if (st.isFile()) {
       if (p.toLowerCase().endsWith('.evtx')) recordings.push({ name: basename(p), kind: 'evtx', files: [p], bytes: st.size });
       else if (archiveKind(p)) recordings.push({ name: basename(p), kind: 'mordor', files: [p], bytes: st.size });
-      else problems.push({ path: p, code: 'NOT_READABLE', detail: 'not .evtx, .zip, .tar.gz or .json' });
+      else if (p.toLowerCase().endsWith('.xml')) recordings.push({ name: basename(p), kind: 'xml', files: [p], bytes: st.size });
+      else problems.push({ path: p, code: 'NOT_READABLE', detail: 'not .evtx, .xml, .zip, .tar.gz or .json' });
       continue;
     }
     const evtxByDir = new Map<string, { files: string[]; bytes: number }>();
@@ -50,11 +51,12 @@ export function findRecordings(paths: readonly string[]): { recordings: Recordin
           const g = evtxByDir.get(dir) ?? { files: [], bytes: 0 };
           g.files.push(f); g.bytes += s.size; evtxByDir.set(dir, g);
         } else if (archiveKind(n)) recordings.push({ name: relative(dirname(p), f), kind: 'mordor', files: [f], bytes: s.size });
+        else if (n.toLowerCase().endsWith('.xml')) recordings.push({ name: relative(dirname(p), f), kind: 'xml', files: [f], bytes: s.size });
       }
     };
     walk(p);
     for (const [dir, g] of evtxByDir) recordings.push({ name: relative(dirname(p), dir) || dir, kind: 'evtx', files: g.files, bytes: g.bytes });
-    if (recordings.length === before) problems.push({ path: p, code: 'NO_EVENTS_FILES', detail: 'no .evtx, .zip, .tar.gz or .json files' });
+    if (recordings.length === before) problems.push({ path: p, code: 'NO_EVENTS_FILES', detail: 'no .evtx, .xml, .zip, .tar.gz or .json files' });
   }
   return { recordings, problems };
 }
@@ -74,8 +76,8 @@ function planParts(recordings: readonly Recording[], recover: boolean, all: bool
   recordings.forEach((rec, recording) => {
     for (const file of rec.files) {
       const short = rec.files.length > 1 ? `${rec.name}/${basename(file)}` : rec.name;
-      if (rec.kind === 'mordor') {
-        parts.push({ recording, task: { kind: 'mordor', path: file, short, all }, bytes: statSize(file) });
+      if (rec.kind === 'mordor' || rec.kind === 'xml') {
+        parts.push({ recording, task: { kind: rec.kind, path: file, short, all }, bytes: statSize(file) });
         continue;
       }
       for (const u of planEvtxUnits([{ path: file, name: short, size: statSize(file) }])) {
@@ -116,10 +118,12 @@ function chooseJobs(parts: readonly Part[], jobs: number | undefined): number {
 const SELF = new URL('./read-task' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url);
 
 function runPart(p: Part, pool: TaskPool | undefined, onProgress: (n: number) => void): Promise<PartResult> {
-  const fn = p.task.kind === 'evtx' ? 'readEvtxPart' : 'readMordorPart';
+  const fn = p.task.kind === 'evtx' ? 'readEvtxPart' : p.task.kind === 'xml' ? 'readXmlPart' : 'readMordorPart';
   if (pool) return pool.run<PartResult>(SELF, fn, p.task, (n) => onProgress(n as number));
   const ctx = { progress: (n: unknown) => onProgress(n as number) };
-  return p.task.kind === 'evtx' ? Promise.resolve(readEvtxPart(p.task, ctx)) : readMordorPart(p.task, ctx);
+  if (p.task.kind === 'evtx') return Promise.resolve(readEvtxPart(p.task, ctx));
+  if (p.task.kind === 'xml') return Promise.resolve(readXmlPart(p.task, ctx));
+  return readMordorPart(p.task, ctx);
 }
 
 /**

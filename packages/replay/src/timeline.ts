@@ -27,6 +27,8 @@ export interface TimelineRow {
   /** Where the record is: `file#record-id` (EVTX, ` (recovered)` for slack space) or `archive:member:line`. */
   record: string;
   recovered: boolean;
+  /** The stop holds only unless a real machine finds the file signed by a trusted publisher (no signature logged). */
+  unlessSigned: boolean;
 }
 
 export interface ReplayFilter {
@@ -150,14 +152,14 @@ export function parseIsoTime(text: string, choice: TimeZoneChoice, endOfDay = fa
 }
 
 export const TIMELINE_COLUMNS = ['time', 'computer', 'user', 'severity', 'rule', 'reason', 'technique', 'techniqueName',
-  'process', 'parent', 'commandLine', 'object', 'recording', 'record', 'recovered', 'verdict', 'kind'] as const;
+  'process', 'parent', 'commandLine', 'object', 'recording', 'record', 'recovered', 'unlessSigned', 'verdict', 'kind'] as const;
 
 /** The row as shown: time formatted, technique name in `lang`. */
 export function rowValues(r: TimelineRow, time: (ms: number | undefined) => string, lang: 'ja' | 'en'): Record<(typeof TIMELINE_COLUMNS)[number], string | boolean> {
   return {
     time: time(r.time), computer: r.computer, user: r.user, severity: r.severity, rule: r.rule, reason: r.reason,
     technique: r.technique, techniqueName: techniqueName(r.technique, lang), process: r.process, parent: r.parent,
-    commandLine: r.commandLine, object: r.object, recording: r.recording, record: r.record, recovered: r.recovered,
+    commandLine: r.commandLine, object: r.object, recording: r.recording, record: r.record, recovered: r.recovered, unlessSigned: r.unlessSigned,
     verdict: r.verdict, kind: r.kind,
   };
 }

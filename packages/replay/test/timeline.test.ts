@@ -40,7 +40,7 @@ function row(over: Partial<TimelineRow>): TimelineRow {
   return {
     time: Date.UTC(2020, 8, 4, 3), computer: 'WS5', user: 'u', severity: 'high', verdict: 'deny', rule: 'launch.user-space',
     reason: 'USER_SPACE_EXEC', technique: 'T1204.002', kind: 'process.start', process: 'C:\\a.exe', parent: '', commandLine: '',
-    object: '', recording: 'r', record: 'r#1', recovered: false, ...over,
+    object: '', recording: 'r', record: 'r#1', recovered: false, unlessSigned: false, ...over,
   };
 }
 
@@ -60,7 +60,7 @@ test('CSV rows: RFC 4180 quoting, a header naming every column; rows sort by tim
   const line = rowToCsv(row({ commandLine: '"C:\\x.exe" /a,b\nc' }), createTimeFormatter({ utc: true }), 'en');
   assert.ok(line.endsWith('\r\n'));
   assert.ok(line.includes(',"""C:\\x.exe"" /a,b\nc",'), line);
-  assert.equal(csvHeader(), 'time,computer,user,severity,rule,reason,technique,techniqueName,process,parent,commandLine,object,recording,record,recovered,verdict,kind\r\n');
+  assert.equal(csvHeader(), 'time,computer,user,severity,rule,reason,technique,techniqueName,process,parent,commandLine,object,recording,record,recovered,unlessSigned,verdict,kind\r\n');
   const sorted = sortRows([row({ time: 3, record: 'a' }), row({ time: 1, record: 'b' }), row({ time: undefined, record: 'c' }), row({ time: 2, record: 'd' })]);
   assert.deepEqual(sorted.map((r) => r.record), ['b', 'c', 'd', 'a'], 'a row without time stays after its predecessor');
 });

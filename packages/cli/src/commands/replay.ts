@@ -83,9 +83,12 @@ const replay: Command = {
                       [--from TIME] [--to TIME] [--computer NAME]... [--rule RULE]... [--min-severity LEVEL]
                       [--recover] [--jobs N] [--progress] [--as windows]
 
-Reads Windows event logs — .evtx files (all .evtx of one folder are replayed together, as one machine's logs)
-and Mordor captures (.zip, .tar.gz or .json JSON lines, read directly) — maps Sysmon, Security (4688/4689/4698),
-System (7045) and PowerShell (4104/800) events into omamori's event model and decides each with the policy.
+Reads Windows event logs — .evtx files (all .evtx of one folder are replayed together, as one machine's logs),
+event XML (.xml: wevtutil qe /f:xml, Event Viewer "Save as XML", evtxexport -f xml; UTF-8 or UTF-16) and Mordor
+captures (.zip, .tar.gz or .json JSON lines, read directly) — maps Sysmon, Security (4688/4689/4698), System (7045)
+and PowerShell (4104/4103/800) events into omamori's event model and decides each with the policy. A stop the
+recording cannot confirm for lack of a signature (7045, 4104, a program Sysmon never saw load) is shown as
+"stopped unless signed by …" and counted apart.
 Reports, for each process tree (grouped by root ancestor), the first event the policy would stop and every later
 one it would stop if the earlier were allowed, with rule, MITRE ATT&CK technique, severity and lineage; per rule,
 how many events it would stop with examples; per computer and per recording, events and stops.
@@ -115,9 +118,12 @@ invalid), 2 usage error.`,
                       [--from 時刻] [--to 時刻] [--computer 名前]... [--rule 規則]... [--min-severity 段階]
                       [--recover] [--jobs N] [--progress] [--as windows]
 
-Windows イベントログ (.evtx。同じフォルダーの .evtx は一台のログとしてまとめて再生) と Mordor の記録
+Windows イベントログ (.evtx。同じフォルダーの .evtx は一台のログとしてまとめて再生)、イベント XML (.xml:
+wevtutil qe /f:xml・イベント ビューアーの「XML として保存」・evtxexport -f xml。UTF-8 または UTF-16) と Mordor の記録
 (.zip・.tar.gz・.json の JSON Lines を直接読む) を読み、Sysmon・Security (4688/4689/4698)・System (7045)・
-PowerShell (4104/800) のイベントを omamori のイベントモデルに変換して、ポリシーで一つずつ判定します。
+PowerShell (4104/4103/800) のイベントを omamori のイベントモデルに変換して、ポリシーで一つずつ判定します。
+署名の情報が記録にないため確定できない停止 (7045・4104・Sysmon が読み込みを見ていないプログラム) は
+「次の署名がなければ停止」と示し、別に数えます。
 プロセスツリー (最上位の祖先ごと) について、ポリシーが最初に止めるイベントと、それを許したとして以降に止める
 イベントを規則・MITRE ATT&CK の手法・重大度・系譜つきで、規則ごとに止める件数と例を、コンピューターごと・
 記録ごとにイベント数と停止数を表示します。
@@ -212,9 +218,9 @@ App Control (WDAC)、有効にする ASR 規則、フォルダー アクセス�
       try { writeFileSync(values.out, text); } catch (e) {
         throw new UsageError(io.lang === 'ja' ? `書き込めません: ${values.out} (${(e as NodeJS.ErrnoException).code})` : `cannot write ${values.out} (${(e as NodeJS.ErrnoException).code})`);
       }
-      io.err(io.lang === 'ja' ? `${values.out} に書き出しました (止めるもの ${result.stats.blocks} 件)\n` : `wrote ${values.out} (${result.stats.blocks} would be stopped)\n`);
+      io.err(io.lang === 'ja' ? `${values.out} に書き出しました (止めるもの ${result.stats.blocks} 件、署名がなければ止めるもの ${result.stats.unlessSigned} 件)\n` : `wrote ${values.out} (${result.stats.blocks} would be stopped, ${result.stats.unlessSigned} unless signed)\n`);
     } else io.out(text);
-    return result.stats.blocks > 0 ? EXIT.FAILURE : EXIT.OK;
+    return result.stats.blocks + result.stats.unlessSigned > 0 ? EXIT.FAILURE : EXIT.OK;
   },
 };
 
