@@ -2,7 +2,7 @@
 // 8003/8004/8028/8029 and Defender 1121/1122 (ASR) and 1123/1124 (Controlled Folder Access). Each becomes the
 // event that was stopped plus Windows' verdict, so the console shows Windows and Linux blocks alike.
 import { EVENT_MODEL_VERSION, REASONS, type OmamoriEvent, type ReasonCode, type Verdict } from '@omamori/policy';
-import { ASR_RULES, asrRuleById } from './asr.ts';
+import { ASR_RULES, asrRuleById } from '@omamori/windows';
 import type { PowerShell } from './powershell.ts';
 import { parseEventJson, parseEventXml, type EventProblem, type RawWinEvent } from './win-events.ts';
 

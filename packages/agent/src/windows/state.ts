@@ -1,9 +1,6 @@
 // What is in force on a Windows machine (queried through PowerShell as JSON), and its difference from a WindowsPlan:
 // each difference carries the command that fixes it, so apply = run the fixes and verify = report them.
-import { ASR_ACTION_VALUE } from './asr.ts';
-import { CFA_MODE_VALUE, cmd, OFFICE_POLICY_ROOT, psQuote } from './ps-commands.ts';
-import type { WindowsPlan } from './plan.ts';
-import { BASE_XML, supplementalXmlName } from './scripts.ts';
+import { ASR_ACTION_VALUE, BASE_XML, CFA_MODE_VALUE, cmd, OFFICE_POLICY_ROOT, psQuote, supplementalXmlName, type WindowsPlan } from '@omamori/windows';
 
 /** The query: one compressed JSON object on stdout. */
 export const STATE_QUERY = `$p = Get-MpPreference

@@ -7,12 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '../../sync/spool.ts';
-import { ASR_ACTION_VALUE } from '../asr.ts';
+import { ASR_ACTION_VALUE, compileWindows, type WindowsPlan } from '@omamori/windows';
 import { BLOCKS_CURSOR, createWindowsAgentMode } from '../agent-mode.ts';
-import { compileWindows } from '../compile-windows.ts';
 import { createPowerShell, type PsCall } from '../powershell.ts';
 import { diffState, parseWindowsState, STATE_QUERY } from '../state.ts';
-import type { WindowsPlan } from '../plan.ts';
 import { here, NOW, policyFrom } from './helpers.ts';
 
 const SID = 'S-1-5-21-1111111111-2222222222-3333333333-1001';

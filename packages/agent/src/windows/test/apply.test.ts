@@ -2,12 +2,10 @@
 // already has everything gets no command (idempotence); drift is reported with the fixing command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ASR_ACTION_VALUE } from '../asr.ts';
+import { ASR_ACTION_VALUE, compileWindows, type WindowsPlan } from '@omamori/windows';
 import { applyWindowsPolicy, verifyWindowsPolicy } from '../apply.ts';
-import { compileWindows } from '../compile-windows.ts';
 import { createPowerShell } from '../powershell.ts';
 import { STATE_QUERY, parseWindowsState } from '../state.ts';
-import type { WindowsPlan } from '../plan.ts';
 import { NOW, policyFrom } from './helpers.ts';
 
 const SID = 'S-1-5-21-1111111111-2222222222-3333333333-1001';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayPaths, type AltBlock, type ProcessTree, type ReplayResult } from '@omamori/replay';
-import { compileWindowsPlan } from '../plan.ts';
-import { windowsReplayAlternative } from '../simulate-notes.ts';
+import { compileWindowsPlan } from '../src/plan.ts';
+import { windowsReplayAlternative } from '../src/simulate-notes.ts';
 import { NOW, policyFrom, root } from './helpers.ts';
 
 const LSASS = 'asr:9e6c4e1f-7d60-472f-ba1a-a39ef669e4b2';

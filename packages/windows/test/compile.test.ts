@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS } from '@omamori/policy';
-import { compileWindows } from '../compile-windows.ts';
+import { compileWindows } from '../src/compile-windows.ts';
 import { here, NOW, policyFrom, sharedDir } from './helpers.ts';
 
 const xsd = join(sharedDir(), 'specs/windows/cipolicy.libxml2.xsd');

@@ -1,6 +1,6 @@
 // The mapping report (Markdown, ja/en): each policy rule → the Windows mechanism that enforces it, and what Windows
 // cannot enforce, said plainly.
-import type { Lang } from './blocks-model.ts';
+import type { Lang } from './lang.ts';
 import type { Coverage } from './mapping.ts';
 import type { WindowsPlan } from './plan.ts';
 

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findPreset, loadPolicy, compile, type OmamoriEvent, type ProcessInfo } from '@omamori/policy';
-import { compileWindowsPlan, type WindowsPlan } from '../plan.ts';
-import { createWindowsSimulator, type WindowsVerdict } from '../simulate.ts';
-import { APPROX_NOTES, simulationNotes, windowsReplayAlternative } from '../simulate-notes.ts';
+import { compileWindowsPlan, type WindowsPlan } from '../src/plan.ts';
+import { createWindowsSimulator, type WindowsVerdict } from '../src/simulate.ts';
+import { APPROX_NOTES, simulationNotes, windowsReplayAlternative } from '../src/simulate-notes.ts';
 import { NOW, policyFrom } from './helpers.ts';
 
 const ASR = {

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ASR_RULES } from '../asr.ts';
-import { compileWindows } from '../compile-windows.ts';
+import { ASR_RULES } from '../src/asr.ts';
+import { compileWindows } from '../src/compile-windows.ts';
 import { NOW, policyFrom, sharedDir } from './helpers.ts';
 
 /** Checks () {} [] nesting and closed '…' / "…" strings / here-strings; returns the first problem or undefined. */
