@@ -25,11 +25,6 @@ export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A rule id part: upper-case letters, digits and underscores, as the schema's ID patterns require. */
-function idPart(s: string): string {
-  return s.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'X';
-}
-
 function rules(options: string[]): string {
   return `  <Rules>\n${options.map((o) => `    <Rule>\n      <Option>${o}</Option>\n    </Rule>\n`).join('')}  </Rules>\n`;
 }
@@ -46,8 +41,6 @@ function fileRulesRef(ids: string[], indent: string): string {
 
 export function renderBasePolicy(plan: WindowsPlan): string {
   const ac = plan.appControl;
-  const options = ['Enabled:UMCI', 'Enabled:Unsigned System Integrity Policy', 'Enabled:Update Policy No Reboot', 'Enabled:Allow Supplemental Policies'];
-  if (ac.audit) options.push('Enabled:Audit Mode');
   const fileRules: string[] = [];
   const umciRefs: string[] = [];
   ac.allowPaths.forEach((p, i) => {
@@ -60,12 +53,14 @@ export function renderBasePolicy(plan: WindowsPlan): string {
     fileRules.push(`    <Allow ID="${id}" FriendlyName="${xmlEscape(`trust.hashes[${i}]${h.note ? ` ${h.note}` : ''}`)}" Hash="${h.sha256}" />`);
     umciRefs.push(id);
   });
-  for (const name of ac.denyNames) {
-    const id = `ID_DENY_${idPart(name)}`;
-    // On a Deny rule, MinimumFileVersion 65535.65535.65535.65535 covers every version (as Microsoft's recommended
-    // block rules write it). FileName matches the OriginalFileName of the version resource, so renaming is no escape.
-    fileRules.push(`    <Deny ID="${id}" FriendlyName="${xmlEscape(`guarded.deniedChildren ${name}`)}" FileName="${xmlEscape(name)}" MinimumFileVersion="65535.65535.65535.65535" />`);
-    umciRefs.push(id);
+  for (const d of ac.denyRules) {
+    // A Deny rule with only MinimumFileVersion denies that version and every lower one (Microsoft, "Understand App
+    // Control policy rules and file rules"): 65535.65535.65535.65535 is every version. FileName matches the
+    // OriginalFileName of the version resource, so a renamed copy is denied too.
+    const what = d.source === 'block-list' ? `Microsoft recommended block list: ${d.note}` : `guarded.deniedChildren ${d.fileName}`;
+    const match = d.fileName ? `FileName="${xmlEscape(d.fileName)}" MinimumFileVersion="${d.maxVersion}"` : `FilePath="${xmlEscape(d.filePath!)}"`;
+    fileRules.push(`    <Deny ID="${d.id}" FriendlyName="${xmlEscape(what)}" ${match} />`);
+    umciRefs.push(d.id);
   }
   const signer = (suffix: string) => MS_ROOTS.map(([id, name, v]) =>
     `    <Signer Name="${name}" ID="ID_SIGNER_${id}${suffix}">\n      <CertRoot Type="Wellknown" Value="${v}" />\n    </Signer>\n`).join('');
@@ -77,7 +72,7 @@ export function renderBasePolicy(plan: WindowsPlan): string {
   <PlatformID>${PLATFORM_ID}</PlatformID>
   <PolicyID>${ac.policyId}</PolicyID>
   <BasePolicyID>${ac.policyId}</BasePolicyID>
-${rules(options)}  <EKUs />
+${rules(ac.options)}  <EKUs />
   <FileRules>
 ${fileRules.join('\n')}${fileRules.length ? '\n' : ''}  </FileRules>
   <Signers>

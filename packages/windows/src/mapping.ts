@@ -1,6 +1,7 @@
 // The mapping report's content: each rule of the policy → the Windows mechanism that enforces it, or a plain
 // statement that Windows cannot. Nothing of the policy is dropped silently: every field gets an entry.
 import type { CompiledPolicy } from '@omamori/policy';
+import { BLOCK_LIST_SOURCE } from './block-list.ts';
 import type { Skipped, Text, WindowsPlan } from './plan.ts';
 
 export type Coverage = 'enforced' | 'partial' | 'not-enforced' | 'not-applicable';
@@ -39,6 +40,35 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
       : `App Control enforces (events 3077); ASR rules are set to ${plan.asr[0]?.action ?? 'block'}; Controlled Folder Access is ${plan.cfa.mode}.${doc.mode === 'lockdown' ? ' Lockdown: no path rules, only Microsoft-signed code and the policy\'s hashes run.' : ''}`,
     doc.mode === 'audit' ? 'App Control に "Enabled:Audit Mode" を設定 (イベント 3076)。ASR 規則とフォルダー アクセスの制御は監査モード。Office のマクロ設定には監査モードがないため書き込みません。'
       : `App Control は強制 (イベント 3077)。ASR 規則は ${plan.asr[0]?.action ?? 'block'}、フォルダー アクセスの制御は ${plan.cfa.mode}。${doc.mode === 'lockdown' ? 'ロックダウン: パス規則なし。Microsoft 署名とポリシーのハッシュだけが実行できます。' : ''}`);
+  if (plan.step === 'audit-step') {
+    add('(step) audit before enforce', 'enforced', ['App Control Audit Mode', 'ASR audit', 'Controlled Folder Access audit'],
+      'This is the audit step of an enforcing policy (apply-audit.ps1, app-control-base-audit.xml): the same rules in audit mode, script enforcement off, no Office values. Run it first, use the machines as usual, review events 3076 (Code Integrity), 8028 (AppLocker MSI and Script) and 1122 (ASR), then run apply.ps1.',
+      '強制するポリシーの監査段階です (apply-audit.ps1、app-control-base-audit.xml)。同じ規則を監査モードで適用し、スクリプトの強制はオフ、Office の値は書きません。先にこれを実行して普段どおり使い、イベント 3076 (コード整合性)・8028 (AppLocker MSI とスクリプト)・1122 (ASR) を確認してから apply.ps1 を実行します。');
+  } else if (doc.mode !== 'audit') {
+    add('(step) audit before enforce', 'enforced', ['apply-audit.ps1'],
+      'apply.ps1 refuses to enforce App Control on a machine that never ran the audit step: run apply-audit.ps1 first (same rules in audit mode), review the would-block events, then apply.ps1. apply.ps1 -SkipAudit enforces at once.',
+      'apply.ps1 は監査段階を一度も実行していない端末では App Control を強制しません。先に apply-audit.ps1 (同じ規則を監査モードで) を実行し、遮断されるはずだったイベントを確認してから apply.ps1 を実行します。すぐ強制するには apply.ps1 -SkipAudit。');
+  }
+  add('App Control boot safety', 'enforced', ['Enabled:Boot Audit On Failure', 'Enabled:Advanced Boot Options Menu'],
+    'If the policy blocks a driver Windows needs to start, Windows switches the policy to audit for that boot instead of failing to start (option 10), and the F8 advanced boot menu stays available for recovery (option 9).',
+    '起動に必要なドライバーをポリシーが遮断した場合、Windows は起動できなくなる代わりにその起動の間だけポリシーを監査モードにします (オプション 10)。復旧用に F8 の詳細ブート オプションも使えるままにします (オプション 9)。');
+  if (!plan.appControl.scriptEnforcement) {
+    add('App Control script enforcement', 'not-enforced', ['Disabled:Script Enforcement'],
+      'Off in audit: with script enforcement on, Windows blocks all MSHTA (.hta) and MSXML code whenever any such policy is active, even in audit mode, and PowerShell runs in Constrained Language Mode — an audit that promises "nothing blocked" must not do that. So audit mode reports no script events (AppLocker 8028); scripts are judged from the enforce step on.',
+      '監査モードではオフです。スクリプトの強制がオンだと、監査モードのポリシーでも MSHTA (.hta) と MSXML のコードはすべて遮断され、PowerShell は制約付き言語モードになります。「何も遮断しない」はずの監査ではそうしてはいけないため、監査モードではスクリプトのイベント (AppLocker 8028) は出ません。スクリプトは強制段階から判定されます。');
+  }
+  if (doc.mode === 'lockdown') {
+    add('lockdown: programs outside Windows and the policy\'s hashes', 'partial', ['App Control UMCI'],
+      'Lockdown keeps no path rule for Program Files: every program not signed by Microsoft is blocked unless the policy lists its hash — third-party antivirus and VPN clients, drivers\' helper programs, line-of-business applications and omamori\'s own node.exe included. Before deploying, run the audit step on representative machines and turn the would-block events into publisher rules: `omamori policy suggest` from the collected events, or on Windows `New-CIPolicy -Audit -Level Publisher -Fallback Hash -UserPEs -FilePath suggested.xml` and deploy the result as a supplemental policy.',
+      'ロックダウンでは Program Files のパス規則を置きません。Microsoft 署名以外のプログラムは、ポリシーにハッシュがない限りすべて遮断されます — 他社のウイルス対策・VPN クライアント、ドライバー付属のプログラム、業務アプリ、omamori 自身の node.exe も含みます。展開の前に代表的な端末で監査段階を実行し、遮断されるはずだったイベントから発行元の規則を作ってください: 集めたイベントから `omamori policy suggest`、または Windows で `New-CIPolicy -Audit -Level Publisher -Fallback Hash -UserPEs -FilePath suggested.xml` を作り、補足ポリシーとして展開します。');
+  }
+  const blockList = plan.appControl.denyRules.filter((d) => d.source === 'block-list');
+  if (blockList.length > 0) {
+    add('(added) Microsoft recommended block list', 'enforced', ['App Control Deny'],
+      `Microsoft-signed programs that can run other code are trusted by the Microsoft root rules, so they are denied by name (OriginalFileName, renamed copies too) from ${BLOCK_LIST_SOURCE.title} (${BLOCK_LIST_SOURCE.url}, ${BLOCK_LIST_SOURCE.date}): ${blockList.map((d) => d.fileName ?? d.filePath).join(', ')}.${doc.mode === 'lockdown' ? '' : ' cscript, wscript, wmic, dotnet and the WebDAV client (davsvc.dll) are denied in lockdown only.'} Not included: the page's hash rules for old PowerShell builds (the PowerShell 2 engine is denied by its folder instead) and its msxml/jscript rules for Windows before 1903.`,
+      `Microsoft 署名で他のコードを実行できるプログラムは Microsoft のルート証明書の規則で信頼されるため、名前 (OriginalFileName。改名した複製も対象) で拒否します。出典: ${BLOCK_LIST_SOURCE.title} (${BLOCK_LIST_SOURCE.url}、${BLOCK_LIST_SOURCE.date}): ${blockList.map((d) => d.fileName ?? d.filePath).join(', ')}。${doc.mode === 'lockdown' ? '' : 'cscript・wscript・wmic・dotnet・WebDAV クライアント (davsvc.dll) はロックダウンでのみ拒否します。'}含めないもの: 古い PowerShell のハッシュ規則 (PowerShell 2 エンジンはフォルダーで拒否します) と、1903 より前の Windows 向けの msxml・jscript の規則。`);
+  }
+
   add(`failMode ${doc.failMode}, decisionTimeoutMs`, 'not-applicable', [],
     'Windows decides in the kernel (Code Integrity) and in Defender; there is no late decision to fail open or closed.',
     'Windows はカーネル (コード整合性) と Defender の中で判定するため、判定の遅延時に許可・拒否を選ぶ設定はありません。');
@@ -102,10 +132,11 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
     }
   }
 
+  const deniedNow = deniedWindows.filter((n) => plan.appControl.denyNames.includes(n));
   const notDenied = deniedWindows.filter((n) => !plan.appControl.denyNames.includes(n));
-  add('guarded.deniedChildren', 'partial', [...plan.appControl.denyNames.length ? ['App Control Deny (OriginalFileName)'] : [], ...asrList(plan, 'guarded.deniedChildren')],
-    `Denied for every process by App Control (matched by OriginalFileName, so renamed copies are caught too): ${plan.appControl.denyNames.join(', ') || '—'}. Office, Outlook and Adobe Reader may start no child at all (ASR), which covers the rest for them; process creation through WMI and PsExec is blocked too. For other guarded applications these stay allowed, because denying them machine-wide would break Windows: ${notDenied.join(', ') || '—'}.`,
-    `App Control で全プロセスに対して拒否 (OriginalFileName で照合するため名前を変えた複製も対象): ${plan.appControl.denyNames.join(', ') || '—'}。Office・Outlook・Adobe Reader は ASR により子プロセスを一切起動できず、残りもこれで防ぎます。WMI と PsExec 経由のプロセス作成も遮断します。その他の保護対象アプリでは次のものは許可のままです (全体で拒否すると Windows が動かなくなるため): ${notDenied.join(', ') || '—'}。`);
+  add('guarded.deniedChildren', 'partial', [...deniedNow.length ? ['App Control Deny (OriginalFileName)'] : [], ...asrList(plan, 'guarded.deniedChildren')],
+    `Denied for every process by App Control (matched by OriginalFileName, so renamed copies are caught too): ${deniedNow.join(', ') || '—'}. Office, Outlook and Adobe Reader may start no child at all (ASR), which covers the rest for them; process creation through WMI and PsExec is blocked too. For other guarded applications these stay allowed, because denying them machine-wide would break Windows: ${notDenied.join(', ') || '—'}.`,
+    `App Control で全プロセスに対して拒否 (OriginalFileName で照合するため名前を変えた複製も対象): ${deniedNow.join(', ') || '—'}。Office・Outlook・Adobe Reader は ASR により子プロセスを一切起動できず、残りもこれで防ぎます。WMI と PsExec 経由のプロセス作成も遮断します。その他の保護対象アプリでは次のものは許可のままです (全体で拒否すると Windows が動かなくなるため): ${notDenied.join(', ') || '—'}。`);
   if (doc.guarded.allowedChildren.length > 0) {
     add(`guarded.allowedChildren ${doc.guarded.allowedChildren.join(', ')}`, 'not-enforced', [],
       'ASR child-process rules cannot allow particular children; an ASR exclusion would exempt a path from every ASR rule. The allowance is not carried over.',
@@ -131,8 +162,8 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
     'WMI イベント サブスクリプションは ASR で遮断。Run キー・タスク・サービスへの書き込み自体は防げませんが、指すユーザー領域のプログラムは App Control が起動させません。');
   if (plan.office.length > 0) {
     add('(added) Office macro hardening for guarded office applications', 'enforced', ['Registry HKCU\\Software\\Policies\\Microsoft\\Office\\16.0'],
-      `Macros from the internet blocked, VBAWarnings = ${plan.office.find((o) => o.name === 'VBAWarnings')?.value}, trusted locations off. Written per user (HKCU): the apply script covers the users whose profiles are loaded; use Group Policy or Intune user scope for the rest.`,
-      `インターネット由来のマクロを遮断、VBAWarnings = ${plan.office.find((o) => o.name === 'VBAWarnings')?.value}、信頼できる場所を無効。ユーザーごと (HKCU) の設定です: 適用スクリプトはプロファイルが読み込まれているユーザーに書き込みます。他はグループ ポリシーか Intune のユーザー スコープを使ってください。`);
+      `Macros from the internet blocked, VBAWarnings = ${plan.office.find((o) => o.name === 'VBAWarnings')?.value}, trusted locations off. Written per user (HKCU\\Software\\Policies, which only administrators can write): apply.ps1 writes every loaded user hive — local, domain and Entra ID accounts — creating keys only when missing, so other values under them stay; use Group Policy or Intune user scope for users not signed in. office.reg suits only users who are administrators themselves (an elevated import writes the importing account's hive).`,
+      `インターネット由来のマクロを遮断、VBAWarnings = ${plan.office.find((o) => o.name === 'VBAWarnings')?.value}、信頼できる場所を無効。ユーザーごとの設定です (HKCU\\Software\\Policies は管理者しか書き込めません): apply.ps1 は読み込まれているすべてのユーザー ハイブ (ローカル・ドメイン・Entra ID アカウント) に書き込み、キーはないときだけ作るので同じキーの他の値は残ります。サインインしていないユーザーにはグループ ポリシーか Intune のユーザー スコープを使ってください。office.reg は本人が管理者のユーザーにだけ使えます (管理者として取り込むと取り込んだアカウントのハイブに書かれます)。`);
   }
   return out;
 }

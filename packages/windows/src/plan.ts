@@ -4,6 +4,7 @@
 import { NAME_SETS, PATH_SETS, type CompiledPolicy, type Mode } from '@omamori/policy';
 import { ASR_RULES, type AsrAction, type AsrKey } from './asr.ts';
 import { basePolicyGuid, supplementalPolicyGuid, versionEx } from './guid.ts';
+import { blockListFor } from './block-list.ts';
 import { DENIABLE, windowsPrograms } from './lolbins.ts';
 import { buildMapping, type MappingEntry } from './mapping.ts';
 import { appControlFilePath, cfaFolder } from './paths.ts';
@@ -32,19 +33,44 @@ export interface OfficeValue {
   value: number;
 }
 
+/** One App Control deny rule: by OriginalFileName (with a version bound) or by folder. */
+export interface DenyRule {
+  id: string;
+  fileName?: string;
+  filePath?: string;
+  /** Deny rules cover this version and every lower one (65535.65535.65535.65535: all versions). */
+  maxVersion: string;
+  /** Microsoft's recommended block list (block-list.ts), or the policy's denied children (lolbins.ts). */
+  source: 'block-list' | 'guarded.deniedChildren';
+  note: string;
+}
+
 /** Why a policy entry got no Windows rule (rendered in the mapping report). */
 export interface Skipped { field: string; value: string; why: 'user-space' | 'not-windows' | 'not-system-folder' | 'expired' | 'no-rule' }
 
 export interface WindowsPlan {
   policy: { name: string; version: number; mode: Mode };
+  /**
+   * `policy`: the policy as its mode says. `audit-step`: the audit phase offered before an enforcing policy (same
+   * rules, App Control/ASR/CFA in audit, no Office values), written as apply-audit.ps1 and app-control-base-audit.xml.
+   */
+  step: 'policy' | 'audit-step';
   appControl: {
     policyId: string;
     versionEx: string;
     audit: boolean;
+    /** File name of the base policy XML this plan deploys. */
+    baseXml: string;
+    /** Rule options of the base policy, in order. */
+    options: string[];
+    /** False in audit: with script enforcement on, MSHTA and MSXML are blocked even by an audit-mode policy. */
+    scriptEnforcement: boolean;
     /** System-space folders whose code may run (App Control FilePath form). */
     allowPaths: { path: string; from: string }[];
     allowHashes: { sha256: string; note?: string }[];
-    /** Programs denied machine-wide, by OriginalFileName. */
+    /** Deny rules, machine-wide. */
+    denyRules: DenyRule[];
+    /** The file names of `denyRules`, lower-case, sorted (for the simulator and the report). */
     denyNames: string[];
     supplementals: SupplementalPlan[];
   };
@@ -61,7 +87,12 @@ export interface WindowsCompileOptions {
   now: number;
   /** Override the ASR action the mode implies (e.g. `warn` while rolling out). */
   asrAction?: AsrAction;
+  /** Compile the audit step of an enforce/lockdown policy (see WindowsPlan.step). */
+  auditStep?: boolean;
 }
+
+export const BASE_XML = 'app-control-base.xml';
+export const BASE_AUDIT_XML = 'app-control-base-audit.xml';
 
 /** System-space folders allowed to run code in enforce and audit mode (never in lockdown). */
 const SYSTEM_SPACE = ['%WINDIR%\\*', '%OSDRIVE%\\Program Files\\*', '%OSDRIVE%\\Program Files (x86)\\*'];
@@ -100,7 +131,8 @@ function selectAsr(policy: CompiledPolicy): Map<AsrKey, string> {
 export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileOptions): WindowsPlan {
   const doc = policy.doc;
   const skipped: Skipped[] = [];
-  const audit = doc.mode === 'audit';
+  const auditStep = opts.auditStep === true && doc.mode !== 'audit';
+  const audit = doc.mode === 'audit' || auditStep;
 
   const allowPaths: { path: string; from: string }[] = doc.mode === 'lockdown' ? [] : SYSTEM_SPACE.map((path) => ({ path, from: 'userSpace' }));
   doc.trust.paths.forEach((p, i) => {
@@ -111,7 +143,25 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
 
   const denied = expand(doc.guarded.deniedChildren);
   for (const a of expand(doc.guarded.allowedChildren)) denied.delete(a);
-  const denyNames = DENIABLE.filter((d) => denied.has(d.name) && (d.from === 'enforce' || doc.mode === 'lockdown')).map((d) => d.name).sort();
+  const denyRules: DenyRule[] = [];
+  const seen = new Set<string>();
+  const idOf = (s: string) => `ID_DENY_${s.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '')}`;
+  for (const e of blockListFor(doc.mode)) {
+    const key = (e.fileName ?? e.filePath!).toLowerCase();
+    seen.add(key);
+    denyRules.push({ id: idOf(e.fileName ?? `PATH_${e.filePath!.split('\\').filter((x) => x && x !== '*').slice(-1)[0]}`), ...(e.fileName ? { fileName: e.fileName } : { filePath: e.filePath! }), maxVersion: e.maxVersion, source: 'block-list', note: e.note });
+  }
+  for (const d of DENIABLE) {
+    if (!denied.has(d.name) || !(d.from === 'enforce' || doc.mode === 'lockdown') || seen.has(d.name)) continue;
+    seen.add(d.name);
+    denyRules.push({ id: idOf(d.name), fileName: d.name, maxVersion: '65535.65535.65535.65535', source: 'guarded.deniedChildren', note: 'denied child of guarded applications' });
+  }
+  const denyNames = denyRules.filter((r) => r.fileName).map((r) => r.fileName!.toLowerCase()).sort();
+  const options = ['Enabled:UMCI', 'Enabled:Unsigned System Integrity Policy', 'Enabled:Update Policy No Reboot', 'Enabled:Allow Supplemental Policies',
+    // A boot-critical driver the policy blocks would otherwise stop Windows from starting (Microsoft: option 10
+    // puts the policy in audit mode for that boot); option 9 keeps the F8 boot menu for recovery.
+    'Enabled:Boot Audit On Failure', 'Enabled:Advanced Boot Options Menu'];
+  if (audit) options.push('Enabled:Audit Mode', 'Disabled:Script Enforcement');
 
   const supplementals: SupplementalPlan[] = [];
   doc.trust.exceptions.forEach((x, i) => {
@@ -130,7 +180,7 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
     else skipped.push({ field: `trust.exceptions[${i}]`, value: x.id, why: 'no-rule' });
   });
 
-  const action: AsrAction = opts.asrAction ?? (audit ? 'audit' : 'block');
+  const action: AsrAction = auditStep ? 'audit' : opts.asrAction ?? (audit ? 'audit' : 'block');
   const asr: PlannedAsrRule[] = [...selectAsr(policy)].map(([key, because]) => {
     const r = ASR_RULES[key];
     const a = action === 'warn' && 'noWarn' in r && r.noWarn ? 'block' : action;
@@ -155,10 +205,12 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
 
   const plan: WindowsPlan = {
     policy: { name: doc.name, version: doc.version, mode: doc.mode },
+    step: auditStep ? 'audit-step' : 'policy',
     appControl: {
       policyId: basePolicyGuid(doc.name), versionEx: versionEx(doc.version), audit,
+      baseXml: auditStep ? BASE_AUDIT_XML : BASE_XML, options, scriptEnforcement: !audit,
       allowPaths, allowHashes: doc.trust.hashes.map((h) => (h.note ? { sha256: h.sha256.toUpperCase(), note: h.note } : { sha256: h.sha256.toUpperCase() })),
-      denyNames, supplementals,
+      denyRules, denyNames, supplementals,
     },
     asr, cfa, office, skipped, mapping: [],
   };

@@ -35,8 +35,9 @@ export function renderMappingReport(plan: WindowsPlan, lang: Lang): string {
   L.push(ja ? '## 出力ファイル' : '## Files', '',
     `- app-control-base.xml — ${ja ? '基本ポリシー' : 'base policy'} ${plan.appControl.policyId}`,
     ...plan.appControl.supplementals.map((s) => `- app-control-supplemental-${s.exceptionId}.xml — ${ja ? '補足ポリシー' : 'supplemental policy'} ${s.policyId} (${ja ? '期限' : 'expires'} ${s.expires}${s.host ? `, ${ja ? 'ホスト' : 'host'} ${s.host}` : ''})`),
-    `- apply.ps1 / revert.ps1 — ${ja ? '管理者の PowerShell で実行 (何度実行しても同じ結果)' : 'run in an elevated PowerShell (safe to run again)'}`,
-    `- office.reg / office-revert.reg — ${ja ? 'Office のマクロ設定 (ユーザーごと)' : 'Office macro settings (per user)'}`,
+    ...(plan.policy.mode !== 'audit' ? [`- app-control-base-audit.xml / apply-audit.ps1 — ${ja ? '手順 1: 同じ規則を監査モードで (先に実行)' : 'step 1: the same rules in audit mode (run first)'}`] : []),
+    `- apply.ps1 / revert.ps1 — ${ja ? '管理者の PowerShell で実行 (何度実行しても同じ結果。revert は apply が記録したものだけを戻す)' : 'run in an elevated PowerShell (safe to run again; revert restores only what apply recorded)'}`,
+    `- office.reg / office-revert.reg — ${ja ? 'Office のマクロ設定 (ユーザーごと。管理者として取り込む)' : 'Office macro settings (per user; import as an administrator)'}`,
     `- intune.json — ${ja ? 'Intune (Microsoft Graph) 用の OMA-URI 設定' : 'OMA-URI settings for Intune (Microsoft Graph)'}`, '');
   return L.join('\n');
 }

@@ -72,6 +72,8 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     host: s.host?.toLowerCase(), hash: s.hash?.toUpperCase(), path: s.path ? filePathMatcher(s.path) : undefined,
   }));
   const denyNames = new Set(ac.denyNames.map((n) => n.toLowerCase()));
+  const denyPaths = ac.denyRules.filter((d) => d.filePath).map((d) => filePathMatcher(d.filePath!));
+  const denied = (path: string): boolean => denyNames.has(baseNameLower(path)) || denyPaths.some((m) => m(normalizeWinPath(path)));
   const asr = new Map<AsrKey, { id: string; name: string; action: AsrAction }>();
   for (const r of plan.asr) if (r.action !== 'off') asr.set(r.key, { id: r.id, name: r.name, action: r.action });
   const cfaFolders = plan.cfa.mode === 'off' ? [] : plan.cfa.folders.map(cfaMatcher);
@@ -159,8 +161,7 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         procs.set(processKey(ev.proc), proc);
         if (parent) parents.set(processKey(ev.proc), normalizeWinPath(parent));
         const norm = normalizeWinPath(ev.proc.image);
-        const name = baseNameLower(ev.proc.image);
-        if (denyNames.has(name)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
+        if (denied(ev.proc.image)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
         wdacImage(ev.proc.image, ev.proc.signer, ev.proc.sha256, ev.host, out);
         const p = baseNameLower(parent);
         const add = (c: Cand | undefined) => { if (c) out.push(c); };
@@ -174,11 +175,14 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         return;
       }
       case 'module.load': {
+        if (denied(ev.file.path)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
         wdacImage(ev.file.path, ev.file.signer, ev.file.sha256, ev.host, out);
         droppedContent(normalizeWinPath(ev.file.path), out);
         return;
       }
       case 'script.read': {
+        // Audit mode turns script enforcement off (Disabled:Script Enforcement): no script is judged at all.
+        if (!ac.scriptEnforcement) return;
         const inline = ev.file.path.startsWith('inline:');
         // PowerShell's own logs (4104/800) may name a process the recording never saw start: the script says who.
         const image = procOf(ev.proc)?.image;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS } from '@omamori/policy';
 import { compileWindows } from '../src/compile-windows.ts';
+import { dotnetTicks } from '../src/scripts.ts';
 import { here, NOW, policyFrom, sharedDir } from './helpers.ts';
 
 const xsd = join(sharedDir(), 'specs/windows/cipolicy.libxml2.xsd');
@@ -61,7 +62,7 @@ test('mode: audit sets Audit Mode and ASR audit; enforce blocks; lockdown has no
   assert.match(String(office.files.get('app-control-base.xml')), /FilePath="%OSDRIVE%\\Program Files\\\*"/);
   assert.ok(office.plan.asr.every((r) => r.action === 'block'));
   const strict = compileWindows(policyFrom('strict'), { now: NOW });
-  assert.doesNotMatch(String(strict.files.get('app-control-base.xml')), /FilePath=/);
+  assert.doesNotMatch(String(strict.files.get('app-control-base.xml')), /<Allow [^>]*FilePath=/);
   assert.ok(strict.plan.appControl.denyNames.includes('wscript.exe'));
   assert.ok(!office.plan.appControl.denyNames.includes('wscript.exe'));
   assert.ok(!office.plan.appControl.denyNames.includes('cmd.exe') && !office.plan.appControl.denyNames.includes('rundll32.exe'));
@@ -92,7 +93,11 @@ test('exceptions: live ones become supplementals, expired and user-space ones ar
   for (const s of ['old-one', 'downloads-tool', '/opt/tools/**', 'Contoso Ltd.', 'Authenticode']) assert.ok(report.includes(s), s);
   const apply = String(files.get('apply.ps1'));
   assert.match(apply, /\$env:COMPUTERNAME -ieq 'PC-DESIGN-01'/);
-  assert.match(apply, /\[DateTimeOffset\]::Parse\('2030-03-31T00:00:00Z'/);
+  // Expiry compared as .NET ticks (no [DateTimeOffset], which Constrained Language Mode refuses).
+  assert.ok(apply.includes(`if ([DateTime]::UtcNow.Ticks -lt ${dotnetTicks('2030-03-31T00:00:00Z')}) {`));
+  assert.ok(apply.includes(`if ([DateTime]::UtcNow.Ticks -lt ${dotnetTicks('2030-01-01T00:00:00Z')} -and $env:COMPUTERNAME -ieq 'PC-DESIGN-01') {`));
+  assert.equal(dotnetTicks('1970-01-01T00:00:00Z'), '621355968000000000');
+  assert.equal(dotnetTicks('2030-03-31T00:00:00Z'), String(621355968000000000n + BigInt(Date.parse('2030-03-31T00:00:00Z')) * 10000n));
 });
 
 test('mapping report states what Windows cannot enforce, in both languages', () => {
@@ -116,4 +121,55 @@ test('golden files of the office preset', () => {
   assert.ok(existsSync(goldenDir), 'golden files missing: run with OMAMORI_UPDATE_GOLDEN=1');
   assert.deepEqual(readdirSync(goldenDir).sort(), [...files.keys()].sort());
   for (const [n, c] of files) assert.ok(Buffer.from(c).equals(readFileSync(join(goldenDir, n))), `${n} differs from golden`);
+});
+
+const options = (xml: string) => [...xml.matchAll(/<Option>([^<]+)<\/Option>/g)].map((m) => m[1]);
+
+test('item 3: every base policy boots safely — Boot Audit On Failure and the advanced boot menu', () => {
+  for (const name of [...PRESETS.map((p) => p.name), 'exceptions.yaml']) {
+    const { files } = compileWindows(policyFrom(name), { now: NOW });
+    for (const [n, xml] of files) {
+      if (!/^app-control-base.*\.xml$/.test(n)) continue;
+      const o = options(String(xml));
+      assert.ok(o.includes('Enabled:Boot Audit On Failure'), `${name} ${n}: ${o.join(', ')}`);
+      assert.ok(o.includes('Enabled:Advanced Boot Options Menu'), `${name} ${n}`);
+    }
+  }
+});
+
+test('item 4: audit turns script enforcement off (MSHTA/MSXML are blocked by any policy that enforces scripts); enforce keeps it', () => {
+  const audit = compileWindows(policyFrom('audit'), { now: NOW });
+  assert.deepEqual(options(String(audit.files.get('app-control-base.xml'))).filter((o) => /Audit Mode|Script Enforcement/.test(o!)), ['Enabled:Audit Mode', 'Disabled:Script Enforcement']);
+  assert.equal(audit.plan.appControl.scriptEnforcement, false);
+  const office = compileWindows(policyFrom('office'), { now: NOW });
+  assert.ok(!options(String(office.files.get('app-control-base.xml'))).includes('Disabled:Script Enforcement'));
+  // the audit step of an enforcing policy is an audit too
+  assert.deepEqual(options(String(office.files.get('app-control-base-audit.xml'))).filter((o) => /Audit Mode|Script Enforcement/.test(o!)), ['Enabled:Audit Mode', 'Disabled:Script Enforcement']);
+  assert.match(String(audit.files.get('mapping.en.md')), /App Control script enforcement[\s\S]*MSHTA/);
+});
+
+test('item 6: enforce and lockdown get an audit step with the same rules and PolicyID, in audit mode', () => {
+  for (const name of ['office', 'strict']) {
+    const { plan, auditPlan, files } = compileWindows(policyFrom(name), { now: NOW });
+    assert.ok(auditPlan && files.has('apply-audit.ps1') && files.has('app-control-base-audit.xml'), name);
+    assert.equal(auditPlan.appControl.policyId, plan.appControl.policyId);
+    assert.deepEqual(auditPlan.appControl.denyRules, plan.appControl.denyRules);
+    assert.deepEqual(auditPlan.appControl.allowPaths, plan.appControl.allowPaths);
+    assert.ok(auditPlan.asr.every((r) => r.action === 'audit'));
+    assert.equal(auditPlan.office.length, 0);
+    const xml = String(files.get('app-control-base-audit.xml'));
+    assert.equal(xml.replace(/\s*<Rule>\s*<Option>(Enabled:Audit Mode|Disabled:Script Enforcement)<\/Option>\s*<\/Rule>/g, ''), String(files.get('app-control-base.xml')).replace(/\s*<Rule>\s*<Option>(Enabled:Audit Mode|Disabled:Script Enforcement)<\/Option>\s*<\/Rule>/g, ''));
+  }
+  const audit = compileWindows(policyFrom('audit'), { now: NOW });
+  assert.equal(audit.auditPlan, undefined);
+  assert.ok(!audit.files.has('apply-audit.ps1'));
+});
+
+test('item 11: lockdown says in the report that non-Microsoft programs in Program Files are blocked, and how to allow them', () => {
+  const { files } = compileWindows(policyFrom('strict'), { now: NOW });
+  const en = String(files.get('mapping.en.md'));
+  const ja = String(files.get('mapping.ja.md'));
+  assert.match(en, /lockdown: programs outside Windows[\s\S]*third-party antivirus and VPN clients[\s\S]*node\.exe[\s\S]*omamori policy suggest[\s\S]*New-CIPolicy -Audit -Level Publisher/);
+  assert.match(ja, /ロックダウンでは Program Files[\s\S]*omamori policy suggest/);
+  assert.doesNotMatch(String(compileWindows(policyFrom('office'), { now: NOW }).files.get('mapping.en.md')), /lockdown: programs outside Windows/);
 });

@@ -1,67 +1,14 @@
-// The PowerShell scripts, checked structurally (no PowerShell parser on this machine: `apt-cache policy powershell`
-// has no candidate): balanced brackets and quotes, every ASR GUID of peers.md §4.1 right, every applied setting
-// undone by revert, apply guarded by a check of what is in force. Plus the .reg and Intune files.
+// The deployment files as text: every ASR GUID of peers.md §4.1 right, apply guarded by a check of what is in force,
+// revert driven by the record only, the .reg files' wording and encoding, the Intune JSON. (Parsing with a real
+// PowerShell grammar: powershell.test.ts; running the scripts against a model machine: registry.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ASR_RULES } from '../src/asr.ts';
 import { compileWindows } from '../src/compile-windows.ts';
+import { INTUNE_NO_WARN } from '../src/scripts.ts';
 import { NOW, policyFrom, sharedDir } from './helpers.ts';
-
-/** Checks () {} [] nesting and closed '…' / "…" strings / here-strings; returns the first problem or undefined. */
-export function psStructureProblem(src: string): string | undefined {
-  const stack: { c: string; line: number }[] = [];
-  const pair: Record<string, string> = { ')': '(', '}': '{', ']': '[' };
-  let line = 1;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '\n') { line++; continue; }
-    if (c === '#' && (i === 0 || /[\s;]/.test(src[i - 1]!))) { while (i < src.length && src[i] !== '\n') i++; line++; continue; }
-    if (c === '`') { i++; continue; }
-    if (c === "'") {
-      const start = line;
-      for (i++; ; i++) {
-        if (i >= src.length) return `unclosed ' string from line ${start}`;
-        if (src[i] === '\n') line++;
-        if (src[i] === "'") { if (src[i + 1] === "'") { i++; continue; } break; }
-      }
-      continue;
-    }
-    if (c === '"') {
-      const start = line;
-      for (i++; ; i++) {
-        if (i >= src.length) return `unclosed " string from line ${start}`;
-        if (src[i] === '`') { i++; continue; }
-        if (src[i] === '\n') line++;
-        if (src[i] === '"') break;
-      }
-      continue;
-    }
-    if ('({['.includes(c)) stack.push({ c, line });
-    else if (')}]'.includes(c)) {
-      const top = stack.pop();
-      if (!top || top.c !== pair[c]) return `unbalanced ${c} at line ${line}`;
-    }
-  }
-  return stack.length ? `unclosed ${stack[stack.length - 1]!.c} from line ${stack[stack.length - 1]!.line}` : undefined;
-}
-
-test('the structure check catches broken scripts', () => {
-  assert.equal(psStructureProblem("if ($a) { 'x' }"), undefined);
-  assert.match(psStructureProblem("if ($a) { 'x' ")!, /unclosed \{/);
-  assert.match(psStructureProblem("Write-Output 'it''s") ?? '', /unclosed ' string/);
-  assert.match(psStructureProblem('Write-Output "a)') ?? '', /unclosed " string/);
-  assert.equal(psStructureProblem('# a } comment\n"a`"b"'), undefined);
-});
-
-for (const name of ['office', 'audit', 'strict', 'exceptions.yaml']) {
-  test(`apply.ps1 and revert.ps1 of ${name} are balanced`, () => {
-    const { files } = compileWindows(policyFrom(name), { now: NOW });
-    assert.equal(psStructureProblem(String(files.get('apply.ps1'))), undefined);
-    assert.equal(psStructureProblem(String(files.get('revert.ps1'))), undefined);
-  });
-}
 
 test('every ASR GUID of peers.md §4.1 that omamori uses is written exactly as Microsoft lists it', () => {
   const peers = readFileSync(join(sharedDir(), 'specs/peers.md'), 'utf8');
@@ -71,7 +18,7 @@ test('every ASR GUID of peers.md §4.1 that omamori uses is written exactly as M
   for (const r of Object.values(ASR_RULES)) assert.ok(table.has(r.id), `${r.id} (${r.name}) not in peers.md`);
 });
 
-test('apply sets each planned ASR rule with the action of the mode, only when it differs; revert undoes each', () => {
+test('apply sets each planned ASR rule with the action of the mode, only when it differs; revert restores from the record only', () => {
   for (const [name, action, value] of [['office', 'Enabled', 1], ['audit', 'AuditMode', 2]] as const) {
     const { plan, files } = compileWindows(policyFrom(name), { now: NOW });
     const apply = String(files.get('apply.ps1'));
@@ -79,27 +26,32 @@ test('apply sets each planned ASR rule with the action of the mode, only when it
     assert.ok(plan.asr.length >= 10);
     for (const r of plan.asr) {
       assert.ok(apply.includes(`if ($asr['${r.id}'] -ne ${value}) { Add-MpPreference -AttackSurfaceReductionRules_Ids '${r.id}' -AttackSurfaceReductionRules_Actions ${action} }`), `${name} ${r.id}`);
-      assert.ok(revert.includes(`Remove-MpPreference -AttackSurfaceReductionRules_Ids '${r.id}'`), `revert ${r.id}`);
+      assert.ok(apply.includes(`Add-OmamoriAsrRecord $record '${r.id}' $asr['${r.id}']`), `${name}: ${r.id} recorded before it is changed`);
+      assert.ok(!revert.includes(r.id), `revert must not name ${r.id}: it restores what the record holds, not what the plan says`);
     }
     assert.doesNotMatch(apply, /Set-MpPreference -AttackSurfaceReductionRules/, 'Set-MpPreference would replace rules set by others');
-    for (const f of plan.cfa.folders) {
-      assert.ok(apply.includes(`if ($folders -notcontains '${f}') { Add-MpPreference -ControlledFolderAccessProtectedFolders '${f}' }`));
-      assert.ok(revert.includes(`Remove-MpPreference -ControlledFolderAccessProtectedFolders '${f}'`));
-    }
-    for (const o of plan.office) {
-      const key = `\\Software\\Policies\\Microsoft\\Office\\16.0\\${o.app}\\${o.sub}"`;
-      assert.ok(apply.includes(key) && apply.includes(`-Name '${o.name}' -Value ${o.value} -PropertyType DWord`));
-      assert.ok(revert.includes(key) && revert.includes(`Remove-ItemProperty -Path $k -Name '${o.name}'`));
-    }
-    assert.ok(revert.includes(`CiTool.exe --remove-policy '${plan.appControl.policyId}'`));
+    for (const f of plan.cfa.folders) assert.ok(apply.includes(`if ($folders -notcontains '${f}') { Add-MpPreference -ControlledFolderAccessProtectedFolders '${f}' }`));
+    for (const o of plan.office) assert.ok(apply.includes(`Set-OmamoriDword "$h\\Software\\Policies\\Microsoft\\Office\\16.0\\${o.app}\\${o.sub}" '${o.name}' ${o.value}`));
+    // the only New-Item on a registry key sits behind a Test-Path of the same key
+    assert.deepEqual(apply.match(/.*New-Item -Path \$Key -Force.*/g), ['    if (-not (Test-Path -LiteralPath $Key)) { New-Item -Path $Key -Force | Out-Null }']);
   }
 });
 
-test('revert removes every supplemental policy that apply installs', () => {
+test('item 2: revert.ps1 reads the record before anything else and leaves when there is none', () => {
+  const revert = String(compileWindows(policyFrom('office'), { now: NOW }).files.get('revert.ps1'));
+  const body = revert.slice(revert.indexOf('$record = Read-OmamoriRecord'));
+  const firstChange = Math.min(...['Add-MpPreference', 'Remove-MpPreference', 'Set-MpPreference', "Invoke-OmamoriCiTool '--remove", 'Remove-ItemProperty', 'New-ItemProperty']
+    .map((c) => body.indexOf(c)).filter((i) => i >= 0));
+  const guard = body.indexOf('if ($null -eq $record) {');
+  assert.ok(guard >= 0 && body.indexOf('exit 0', guard) < firstChange);
+});
+
+test('apply records every supplemental policy it installs, so revert removes it', () => {
   const { plan, files } = compileWindows(policyFrom('exceptions.yaml'), { now: NOW });
+  const apply = String(files.get('apply.ps1'));
   for (const s of plan.appControl.supplementals) {
-    assert.ok(String(files.get('apply.ps1')).includes(`'${s.policyId}.cip'`));
-    assert.ok(String(files.get('revert.ps1')).includes(`CiTool.exe --remove-policy '${s.policyId}'`));
+    assert.ok(apply.includes(`'${s.policyId}.cip'`));
+    assert.ok(apply.includes(`if (@($record.appControl) -notcontains '${s.policyId}') { $record.appControl = @($record.appControl) + @('${s.policyId}') }`));
   }
 });
 
@@ -120,4 +72,33 @@ test('intune.json carries the ASR rules with their values and the App Control OM
   const asr = j.deviceConfiguration.omaSettings.find((s) => s.omaUri.endsWith('/Defender/AttackSurfaceReductionRules'));
   assert.equal(asr?.value, plan.asr.map((r) => `${r.id}=1`).join('|'));
   assert.equal(j.omamori.appControl[0]?.omaUri, `./Vendor/MSFT/ApplicationControl/Policies/${plan.appControl.policyId.slice(1, -1)}/Policy`);
+});
+
+test('item 8: office.reg says HKCU\\Software\\Policies needs an administrator, not "import it as the user"', () => {
+  const { files } = compileWindows(policyFrom('office'), { now: NOW });
+  for (const f of ['office.reg', 'office-revert.reg']) {
+    const text = (files.get(f) as Buffer).subarray(2).toString('utf16le');
+    assert.doesNotMatch(text, /import it as the user/i);
+    assert.match(text, /writable only by administrators and SYSTEM: a standard user's import is refused/);
+    assert.match(text, /Group Policy or Intune \(user scope\), or apply\.ps1/);
+  }
+  assert.match(String(files.get('mapping.en.md')), /only administrators can write/);
+});
+
+test('item 9: with --asr warn, intune.json blocks the rules Intune cannot warn on and says so; apply.ps1 still warns', () => {
+  const { plan, files } = compileWindows(policyFrom('office'), { now: NOW, asrAction: 'warn' });
+  const j = JSON.parse(String(files.get('intune.json'))) as { deviceConfiguration: { omaSettings: { omaUri: string; value: string }[] }; omamori: { notes: string[] } };
+  const value = j.deviceConfiguration.omaSettings.find((s) => s.omaUri.endsWith('/AttackSurfaceReductionRules'))!.value;
+  const actions = new Map(value.split('|').map((x) => x.split('=') as [string, string]));
+  assert.equal(actions.get(ASR_RULES.scriptDownloaded.id), '1');
+  assert.equal(actions.get(ASR_RULES.wmiPersistence.id), '1');
+  assert.equal(actions.get(ASR_RULES.lsass.id), '1');
+  assert.equal(actions.get(ASR_RULES.officeChild.id), '6');
+  for (const id of INTUNE_NO_WARN) assert.notEqual(actions.get(id), '6', id);
+  assert.ok(j.omamori.notes.some((n) => n.includes('cannot set these ASR rules to Warn') && n.includes(ASR_RULES.scriptDownloaded.id) && n.includes(ASR_RULES.wmiPersistence.id)));
+  const apply = String(files.get('apply.ps1'));
+  assert.ok(apply.includes(`Add-MpPreference -AttackSurfaceReductionRules_Ids '${ASR_RULES.scriptDownloaded.id}' -AttackSurfaceReductionRules_Actions Warn`));
+  assert.equal(plan.asr.find((r) => r.key === 'scriptDownloaded')?.action, 'warn');
+  const plain = JSON.parse(String(compileWindows(policyFrom('office'), { now: NOW }).files.get('intune.json'))) as { omamori: { notes: string[] } };
+  assert.ok(!plain.omamori.notes.some((n) => n.includes('cannot set these ASR rules to Warn')));
 });

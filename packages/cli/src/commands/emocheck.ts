@@ -9,6 +9,7 @@ import {
   COLLECTOR_SCRIPT_URL, analyseSnapshot, parseSnapshot, renderJson, renderText, reportFileName,
   type ReportInput, type Snapshot, type SnapshotIssue,
 } from '@omamori/emocheck';
+import { stdinProgram } from '@omamori/windows';
 import { UsageError, type Command, type Io, type Lang } from '../command.ts';
 
 export const EMOCHECK_EXIT = { CLEAN: 0, INFECTED: 1, COULD_NOT_CHECK: 2 } as const;
@@ -23,15 +24,28 @@ export interface EmocheckDeps {
 
 const COLLECT_TIMEOUT_MS = 15 * 60 * 1000;
 
-/** Spawns Windows PowerShell on the shipped collector. The script is loaded by a short -Command bootstrap (its text
- * would exceed the 32,767-character command line once quoted/encoded); ScriptBlock.Create is not subject to the
- * execution policy, so no -ExecutionPolicy change is needed. */
+/** The text piped into `powershell.exe -Command -` to run the collector: the script itself inside one script block
+ * (stdinProgram). Standard input has no 32,767-character limit, is not subject to the execution policy, and needs no
+ * .NET call — the old bootstrap ([scriptblock]::Create([IO.File]::ReadAllText(…))) failed under App Control, where
+ * PowerShell runs in Constrained Language Mode. */
+export function collectorProgram(collectorText: string): string {
+  return stdinProgram(collectorText, '-Stdout');
+}
+
+/** Spawns Windows PowerShell on the shipped collector (see collectorProgram). */
 export function runPowerShellCollector(): Promise<CollectorRun> {
-  const script = fileURLToPath(COLLECTOR_SCRIPT_URL).replace(/'/g, "''");
-  const bootstrap = `& ([scriptblock]::Create([IO.File]::ReadAllText('${script}'))) -Stdout`;
+  let program: string;
+  try {
+    program = collectorProgram(readFileSync(fileURLToPath(COLLECTOR_SCRIPT_URL), 'utf8'));
+  } catch (e) {
+    const m = (e as NodeJS.ErrnoException).code ?? String(e);
+    return Promise.resolve({ ok: false, message: { en: `cannot read the collector script: ${m}`, ja: `収集スクリプトを読めません: ${m}` } });
+  }
   return new Promise((done) => {
-    const child = spawn('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', bootstrap],
-      { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', '-'],
+      { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    child.stdin.on('error', () => { /* reported by 'error' or a non-zero exit */ });
+    child.stdin.end(program);
     const out: Buffer[] = [], err: Buffer[] = [];
     const timer = setTimeout(() => child.kill(), COLLECT_TIMEOUT_MS);
     child.stdout.on('data', (b: Buffer) => out.push(b));
