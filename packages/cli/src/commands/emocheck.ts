@@ -2,11 +2,11 @@
 // snapshot on Windows). The command does the I/O; @omamori/emocheck decides. Exit codes: 0 clean, 1 infected,
 // 2 could not check — every failure, including a bug, returns 2 so that an error never reads as "infected".
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  COLLECTOR_SCRIPT_URL, analyseSnapshot, parseSnapshot, renderJson, renderText, reportFileName,
+  COLLECTOR_SCRIPT_URL, MAX_SNAPSHOT_BYTES, analyseSnapshot, parseSnapshot, renderJson, renderText, reportFileName, tooLargeMessage,
   type ReportInput, type Snapshot, type SnapshotIssue,
 } from '@omamori/emocheck';
 import { stdinProgram } from '@omamori/windows';
@@ -82,8 +82,15 @@ function issuesText(file: string, issues: SnapshotIssue[], lang: Lang): string {
 function readSnapshotFile(file: string, io: Io): Snapshot {
   let bytes: Buffer;
   try {
+    // The size first: a wrong multi-gigabyte file is refused without being read.
+    const size = statSync(resolve(io.cwd, file)).size;
+    if (size > MAX_SNAPSHOT_BYTES) {
+      const m = tooLargeMessage(size);
+      throw new CannotCheck({ en: `${file}: not a usable snapshot: [TOO_LARGE] ${m}`, ja: `${file}: スナップショットとして読めません: [TOO_LARGE] ${(size / 1024 / 1024).toFixed(1)} MiB あります。読み込むのは ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB までです (1 台分は数 MiB)。ファイルを確認してください。` });
+    }
     bytes = readFileSync(resolve(io.cwd, file));
   } catch (e) {
+    if (e instanceof CannotCheck) throw e;
     const m = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new CannotCheck({ en: `cannot read snapshot ${file}: ${m}`, ja: `スナップショット ${file} を読めません: ${m}` });
   }
