@@ -1,12 +1,15 @@
 // A recorded model of the PowerShell registry provider (Microsoft.PowerShell.Commands.RegistryProvider), for the
 // cmdlets omamori's scripts use on registry paths. Each rule cites the provider source it was recorded from:
-// PowerShell/PowerShell, src/System.Management.Automation/namespaces/RegistryProvider.cs at commit 929903692e
-// ("NewItem" and "NewProperty" methods), and the behaviour PowerShell/PowerShell issue #5444 reports from a real
-// machine ("Registry provider: New-Item -Force shouldn't blindly recreate the leaf path component", data loss).
+// PowerShell/PowerShell, src/System.Management.Automation/namespaces/RegistryProvider.cs (read at commit 046af59538:
+// "NewItem" — "Remove the existing key before creating the new one" then RemoveItem(path, false) when -Force is given;
+// "RemoveItem" — key.DeleteSubKeyTree(childName), its recurse argument "Ignored. All removes are recursive"), and
+// the behaviour PowerShell/PowerShell issue #5444 reports from a real machine ("Registry provider: New-Item -Force
+// shouldn't blindly recreate the leaf path component (registry key)": the values of the key are lost).
 //
 //  New-Item KEY (no -Force), KEY exists      → error "KeyAlreadyExists" (ResourceExists); nothing changes.
-//  New-Item KEY -Force, KEY exists           → the provider calls RemoveItem(KEY, recurse: false) — the key with
-//                                              all its values and subkeys is deleted — then creates KEY empty.
+//  New-Item KEY -Force, KEY exists           → the provider calls RemoveItem(KEY, recurse: false), which deletes
+//                                              the key with all its values and subkeys (DeleteSubKeyTree), then
+//                                              creates KEY empty.
 //  New-Item KEY -Force, parents missing      → CreateIntermediateKeys creates them, then KEY.
 //  New-Item KEY (no -Force), parent missing  → error (GetRegkeyForPathWriteIfError on the parent).
 //  New-ItemProperty -Force                   → sets the value (replacing an existing one of any type); the key must
