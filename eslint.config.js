@@ -1,7 +1,9 @@
 // Lint configuration. The layer rules below keep the dependency direction of STYLE.md:
 //   policy, evtx, native import nothing of ours; replay (Windows event mapping, replay reports) may import
-//   policy and evtx; agent, console, emocheck may import policy/evtx/native/replay but never each other;
-//   cli may import everything.
+//   policy and evtx; windows (the pure Windows compiler and `replay --as windows` simulator) may import policy and
+//   replay (the simulator implements replay's Alternative interface); agent, console, emocheck may import
+//   policy/evtx/native/replay but never each other; agent may also import windows (it applies what windows
+//   compiles); cli may import everything.
 // DO NOT RELAX THESE RESTRICTIONS. If a package needs another's code, move the shared piece down into `policy`
 // (the sync protocol lives there) instead of adding an exception. Every exception must carry a comment.
 // The rule (`omamori/layers`, below) sees every way a module is named: import and export declarations, dynamic
@@ -11,7 +13,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 
-const ours = ['policy', 'evtx', 'native', 'replay', 'agent', 'console', 'emocheck', 'cli'];
+const ours = ['policy', 'evtx', 'native', 'replay', 'windows', 'agent', 'console', 'emocheck', 'cli'];
 const packagesDir = resolve(dirname(fileURLToPath(import.meta.url)), 'packages');
 
 /** The package of ours a specifier names, seen from `file`: '@omamori/X[/…]' or a relative path into packages/X/. */
@@ -85,8 +87,19 @@ export default tseslint.config(
   layer('evtx', []),
   layer('native', []),
   layer('replay', ['policy', 'evtx']),
-  layer('agent', ['policy', 'evtx', 'native', 'replay']),
+  layer('windows', ['policy', 'replay']),
+  layer('agent', ['policy', 'evtx', 'native', 'replay', 'windows']),
   layer('console', ['policy', 'evtx', 'native', 'replay']),
   layer('emocheck', ['policy', 'evtx', 'native', 'replay']),
-  layer('cli', ['policy', 'evtx', 'native', 'replay', 'agent', 'console', 'emocheck']),
+  layer('cli', ['policy', 'evtx', 'native', 'replay', 'windows', 'agent', 'console', 'emocheck']),
+  {
+    // windows is a pure compiler: its source does no file, process, network or host I/O (its tests may).
+    files: ['packages/windows/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'ImportDeclaration[source.value=/^(node:)?(fs|child_process|net|https?|dgram|os|worker_threads|process)\\b/]',
+        message: "packages/windows is pure: I/O belongs in @omamori/agent (apply/verify/read-back) or the CLI",
+      }],
+    },
+  },
 );

@@ -1,7 +1,7 @@
 // applyWindowsPolicy / verifyWindowsPolicy: bring a machine to a WindowsPlan and check it stays there, through the
 // PowerShell door only. Both first query what is in force, so applying twice issues no command the second time.
 import type { PowerShell } from './powershell.ts';
-import type { WindowsPlan } from './plan.ts';
+import type { WindowsPlan } from '@omamori/windows';
 import { diffState, emptyState, parseWindowsState, STATE_QUERY, type DiffOptions, type Drift, type WindowsState } from './state.ts';
 
 export interface ApplyResult {

@@ -1,20 +1,26 @@
 // What is in force on a Windows machine (queried through PowerShell as JSON), and its difference from a WindowsPlan:
 // each difference carries the command that fixes it, so apply = run the fixes and verify = report them.
-import { ASR_ACTION_VALUE } from './asr.ts';
-import { CFA_MODE_VALUE, cmd, OFFICE_POLICY_ROOT, psQuote } from './ps-commands.ts';
-import type { WindowsPlan } from './plan.ts';
-import { BASE_XML, supplementalXmlName } from './scripts.ts';
+import { ASR_ACTION_VALUE, CFA_MODE_VALUE, cmd, OFFICE_POLICY_ROOT, psQuote, supplementalXmlName, USER_HIVE_PATTERN, type WindowsPlan } from '@omamori/windows';
 
-/** The query: one compressed JSON object on stdout. */
+/**
+ * The query: one compressed JSON object on stdout. It must run in Constrained Language Mode (it does once App Control
+ * enforces): cmdlets, native programs and core types only — values are read with Get-ItemProperty, not RegistryKey
+ * methods. CiTool's exit code is checked (a failing CiTool would otherwise read as "no policy active").
+ */
 export const STATE_QUERY = `$p = Get-MpPreference
 $ciTool = [bool](Get-Command CiTool.exe -ErrorAction SilentlyContinue)
-if ($ciTool) { $policies = @((CiTool.exe --list-policies -json | ConvertFrom-Json).Policies | ForEach-Object { [ordered]@{ id = [string]$_.PolicyID; version = [string]$_.Version } }) }
+if ($ciTool) {
+    $list = CiTool.exe --list-policies -json 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "CiTool --list-policies failed (exit code $LASTEXITCODE): $list" }
+    $policies = @(($list | ConvertFrom-Json).Policies | ForEach-Object { [ordered]@{ id = [string]$_.PolicyID; version = [string]$_.Version } })
+}
 else { $policies = @(Get-ChildItem -Path "$env:windir\\System32\\CodeIntegrity\\CiPolicies\\Active" -Filter '*.cip' -ErrorAction SilentlyContinue | ForEach-Object { [ordered]@{ id = $_.BaseName; version = '' } }) }
 $office = @()
-foreach ($h in @(Get-ChildItem -Path 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '^S-1-5-21-[0-9-]+$' })) {
-    $root = "Registry::HKEY_USERS\\$($h.PSChildName)\\${OFFICE_POLICY_ROOT}"
+foreach ($h in @(Get-ChildItem -Path 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '${USER_HIVE_PATTERN}' })) {
+    $root = 'Registry::HKEY_USERS\\' + $h.PSChildName + '\\${OFFICE_POLICY_ROOT}'
     foreach ($k in @(Get-ChildItem -Path $root -Recurse -ErrorAction SilentlyContinue)) {
-        foreach ($n in $k.Property) { $office += [ordered]@{ hive = $h.PSChildName; key = $k.Name.Substring($k.Name.IndexOf('${OFFICE_POLICY_ROOT.replace(/\\/g, '\\')}') + ${OFFICE_POLICY_ROOT.length + 1}); name = $n; value = $k.GetValue($n) } }
+        $values = Get-ItemProperty -LiteralPath $k.PSPath -ErrorAction SilentlyContinue
+        foreach ($n in @($k.Property)) { $office += [ordered]@{ hive = $h.PSChildName; key = $k.Name.Substring($k.Name.IndexOf('${OFFICE_POLICY_ROOT.replace(/\\/g, '\\')}') + ${OFFICE_POLICY_ROOT.length + 1}); name = $n; value = $values.$n } }
     }
     $office += [ordered]@{ hive = $h.PSChildName; key = ''; name = ''; value = $null }
 }
@@ -93,7 +99,7 @@ export function diffState(plan: WindowsPlan, state: WindowsState, opts: DiffOpti
   const ac = plan.appControl;
   const have = state.policies.get(guidKey(ac.policyId));
   if (have === undefined || (have !== '' && have !== ac.versionEx)) {
-    out.push({ area: 'app-control', what: `base policy ${ac.policyId}`, expected: ac.versionEx, actual: have === undefined ? 'absent' : have, fix: installCi(opts.workDir, BASE_XML, ac.policyId, state.ciTool) });
+    out.push({ area: 'app-control', what: `base policy ${ac.policyId}`, expected: ac.versionEx, actual: have === undefined ? 'absent' : have, fix: installCi(opts.workDir, ac.baseXml, ac.policyId, state.ciTool) });
   }
   for (const s of ac.supplementals) {
     const wanted = Date.parse(s.expires) > opts.now && (!s.host || s.host.toLowerCase() === opts.host.toLowerCase());

@@ -1,7 +1,7 @@
 // `omamori replay`: replays Windows event logs (EVTX, Mordor zip/tar.gz JSON lines) against a policy and reports
 // what it would have stopped, per process tree and per rule (text, JSON or one self-contained HTML file).
 import { writeFileSync } from 'node:fs';
-import { windows } from '@omamori/agent';
+import { compileWindowsPlan, windowsReplayAlternative } from '@omamori/windows';
 import {
   createTimeFormatter, csvHeader, isSeverity, parseIsoTime, renderHtml, renderText, replayPaths, resolveZone, rowToCsv, rowToJsonLine,
   sortRows, SEVERITIES, type ReplayFilter, type TimelineRow, type TimeZoneChoice,
@@ -184,7 +184,7 @@ App Control (WDAC)、有効にする ASR 規則、フォルダー アクセス�
     if (!loaded) return EXIT.FAILURE;
     // Compiled as `omamori windows compile` would today (exceptions expired by now are left out, as deployed).
     const alternative = values.as === 'windows'
-      ? windows.windowsReplayAlternative(windows.compileWindowsPlan(loaded.compiled, { now: Date.now() })) : undefined;
+      ? windowsReplayAlternative(compileWindowsPlan(loaded.compiled, { now: Date.now() })) : undefined;
     const tty = (process.stderr as { isTTY?: boolean }).isTTY === true;
     const progress = values.progress || tty ? createProgress(io, (s) => io.err(s)) : undefined;
     const rows: TimelineRow[] = [];

@@ -21,7 +21,7 @@ test('compile writes every artefact and summarises', async () => {
   try {
     const r = await run(['windows', 'compile', '--preset', 'office', '--out', dir]);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(readdirSync(dir).sort(), ['app-control-base.xml', 'apply.ps1', 'intune.json', 'mapping.en.md', 'mapping.ja.md', 'office-revert.reg', 'office.reg', 'revert.ps1']);
+    assert.deepEqual(readdirSync(dir).sort(), ['app-control-base-audit.xml', 'app-control-base.xml', 'apply-audit.ps1', 'apply.ps1', 'intune.json', 'mapping.en.md', 'mapping.ja.md', 'office-revert.reg', 'office.reg', 'revert.ps1']);
     assert.match(r.out, /14 ASR rules/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

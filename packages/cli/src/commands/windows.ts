@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { windows } from '@omamori/agent';
+import { compileWindows, type AsrAction } from '@omamori/windows';
 
-const { applyWindowsPolicy, compileWindows, createPowerShell, verifyWindowsPolicy } = windows;
-type AsrAction = windows.AsrAction;
+const { applyWindowsPolicy, createPowerShell, verifyWindowsPolicy } = windows;
 type PowerShell = windows.PowerShell;
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';

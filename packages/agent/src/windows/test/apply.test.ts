@@ -2,12 +2,10 @@
 // already has everything gets no command (idempotence); drift is reported with the fixing command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ASR_ACTION_VALUE } from '../asr.ts';
+import { ASR_ACTION_VALUE, compileWindows, type WindowsPlan } from '@omamori/windows';
 import { applyWindowsPolicy, verifyWindowsPolicy } from '../apply.ts';
-import { compileWindows } from '../compile-windows.ts';
 import { createPowerShell } from '../powershell.ts';
 import { STATE_QUERY, parseWindowsState } from '../state.ts';
-import type { WindowsPlan } from '../plan.ts';
 import { NOW, policyFrom } from './helpers.ts';
 
 const SID = 'S-1-5-21-1111111111-2222222222-3333333333-1001';
@@ -54,7 +52,8 @@ test('only what differs is applied: one missing ASR rule, one wrong action, CFA 
     `Add-MpPreference -AttackSurfaceReductionRules_Ids '${missing.id}' -AttackSurfaceReductionRules_Actions Enabled`,
     `Add-MpPreference -AttackSurfaceReductionRules_Ids '${wrong.id}' -AttackSurfaceReductionRules_Actions Enabled`,
     'Set-MpPreference -EnableControlledFolderAccess Enabled',
-    `New-Item -Path 'Registry::HKEY_USERS\\${SID}\\Software\\Policies\\Microsoft\\Office\\16.0\\word\\Security' -Force | Out-Null; New-ItemProperty -Path 'Registry::HKEY_USERS\\${SID}\\Software\\Policies\\Microsoft\\Office\\16.0\\word\\Security' -Name 'VBAWarnings' -Value 3 -PropertyType DWord -Force | Out-Null`,
+    // the key is created only when missing: New-Item -Force on an existing key would delete its other values
+    `if (-not (Test-Path -LiteralPath 'Registry::HKEY_USERS\\${SID}\\Software\\Policies\\Microsoft\\Office\\16.0\\word\\Security')) { New-Item -Path 'Registry::HKEY_USERS\\${SID}\\Software\\Policies\\Microsoft\\Office\\16.0\\word\\Security' -Force | Out-Null }; New-ItemProperty -LiteralPath 'Registry::HKEY_USERS\\${SID}\\Software\\Policies\\Microsoft\\Office\\16.0\\word\\Security' -Name 'VBAWarnings' -Value 3 -PropertyType DWord -Force | Out-Null`,
   ]);
   assert.equal(r.changes.length, 4);
 });
@@ -67,7 +66,8 @@ test('supplementals: installed on their host before expiry, removed after it', a
   assert.equal(r1.changes.length, 1);
   assert.match(r1.changes[0]!.fix, /ConvertFrom-CIPolicy -XmlFilePath 'C:\\ProgramData\\omamori\\windows\\app-control-supplemental-cad-viewer\.xml'.*CiTool\.exe --update-policy/);
   const otherHost = await applyWindowsPolicy(plan, door(stateJson(plan)), { ...opts, host: 'PC-SALES-02' });
-  assert.deepEqual(otherHost.changes.map((c) => c.fix), [`CiTool.exe --remove-policy '${cad.policyId}' -json`]);
+  // CiTool's exit code is checked: a failure throws, so the door reports it instead of "applied"
+  assert.deepEqual(otherHost.changes.map((c) => c.fix), [`$ciOut = CiTool.exe --remove-policy '${cad.policyId}' -json 2>&1 | Out-String; if ($LASTEXITCODE -ne 0) { throw "CiTool --remove-policy failed (exit code $LASTEXITCODE): $ciOut" }`]);
   const later = await applyWindowsPolicy(plan, door(stateJson(plan)), { ...opts, now: Date.parse('2030-02-01T00:00:00Z') });
   assert.deepEqual(later.changes.map((c) => c.what), [`supplemental ${cad.policyId} (cad-viewer)`]);
 });
