@@ -2,7 +2,6 @@
 // time-boxed exception. The output validates against Windows' cipolicy.xsd (see the tests); it is turned into the
 // binary .cip on Windows by ConvertFrom-CIPolicy (apply script / agent), which omamori cannot do elsewhere.
 import type { SupplementalPlan, WindowsPlan } from './plan.ts';
-import { versionEx } from './guid.ts';
 
 /** The platform GUID every App Control policy carries. */
 const PLATFORM_ID = '{2E07F7E4-194C-4D20-B7C9-6F44A6C5A234}';
@@ -103,7 +102,7 @@ export function renderSupplementalPolicy(plan: WindowsPlan, s: SupplementalPlan)
   return `<?xml version="1.0" encoding="utf-8"?>
 <!-- omamori: App Control supplemental policy for "${xmlEscape(plan.policy.name)}" ${xmlEscape(label)}${s.note ? ` (${xmlEscape(s.note)})` : ''}. App Control has no expiry of its own: omamori removes this policy after ${xmlEscape(s.expires)}. -->
 <SiPolicy xmlns="urn:schemas-microsoft-com:sipolicy" PolicyType="Supplemental Policy">
-  <VersionEx>${versionEx(plan.policy.version)}</VersionEx>
+  <VersionEx>${plan.appControl.versionEx}</VersionEx>
   <PlatformID>${PLATFORM_ID}</PlatformID>
   <PolicyID>${s.policyId}</PolicyID>
   <BasePolicyID>${plan.appControl.policyId}</BasePolicyID>

@@ -26,8 +26,13 @@ export function supplementalPolicyGuid(policyName: string, exceptionId: string):
   return stableGuid(`omamori:app-control:supplemental:${policyName}:${exceptionId}`);
 }
 
-/** App Control VersionEx (four 16-bit parts) carrying the policy's monotonic version. */
-export function versionEx(version: number): string {
+/**
+ * App Control VersionEx (four 16-bit parts): the policy's monotonic version, then 0 for an audit policy (audit mode or
+ * the audit step) and 1 for an enforcing one. The audit step and the enforcing policy share their PolicyID, so
+ * without the last part a machine running the audit step would look up to date to `omamori windows apply` and the
+ * agent, and never be switched to enforce. Ordered: audit v < enforce v < audit v+1.
+ */
+export function versionEx(version: number, enforcing = true): string {
   const v = Math.max(0, Math.floor(version));
-  return `1.0.${Math.floor(v / 65536) % 65536}.${v % 65536}`;
+  return `1.${Math.floor(v / 65536) % 65536}.${v % 65536}.${enforcing ? 1 : 0}`;
 }

@@ -11,7 +11,7 @@ export { BLOCK_LIST, BLOCK_LIST_SOURCE, blockListFor, type BlockListEntry } from
 export { renderMappingReport } from './report.ts';
 export type { MappingEntry, Coverage } from './mapping.ts';
 export { basePolicyGuid, supplementalPolicyGuid, stableGuid, versionEx } from './guid.ts';
-export { psQuote, cmd, officeKey, stdinProgram, ASR_ACTION_NAME, CFA_MODE_NAME, CFA_MODE_VALUE, CI_ACTIVE_DIR, OFFICE_POLICY_ROOT, USER_HIVE_PATTERN, type CfaMode } from './ps-commands.ts';
+export { psQuote, cmd, officeKey, stdinProgram, ASR_ACTION_NAME, CFA_MODE_NAME, CFA_MODE_VALUE, CI_ACTIVE_DIR, CI_VERSION_DIR, OFFICE_POLICY_ROOT, USER_HIVE_PATTERN, type CfaMode } from './ps-commands.ts';
 export { DENIABLE, windowsPrograms, type DeniableProgram } from './lolbins.ts';
 export { createWindowsSimulator, type WindowsSimulator, type WindowsVerdict, type WindowsMechanism, type WindowsOutcome, type ApproxKey } from './simulate.ts';
 export { windowsReplayAlternative, simulationNotes, APPROX_NOTES } from './simulate-notes.ts';

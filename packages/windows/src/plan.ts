@@ -207,7 +207,7 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
     policy: { name: doc.name, version: doc.version, mode: doc.mode },
     step: auditStep ? 'audit-step' : 'policy',
     appControl: {
-      policyId: basePolicyGuid(doc.name), versionEx: versionEx(doc.version), audit,
+      policyId: basePolicyGuid(doc.name), versionEx: versionEx(doc.version, !audit), audit,
       baseXml: auditStep ? BASE_AUDIT_XML : BASE_XML, options, scriptEnforcement: !audit,
       allowPaths, allowHashes: doc.trust.hashes.map((h) => (h.note ? { sha256: h.sha256.toUpperCase(), note: h.note } : { sha256: h.sha256.toUpperCase() })),
       denyRules, denyNames, supplementals,

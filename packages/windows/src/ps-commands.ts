@@ -17,6 +17,12 @@ export const CFA_MODE_VALUE: Readonly<Record<CfaMode, number>> = { off: 0, enabl
 
 /** Where App Control policies are dropped when CiTool is not available (multiple-policy format, 1903+). */
 export const CI_ACTIVE_DIR = '$env:windir\\System32\\CodeIntegrity\\CiPolicies\\Active';
+/**
+ * Without CiTool Windows does not say which version of a policy is in CiPolicies\Active: the agent writes the
+ * VersionEx it copied beside (never into) that folder, `<PolicyID>.txt`, and the state query reads it back. A policy
+ * copied by apply.ps1 has no such file: its version reads as unknown and is taken as current.
+ */
+export const CI_VERSION_DIR = '$env:ProgramData\\omamori\\ci-versions';
 
 export const OFFICE_POLICY_ROOT = 'Software\\Policies\\Microsoft\\Office\\16.0';
 
@@ -54,8 +60,13 @@ export const cmd = {
   ciToolUpdate: (cipExpr: string) => ciToolChecked('--update-policy', `${cipExpr} -json`),
   ciToolRemove: (policyId: string) => ciToolChecked('--remove-policy', `${psQuote(policyId)} -json`),
   ciToolList: () => 'CiTool.exe --list-policies -json',
-  copyToActive: (cipExpr: string, policyId: string) =>
-    `Copy-Item -LiteralPath ${cipExpr} -Destination (Join-Path "${CI_ACTIVE_DIR}" ${psQuote(`${policyId}.cip`)}) -Force`,
+  /** Copies a .cip into CiPolicies\Active (active after a restart) and records its VersionEx in CI_VERSION_DIR. */
+  copyToActive: (cipExpr: string, policyId: string, versionEx: string) =>
+    `Copy-Item -LiteralPath ${cipExpr} -Destination (Join-Path "${CI_ACTIVE_DIR}" ${psQuote(`${policyId}.cip`)}) -Force; `
+    + `New-Item -ItemType Directory -Path "${CI_VERSION_DIR}" -Force | Out-Null; `
+    + `Set-Content -LiteralPath (Join-Path "${CI_VERSION_DIR}" ${psQuote(`${policyId}.txt`)}) -Value ${psQuote(versionEx)}`,
+  /** Removes a .cip from CiPolicies\Active (gone after a restart). A version file left behind is read only while a
+   * .cip of that PolicyID is there, and rewritten by the next copy. */
   removeFromActive: (policyId: string) =>
     `Remove-Item -LiteralPath (Join-Path "${CI_ACTIVE_DIR}" ${psQuote(`${policyId}.cip`)}) -Force -ErrorAction SilentlyContinue`,
 };

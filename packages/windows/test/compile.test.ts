@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRESETS } from '@omamori/policy';
 import { compileWindows } from '../src/compile-windows.ts';
+import { versionEx } from '../src/guid.ts';
 import { dotnetTicks } from '../src/scripts.ts';
 import { here, NOW, policyFrom, sharedDir } from './helpers.ts';
 
@@ -158,11 +159,33 @@ test('item 6: enforce and lockdown get an audit step with the same rules and Pol
     assert.ok(auditPlan.asr.every((r) => r.action === 'audit'));
     assert.equal(auditPlan.office.length, 0);
     const xml = String(files.get('app-control-base-audit.xml'));
-    assert.equal(xml.replace(/\s*<Rule>\s*<Option>(Enabled:Audit Mode|Disabled:Script Enforcement)<\/Option>\s*<\/Rule>/g, ''), String(files.get('app-control-base.xml')).replace(/\s*<Rule>\s*<Option>(Enabled:Audit Mode|Disabled:Script Enforcement)<\/Option>\s*<\/Rule>/g, ''));
+    const same = (x: string) => x.replace(/\s*<Rule>\s*<Option>(Enabled:Audit Mode|Disabled:Script Enforcement)<\/Option>\s*<\/Rule>/g, '').replace(/<VersionEx>[^<]*<\/VersionEx>/, '');
+    assert.equal(same(xml), same(String(files.get('app-control-base.xml'))));
+    // the enforcing policy has a higher VersionEx than its audit step: same PolicyID, so a machine running the audit
+    // step must not look up to date (apply would never switch it to enforce)
+    assert.match(xml, new RegExp(`<VersionEx>${auditPlan.appControl.versionEx.replace(/\./g, '\\.')}</VersionEx>`));
+    assert.notEqual(auditPlan.appControl.versionEx, plan.appControl.versionEx);
   }
   const audit = compileWindows(policyFrom('audit'), { now: NOW });
   assert.equal(audit.auditPlan, undefined);
   assert.ok(!audit.files.has('apply-audit.ps1'));
+});
+
+test('item 6: VersionEx orders audit before enforce within a policy version, and versions before both', () => {
+  const cmp = (a: string, b: string) => { const x = a.split('.').map(Number), y = b.split('.').map(Number); for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! - y[i]!; return 0; };
+  assert.equal(versionEx(7, false), '1.0.7.0');
+  assert.equal(versionEx(7), '1.0.7.1');
+  assert.equal(versionEx(65536 + 3), '1.1.3.1');
+  assert.ok(cmp(versionEx(7, false), versionEx(7)) < 0);
+  assert.ok(cmp(versionEx(7), versionEx(8, false)) < 0);
+  // and above what earlier omamori builds deployed (1.0.hi.lo) for the same policy version
+  assert.ok(cmp('1.0.0.7', versionEx(7, false)) < 0);
+  const audit = compileWindows(policyFrom('audit'), { now: NOW });
+  assert.equal(audit.plan.appControl.versionEx.split('.')[3], '0', 'an audit policy is an audit VersionEx');
+  const supplemental = compileWindows(policyFrom('exceptions.yaml'), { now: NOW });
+  for (const [n, x] of supplemental.files) {
+    if (/supplemental/.test(n)) assert.match(String(x), new RegExp(`<VersionEx>${supplemental.plan.appControl.versionEx.replace(/\./g, '\\.')}</VersionEx>`));
+  }
 });
 
 test('item 11: lockdown says in the report that non-Microsoft programs in Program Files are blocked, and how to allow them', () => {

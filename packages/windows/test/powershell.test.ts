@@ -62,7 +62,7 @@ test('the commands the agent runs (cmd.*) parse and are Constrained-Language-saf
     cmd.setDword(key, 'VBAWarnings', 3), cmd.removeValue(key, 'VBAWarnings'), cmd.addAsr('d4f940ab-401b-4efc-aadc-ad5f3c50688a', 'warn'),
     cmd.removeAsr('d4f940ab-401b-4efc-aadc-ad5f3c50688a'), cmd.setCfa('audit'), cmd.addCfaFolder('%USERPROFILE%\\Documents'),
     cmd.convertPolicy("'C:\\w\\a.xml'", "'C:\\w\\{X}.cip'"), cmd.ciToolUpdate("'C:\\w\\{X}.cip'"), cmd.ciToolRemove('{X}'), cmd.ciToolList(),
-    cmd.copyToActive("'C:\\w\\{X}.cip'", '{X}'), cmd.removeFromActive('{X}'),
+    cmd.copyToActive("'C:\\w\\{X}.cip'", '{X}', '1.0.7.1'), cmd.removeFromActive('{X}'),
   ]) check(line.slice(0, 40), line);
 });
 

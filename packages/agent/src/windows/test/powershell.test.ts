@@ -29,4 +29,8 @@ test('the state query and the block read-back parse and need no full language', 
 test('the state query reads Entra ID user hives too and checks CiTool\'s exit code', () => {
   assert.ok(STATE_QUERY.includes("-match '^S-1-(5-21|12-1)-[0-9-]+$'"));
   assert.match(STATE_QUERY, /CiTool\.exe --list-policies -json 2>&1 \| Out-String\n\s+if \(\$LASTEXITCODE -ne 0\) \{ throw/);
+  // CiTool's Version is a packed number; VersionString is dotted: both are passed on (parseWindowsState decodes)
+  assert.match(STATE_QUERY, /version = \[string\]\$_\.VersionString; versionNumber = \[string\]\$_\.Version \}/);
+  // without CiTool, the version file the agent wrote beside CiPolicies\Active
+  assert.match(STATE_QUERY, /Get-Content -LiteralPath \(Join-Path "\$env:ProgramData\\omamori\\ci-versions" \(\$_\.BaseName \+ '\.txt'\)\)/);
 });
