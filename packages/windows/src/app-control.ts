@@ -56,7 +56,8 @@ export function renderBasePolicy(plan: WindowsPlan): string {
     // A Deny rule with only MinimumFileVersion denies that version and every lower one (Microsoft, "Understand App
     // Control policy rules and file rules"): 65535.65535.65535.65535 is every version. FileName matches the
     // OriginalFileName of the version resource, so a renamed copy is denied too.
-    const what = d.source === 'block-list' ? `Microsoft recommended block list: ${d.note}` : `guarded.deniedChildren ${d.fileName}`;
+    const what = d.source === 'block-list' ? `Microsoft recommended block list: ${d.note}`
+      : d.source === 'userSpace.paths' ? `userSpace.paths: ${d.note}` : `guarded.deniedChildren ${d.fileName}`;
     const match = d.fileName ? `FileName="${xmlEscape(d.fileName)}" MinimumFileVersion="${d.maxVersion}"` : `FilePath="${xmlEscape(d.filePath!)}"`;
     fileRules.push(`    <Deny ID="${d.id}" FriendlyName="${xmlEscape(what)}" ${match} />`);
     umciRefs.push(d.id);

@@ -2,7 +2,9 @@
 // statement that Windows cannot. Nothing of the policy is dropped silently: every field gets an entry.
 import type { CompiledPolicy } from '@omamori/policy';
 import { BLOCK_LIST_SOURCE } from './block-list.ts';
-import type { Skipped, Text, WindowsPlan } from './plan.ts';
+import { addHookEntries, addNamedCodeEntries } from './mapping-code.ts';
+import { addSpaceEntries, SKIP_WHY } from './mapping-space.ts';
+import type { Text, WindowsPlan } from './plan.ts';
 
 export type Coverage = 'enforced' | 'partial' | 'not-enforced' | 'not-applicable';
 
@@ -17,13 +19,6 @@ export interface MappingEntry {
 
 const MS_SIGNERS = /^microsoft (windows|corporation|windows publisher)$/i;
 
-const SKIP_WHY: Record<Skipped['why'], Text> = {
-  'user-space': { en: 'it lies in user space; App Control\'s runtime FilePath rule protection never lets a path rule match a user-writable folder (kept on on purpose). Use a hash instead.', ja: 'ユーザー領域にあります。App Control の実行時 FilePath 規則保護 (意図して有効のまま) により、ユーザーが書き込めるフォルダーにパス規則は一致しません。ハッシュを使ってください。' },
-  'not-windows': { en: 'it is not a Windows path (Linux only).', ja: 'Windows のパスではありません (Linux 専用)。' },
-  'not-system-folder': { en: 'it is not under %WINDIR% or Program Files, or has a wildcard App Control cannot express.', ja: '%WINDIR% や Program Files の下ではないか、App Control で表せないワイルドカードを含みます。' },
-  expired: { en: 'it has already expired; not compiled.', ja: '既に期限切れのため変換しません。' },
-  'no-rule': { en: 'it has no usable hash or system-space path, so no App Control rule can express it.', ja: '使えるハッシュもシステム領域のパスもないため、App Control の規則にできません。' },
-};
 
 function asrList(plan: WindowsPlan, because: string): string[] {
   return plan.asr.filter((r) => r.because === because).map((r) => `ASR ${r.id} (${r.name}) = ${r.action}`);
@@ -73,9 +68,16 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
     'Windows decides in the kernel (Code Integrity) and in Defender; there is no late decision to fail open or closed.',
     'Windows はカーネル (コード整合性) と Defender の中で判定するため、判定の遅延時に許可・拒否を選ぶ設定はありません。');
 
+  const systemFolders = plan.appControl.allowPaths.filter((a) => a.from.startsWith('userSpace.systemFolders')).map((a) => a.path);
+  const where = doc.mode === 'lockdown' ? { en: '', ja: '' } : {
+    en: `, code in the policy's system folders (${systemFolders.join(', ') || 'none'}: FilePath rules, which App Control's runtime FilePath rule protection matches only where administrators alone can write)`,
+    ja: `、ポリシーのシステム フォルダー (${systemFolders.join('、') || 'なし'}) のコード (FilePath 規則。実行時 FilePath 規則保護により、管理者だけが書き込める場所でだけ一致)`,
+  };
   add('userSpace (launch control)', 'enforced', ['App Control UMCI', 'Script Enforcement', `ASR ${plan.asr.find((r) => r.key === 'usb')?.id ?? ''}`],
-    `Only Microsoft-signed code${doc.mode === 'lockdown' ? '' : ', code under %WINDIR% and Program Files (admin-writable only: runtime FilePath rule protection checks this on every load)'} and the policy's trusted hashes run: EXE, DLL and drivers alike. Scripts: PowerShell falls back to Constrained Language Mode, Windows Script Host and MSI obey the policy. Unsigned programs on USB drives are blocked by ASR as well. Windows decides what is user-writable itself; the policy's userSpace.paths list and probe are not used.`,
-    `Microsoft 署名のコード${doc.mode === 'lockdown' ? '' : '、%WINDIR% と Program Files 配下のコード (管理者だけが書き込める場所。実行時 FilePath 規則保護が読み込みのたびに確認)'}、ポリシーの信頼ハッシュだけが実行できます (EXE・DLL・ドライバー)。スクリプト: PowerShell は制約付き言語モード、Windows Script Host と MSI もポリシーに従います。USB 上の署名なしプログラムは ASR でも遮断。ユーザーが書き込めるかどうかは Windows 自身が判定し、userSpace.paths と probe は使いません。`);
+    `Only Microsoft-signed code${where.en} and the policy's trusted hashes run: EXE, DLL and drivers alike. Scripts: PowerShell falls back to Constrained Language Mode, Windows Script Host and MSI obey the policy. Unsigned programs on USB drives are blocked by ASR as well. The probe is not used: Windows checks folder permissions itself at run time.`,
+    `Microsoft 署名のコード${where.ja}、ポリシーの信頼ハッシュだけが実行できます (EXE・DLL・ドライバー)。スクリプト: PowerShell は制約付き言語モード、Windows Script Host と MSI もポリシーに従います。USB 上の署名なしプログラムは ASR でも遮断。probe は使いません: フォルダーのアクセス権は Windows 自身が実行時に確認します。`);
+  addSpaceEntries(policy, plan, add);
+  addNamedCodeEntries(plan, add);
 
   add(`trust.packageManager ${doc.trust.packageManager}`, 'not-applicable', [],
     'Windows has no package manager that records file ownership. The closest equivalent, App Control\'s Managed Installer, is not enabled by omamori.',
@@ -100,8 +102,8 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
         `Allowed through Microsoft's well-known root certificates (kernel and user mode).${guarded.en}`, `Microsoft の既知ルート証明書で許可 (カーネル・ユーザー モード)。${guarded.ja}`);
     } else {
       add(`trust.publishers[${i}] ${p.signer}`, 'not-enforced', [],
-        `No rule: App Control names a publisher by its issuing CA certificate (TBS hash) plus the leaf CN, which a name alone does not give. Programs of this publisher installed under Program Files run through the system-space path rule${doc.mode === 'lockdown' ? ' (not in lockdown)' : ''}; per-user installs are blocked. To trust them everywhere, add a rule made from a signed file: New-CIPolicyRule -Level Publisher -DriverFilePath <file>.${guarded.en}`,
-        `規則にしません: App Control は発行元を発行 CA 証明書 (TBS ハッシュ) と末端の CN で指定するため、名前だけでは作れません。Program Files にインストールされたこの発行元のプログラムはシステム領域のパス規則で実行できます${doc.mode === 'lockdown' ? ' (ロックダウンでは不可)' : ''}。ユーザーごとのインストールは遮断されます。どこでも信頼するには署名済みファイルから規則を作ってください: New-CIPolicyRule -Level Publisher -DriverFilePath <ファイル>。${guarded.ja}`);
+        `No rule: App Control names a publisher by its issuing CA certificate (TBS hash) plus the leaf CN, which a name alone does not give. Programs of this publisher installed in the policy's system folders (Program Files) run through their path rules${doc.mode === 'lockdown' ? ' (not in lockdown)' : ''}; per-user installs are blocked. To trust them everywhere, add a rule made from a signed file: New-CIPolicyRule -Level Publisher -DriverFilePath <file>.${guarded.en}`,
+        `規則にしません: App Control は発行元を発行 CA 証明書 (TBS ハッシュ) と末端の CN で指定するため、名前だけでは作れません。ポリシーのシステム フォルダー (Program Files) にインストールされたこの発行元のプログラムはそのパス規則で実行できます${doc.mode === 'lockdown' ? ' (ロックダウンでは不可)' : ''}。ユーザーごとのインストールは遮断されます。どこでも信頼するには署名済みファイルから規則を作ってください: New-CIPolicyRule -Level Publisher -DriverFilePath <ファイル>。${guarded.ja}`);
     }
   });
 
@@ -160,6 +162,7 @@ export function buildMapping(policy: CompiledPolicy, plan: WindowsPlan, deniedWi
   add(`persistence.denyUserSpaceCode ${doc.persistence.denyUserSpaceCode}`, doc.persistence.denyUserSpaceCode ? 'partial' : 'not-applicable', asrList(plan, 'persistence.denyUserSpaceCode'),
     'WMI event subscriptions are blocked by ASR. Run keys, scheduled tasks and services can still be written; App Control then refuses to start the user-space program they point at.',
     'WMI イベント サブスクリプションは ASR で遮断。Run キー・タスク・サービスへの書き込み自体は防げませんが、指すユーザー領域のプログラムは App Control が起動させません。');
+  addHookEntries(policy, add);
   if (plan.office.length > 0) {
     add('(added) Office macro hardening for guarded office applications', 'enforced', ['Registry HKCU\\Software\\Policies\\Microsoft\\Office\\16.0'],
       `Macros from the internet blocked, VBAWarnings = ${plan.office.find((o) => o.name === 'VBAWarnings')?.value}, trusted locations off. Written per user (HKCU\\Software\\Policies, which only administrators can write): apply.ps1 writes every loaded user hive — local, domain and Entra ID accounts — creating keys only when missing, so other values under them stay; use Group Policy or Intune user scope for users not signed in. office.reg suits only users who are administrators themselves (an elevated import writes the importing account's hive).`,

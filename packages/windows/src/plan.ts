@@ -7,7 +7,8 @@ import { basePolicyGuid, supplementalPolicyGuid, versionEx } from './guid.ts';
 import { blockListFor } from './block-list.ts';
 import { DENIABLE, windowsPrograms } from './lolbins.ts';
 import { buildMapping, type MappingEntry } from './mapping.ts';
-import { appControlFilePath, cfaFolder } from './paths.ts';
+import { appControlFilePath, cfaFolder, samplePath, toAppControlPath, type FilePathWhy } from './paths.ts';
+import { filePathMatcher, normalizeWinPath } from './simulate-scope.ts';
 
 export interface Text { en: string; ja: string }
 
@@ -40,13 +41,24 @@ export interface DenyRule {
   filePath?: string;
   /** Deny rules cover this version and every lower one (65535.65535.65535.65535: all versions). */
   maxVersion: string;
-  /** Microsoft's recommended block list (block-list.ts), or the policy's denied children (lolbins.ts). */
-  source: 'block-list' | 'guarded.deniedChildren';
+  /**
+   * Microsoft's recommended block list (block-list.ts), the policy's denied children (lolbins.ts), or a folder the
+   * policy calls user space inside one of its system folders that Windows would not know is one (`userSpaceInside`).
+   */
+  source: 'block-list' | 'guarded.deniedChildren' | 'userSpace.paths';
   note: string;
 }
 
-/** Why a policy entry got no Windows rule (rendered in the mapping report). */
-export interface Skipped { field: string; value: string; why: 'user-space' | 'not-windows' | 'not-system-folder' | 'expired' | 'no-rule' }
+/** Why a policy entry got no Windows rule (rendered in the mapping report). `lockdown`: path trust does not apply. */
+export interface Skipped { field: string; value: string; why: FilePathWhy | 'expired' | 'no-rule' | 'lockdown' }
+
+/**
+ * A folder the policy calls user space inside an allowed system folder, and how App Control keeps the system
+ * folder's path rule from letting its code run: `runtime-check` for the known user-writable folders of `@user-space`
+ * (runtime FilePath rule protection: a path rule never matches a user-writable folder), `deny` for the policy's own
+ * additions (a FilePath deny rule: they may be admin-writable, so the runtime check would not exclude them).
+ */
+export interface UserSpaceInside { path: string; from: string; how: 'runtime-check' | 'deny' }
 
 export interface WindowsPlan {
   policy: { name: string; version: number; mode: Mode };
@@ -65,8 +77,13 @@ export interface WindowsPlan {
     options: string[];
     /** False in audit: with script enforcement on, MSHTA and MSXML are blocked even by an audit-mode policy. */
     scriptEnforcement: boolean;
-    /** System-space folders whose code may run (App Control FilePath form). */
+    /**
+     * Folders whose code may run (App Control FilePath form): the policy's `userSpace.systemFolders` (not in
+     * lockdown) and its system-space `trust.paths`; `from` names the policy field.
+     */
     allowPaths: { path: string; from: string }[];
+    /** User-space folders of the policy inside `allowPaths`, and how each is kept out of them. */
+    userSpaceInside: UserSpaceInside[];
     allowHashes: { sha256: string; note?: string }[];
     /** Deny rules, machine-wide. */
     denyRules: DenyRule[];
@@ -94,15 +111,44 @@ export interface WindowsCompileOptions {
 export const BASE_XML = 'app-control-base.xml';
 export const BASE_AUDIT_XML = 'app-control-base-audit.xml';
 
-/** System-space folders allowed to run code in enforce and audit mode (never in lockdown). */
-const SYSTEM_SPACE = ['%WINDIR%\\*', '%OSDRIVE%\\Program Files\\*', '%OSDRIVE%\\Program Files (x86)\\*'];
-
 const OFFICE_BLOCK_INTERNET = ['word', 'excel', 'powerpoint', 'access', 'visio'];
 const OFFICE_VBA = ['word', 'excel', 'powerpoint', 'access', 'visio', 'publisher'];
 
 function expand(names: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const n of names) for (const x of n.startsWith('@') ? NAME_SETS[n.slice(1)] ?? [] : [n]) out.add(x.toLowerCase());
+  return out;
+}
+
+function expandPaths(entry: string): readonly string[] {
+  return entry.startsWith('@') ? PATH_SETS[entry.slice(1)] ?? [] : [entry];
+}
+
+/** The known user-writable folders (`@user-space`), lower-cased: App Control's runtime check excludes them itself. */
+const KNOWN_USER_WRITABLE = new Set((PATH_SETS['user-space'] ?? []).map((p) => p.toLowerCase()));
+
+/**
+ * The policy's user-space folders that lie inside an allowed folder (their sample path matches an allow rule), each
+ * kept out of it by the runtime check (known user-writable folders) or a deny rule (the policy's own additions).
+ * An addition App Control cannot express is reported in `skipped`: the allow rule lets its code run.
+ */
+function userSpaceInsideAllowed(paths: readonly string[], allowPaths: readonly { path: string }[], skipped: Skipped[]): UserSpaceInside[] {
+  const matchers = allowPaths.map((a) => filePathMatcher(a.path));
+  const out: UserSpaceInside[] = [];
+  paths.forEach((entry, i) => {
+    for (const p of expandPaths(entry)) {
+      const field = `userSpace.paths[${i}]`;
+      const r = toAppControlPath(p);
+      if (!r.ok && r.why === 'not-windows') continue;
+      const sample = normalizeWinPath(samplePath(p));
+      if (!matchers.some((m) => m(sample))) continue;
+      const path = r.ok ? r.path : p;
+      if (out.some((u) => u.path.toLowerCase() === path.toLowerCase())) continue;
+      if (KNOWN_USER_WRITABLE.has(p.toLowerCase())) out.push({ path, from: field, how: 'runtime-check' });
+      else if (r.ok) out.push({ path, from: field, how: 'deny' });
+      else skipped.push({ field, value: p, why: r.why });
+    }
+  });
   return out;
 }
 
@@ -134,12 +180,27 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
   const auditStep = opts.auditStep === true && doc.mode !== 'audit';
   const audit = doc.mode === 'audit' || auditStep;
 
-  const allowPaths: { path: string; from: string }[] = doc.mode === 'lockdown' ? [] : SYSTEM_SPACE.map((path) => ({ path, from: 'userSpace' }));
+  const allowPaths: { path: string; from: string }[] = [];
+  const allow = (path: string, from: string) => { if (!allowPaths.some((a) => a.path.toLowerCase() === path.toLowerCase())) allowPaths.push({ path, from }); };
+  // System space is what the policy says it is: its system folders become the FilePath allow rules (lockdown trusts
+  // no location), and its trusted paths (which lockdown ignores too: only hash, publisher and package trust count).
+  doc.userSpace.systemFolders.forEach((entry, i) => {
+    for (const p of expandPaths(entry)) {
+      const field = `userSpace.systemFolders[${i}]`;
+      if (doc.mode === 'lockdown') { skipped.push({ field, value: p, why: 'lockdown' }); continue; }
+      const r = toAppControlPath(p);
+      if (!r.ok) { skipped.push({ field, value: p, why: r.why }); continue; }
+      if (policy.userSpace.matches(samplePath(p), 'windows')) { skipped.push({ field, value: p, why: 'user-space' }); continue; }
+      allow(r.path, field);
+    }
+  });
   doc.trust.paths.forEach((p, i) => {
+    if (doc.mode === 'lockdown') { skipped.push({ field: `trust.paths[${i}]`, value: p, why: 'lockdown' }); return; }
     const r = appControlFilePath(p, policy);
-    if (r.ok) { if (!allowPaths.some((a) => a.path.toLowerCase() === r.path.toLowerCase())) allowPaths.push({ path: r.path, from: `trust.paths[${i}]` }); }
+    if (r.ok) allow(r.path, `trust.paths[${i}]`);
     else skipped.push({ field: `trust.paths[${i}]`, value: p, why: r.why });
   });
+  const userSpaceInside = userSpaceInsideAllowed(doc.userSpace.paths, allowPaths, skipped);
 
   const denied = expand(doc.guarded.deniedChildren);
   for (const a of expand(doc.guarded.allowedChildren)) denied.delete(a);
@@ -155,6 +216,10 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
     if (!denied.has(d.name) || !(d.from === 'enforce' || doc.mode === 'lockdown') || seen.has(d.name)) continue;
     seen.add(d.name);
     denyRules.push({ id: idOf(d.name), fileName: d.name, maxVersion: '65535.65535.65535.65535', source: 'guarded.deniedChildren', note: 'denied child of guarded applications' });
+  }
+  for (const u of userSpaceInside) {
+    if (u.how !== 'deny') continue;
+    denyRules.push({ id: idOf(`USERSPACE_${u.path.replace(/\\\*$/, '')}`), filePath: u.path, maxVersion: '65535.65535.65535.65535', source: 'userSpace.paths', note: `user space inside a system folder (${u.from})` });
   }
   const denyNames = denyRules.filter((r) => r.fileName).map((r) => r.fileName!.toLowerCase()).sort();
   const options = ['Enabled:UMCI', 'Enabled:Unsigned System Integrity Policy', 'Enabled:Update Policy No Reboot', 'Enabled:Allow Supplemental Policies',
@@ -209,7 +274,7 @@ export function compileWindowsPlan(policy: CompiledPolicy, opts: WindowsCompileO
     appControl: {
       policyId: basePolicyGuid(doc.name), versionEx: versionEx(doc.version, !audit), audit,
       baseXml: auditStep ? BASE_AUDIT_XML : BASE_XML, options, scriptEnforcement: !audit,
-      allowPaths, allowHashes: doc.trust.hashes.map((h) => (h.note ? { sha256: h.sha256.toUpperCase(), note: h.note } : { sha256: h.sha256.toUpperCase() })),
+      allowPaths, userSpaceInside, allowHashes: doc.trust.hashes.map((h) => (h.note ? { sha256: h.sha256.toUpperCase(), note: h.note } : { sha256: h.sha256.toUpperCase() })),
       denyRules, denyNames, supplementals,
     },
     asr, cfa, office, skipped, mapping: [],

@@ -4,7 +4,7 @@
 // Offline and approximate where Windows looks at things the events lack (signatures, Mark of the Web, reputation):
 // every approximated verdict names its note (simulate-notes.ts). Stateful per recording (process images, files
 // created); no I/O.
-import { processKey, type OmamoriEvent, type ProcessRef } from '@omamori/policy';
+import { namedCode, processKey, SYSTEM_HOOK_LOCATIONS, type NamedCode, type OmamoriEvent, type ProcessRef } from '@omamori/policy';
 import type { AsrAction, AsrKey } from './asr.ts';
 import type { WindowsPlan } from './plan.ts';
 import {
@@ -20,6 +20,7 @@ export type WindowsOutcome = 'block' | 'warn' | 'audit' | 'constrain';
 export type ApproxKey =
   | 'signer-unknown' | 'original-file-name' | 'user-writable-list' | 'downloaded' | 'mail-origin' | 'office-created'
   | 'removable-assumed' | 'cfa-trust' | 'lsass-rights' | 'office-child' | 'wmi-parent' | 'executable-by-name';
+// (append only: keys are stored in replay reports)
 
 export interface WindowsVerdict {
   /** Stopped with this plan (block, or warn until the user unblocks); false for audit and constrain. */
@@ -30,6 +31,8 @@ export interface WindowsVerdict {
   /** Other mechanisms that would stop the same event. */
   others?: string[];
   approx?: ApproxKey;
+  /** The file the verdict is about when the event names it only in a command line (a script, a proxied module). */
+  object?: string;
 }
 
 export interface WindowsSimulator {
@@ -44,6 +47,10 @@ export interface WindowsSimulatorOptions {
 
 const RULE_WDAC = 'App Control: not allowed by the policy (user-mode code integrity)';
 const RULE_WDAC_DENY = 'App Control: deny rule by file name';
+const RULE_WDAC_DENY_PATH = 'App Control: deny rule by path';
+const RULE_WDAC_MODULE = 'App Control: the module its command line names is not allowed (user-mode code integrity)';
+const RULE_MSHTA = 'App Control script enforcement: MSHTA runs no code while script enforcement is active';
+const RULE_MSXML = 'App Control script enforcement: MSXML runs no script in the XSL its command line names';
 const RULE_WSH = 'App Control script enforcement: Windows Script Host refuses the script';
 const RULE_CLM = 'App Control script enforcement: PowerShell runs it in Constrained Language Mode';
 const RULE_CFA = 'Controlled Folder Access: write to a protected folder by an app Defender does not trust';
@@ -73,7 +80,6 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
   }));
   const denyNames = new Set(ac.denyNames.map((n) => n.toLowerCase()));
   const denyPaths = ac.denyRules.filter((d) => d.filePath).map((d) => filePathMatcher(d.filePath!));
-  const denied = (path: string): boolean => denyNames.has(baseNameLower(path)) || denyPaths.some((m) => m(normalizeWinPath(path)));
   const asr = new Map<AsrKey, { id: string; name: string; action: AsrAction }>();
   for (const r of plan.asr) if (r.action !== 'off') asr.set(r.key, { id: r.id, name: r.name, action: r.action });
   const cfaFolders = plan.cfa.mode === 'off' ? [] : plan.cfa.folders.map(cfaMatcher);
@@ -92,6 +98,13 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     if (approx) c.approx = approx;
     return c;
   };
+  /** A deny rule's verdict on a file (deny rules win over every allow), if one matches. */
+  const denyOf = (path: string): Cand | undefined => denyNames.has(baseNameLower(path)) ? mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name')
+    : denyPaths.some((m) => m(normalizeWinPath(path))) ? mk(wdacOutcome, 'wdac', RULE_WDAC_DENY_PATH) : undefined;
+  // Folders the policy calls user space inside its system folders that App Control's runtime check leaves out of the
+  // path rules (the policy's own additions are deny rules above).
+  const runtimeChecked = ac.userSpaceInside.filter((u) => u.how === 'runtime-check').map((u) => filePathMatcher(u.path));
+  const userWritable = (norm: string): boolean => inUserWritableSystemFolder(norm) || runtimeChecked.some((m) => m(norm));
   const asrCand = (key: AsrKey, approx?: ApproxKey): Cand | undefined => {
     const r = asr.get(key);
     return r ? mk(r.action === 'audit' ? 'audit' : r.action === 'warn' ? 'warn' : 'block', `asr:${r.id}`, r.name, approx) : undefined;
@@ -111,11 +124,11 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     if (hash && allowHashes.has(hash)) return { ok: true };
     for (const s of supplementals) {
       if (s.host !== undefined && s.host !== host?.toLowerCase()) continue;
-      if ((s.hash && s.hash === hash) || (s.path && !inUserWritableSystemFolder(norm) && s.path(norm))) return { ok: true };
+      if ((s.hash && s.hash === hash) || (s.path && !userWritable(norm) && s.path(norm))) return { ok: true };
     }
-    const userWritable = inUserWritableSystemFolder(norm);
-    if (!userWritable && allowPaths.some((m) => m(norm))) return { ok: true };
-    return signer === undefined ? { ok: false, approx: userWritable ? 'user-writable-list' : 'signer-unknown' } : { ok: false, ...(userWritable ? { approx: 'user-writable-list' as const } : {}) };
+    const writable = userWritable(norm);
+    if (!writable && allowPaths.some((m) => m(norm))) return { ok: true };
+    return signer === undefined ? { ok: false, approx: writable ? 'user-writable-list' : 'signer-unknown' } : { ok: false, ...(writable ? { approx: 'user-writable-list' as const } : {}) };
   }
 
   function wdacImage(path: string, signer: string | undefined, sha256: string | undefined, host: string | undefined, out: Cand[]): void {
@@ -152,6 +165,43 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     return parent !== undefined && parent === normalizeWinPath(subject.image);
   }
 
+  /**
+   * Code a command line names: Windows judges it when the host reads or loads it, which a recording of process starts
+   * does not show, so it is judged here at the start, as omamori does. Modules are DLL loads (INF files are not code
+   * to App Control); scripts are judged by the hosts App Control enlightens — Windows Script Host refuses, PowerShell
+   * constrains, MSXML (wmic /format) runs no script — and by nobody for cmd batch files, Python and the rest (note
+   * 'uncontrolled-scripts'). Remote code (regsvr32 /i:URL, script: monikers) is refused by nothing on Windows but the
+   * mshta deny rule (note 'remote-scriptlet').
+   */
+  function commandLineCode(host: string, code: NamedCode, evHost: string | undefined, out: Cand[]): void {
+    if (code.remote) return;
+    const norm = normalizeWinPath(code.path);
+    const at = (c: Cand): Cand => ({ ...c, object: code.path });
+    if (code.kind === 'module') {
+      if (/\.inf$/.test(norm)) return;
+      const deny = denyOf(code.path);
+      if (deny) out.push(at(deny));
+      const r = wdacAllows(code.path, undefined, undefined, evHost);
+      if (!r.ok) out.push(at(mk(wdacOutcome, 'wdac', RULE_WDAC_MODULE, r.approx)));
+      const dropped: Cand[] = [];
+      droppedContent(norm, dropped);
+      out.push(...dropped.map(at));
+      return;
+    }
+    if (!ac.scriptEnforcement) return;
+    const mail = () => { const c = asrCand('mailExecutable'); if (c && /\\content\.outlook\\/i.test(norm)) out.push(at({ ...c, approx: 'mail-origin' })); };
+    if (WSH_HOSTS.has(host)) {
+      const r = wdacAllows(code.path, undefined, undefined, evHost);
+      if (!r.ok) out.push(at(mk(wdacOutcome, 'wdac-script', RULE_WSH, r.approx)));
+      mail();
+    } else if (POWERSHELL.has(host)) {
+      if (!wdacAllows(code.path, undefined, undefined, evHost).ok) out.push(at(mk('constrain', 'wdac-script', RULE_CLM, 'signer-unknown')));
+      mail();
+    } else if (host === 'wmic.exe' && !wdacAllows(code.path, undefined, undefined, evHost).ok) {
+      out.push(at(mk(wdacOutcome, 'wdac-script', RULE_MSXML)));
+    }
+  }
+
   function collect(ev: OmamoriEvent, out: Cand[]): void {
     switch (ev.kind) {
       case 'process.start': {
@@ -161,8 +211,13 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         procs.set(processKey(ev.proc), proc);
         if (parent) parents.set(processKey(ev.proc), normalizeWinPath(parent));
         const norm = normalizeWinPath(ev.proc.image);
-        if (denied(ev.proc.image)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
+        const deny = denyOf(ev.proc.image);
+        if (deny) out.push(deny);
         wdacImage(ev.proc.image, ev.proc.signer, ev.proc.sha256, ev.host, out);
+        const name = baseNameLower(ev.proc.image);
+        // Under script enforcement MSHTA runs no code at all, allowed or not (Microsoft, "Script enforcement").
+        if (name === 'mshta.exe' && ac.scriptEnforcement) out.push(mk('block', 'wdac-script', RULE_MSHTA));
+        for (const code of namedCode(name, ev.proc.commandLine, ev.proc.cwd)) commandLineCode(name, code, ev.host, out);
         const p = baseNameLower(parent);
         const add = (c: Cand | undefined) => { if (c) out.push(c); };
         if (OFFICE_CHILD_PARENTS.has(p)) add(asrCand('officeChild', 'office-child'));
@@ -175,7 +230,8 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         return;
       }
       case 'module.load': {
-        if (denied(ev.file.path)) out.push(mk(wdacOutcome, 'wdac', RULE_WDAC_DENY, 'original-file-name'));
+        const deny = denyOf(ev.file.path);
+        if (deny) out.push(deny);
         wdacImage(ev.file.path, ev.file.signer, ev.file.sha256, ev.host, out);
         droppedContent(normalizeWinPath(ev.file.path), out);
         return;
@@ -216,6 +272,10 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
         return;
       }
       case 'persistence.write': {
+        // System hooks (IFEO debuggers, Winlogon and logon scripts, accessibility programs): App Control cannot refuse
+        // a registry write and Controlled Folder Access does not cover the registry; no ASR rule names them (note
+        // 'system-hooks'). What the hook starts is judged when it starts.
+        if (SYSTEM_HOOK_LOCATIONS.has(ev.location)) return;
         if (ev.location === 'wmi') { const c = asrCand('wmiPersistence'); if (c) out.push(c); }
         if (ev.location === 'startup-folder') {
           const subject = procOf(ev.proc);
