@@ -42,15 +42,15 @@ export function addHookEntries(policy: CompiledPolicy, add: AddEntry): void {
   if (!doc.persistence.denySystemHooks) {
     add('persistence.denySystemHooks false', 'not-applicable', [], 'The policy does not refuse system hooks.', 'ポリシーはシステム フックを拒否しません。');
   } else {
-    const why = 'App Control decides which code may load; it cannot refuse a registry or file write. Controlled Folder Access protects folders against untrusted applications — not the registry, and never %WINDIR% — and no ASR rule covers this hook.';
-    const whyJa = 'App Control が決めるのは読み込んでよいコードであり、レジストリやファイルへの書き込みは拒否できません。フォルダー アクセスの制御は信頼されないアプリからフォルダーを守るもので、レジストリは対象外 (%WINDIR% も対象外) です。このフックを対象とする ASR 規則もありません。';
-    add('persistence.denySystemHooks: Image File Execution Options Debugger/VerifierDlls, SilentProcessExit MonitorProcess (debugger)', 'not-enforced', [],
+    const why = 'No Windows engine refuses it. App Control decides which code may load; it cannot refuse a registry or file write. Controlled Folder Access does not cover the registry, and for files it stops only applications Defender does not trust — the usual writers here (reg, cmd, PowerShell, copy) are Microsoft-signed, which it trusts. No ASR rule covers this hook.';
+    const whyJa = 'これを拒否する Windows の仕組みはありません。App Control が決めるのは読み込んでよいコードであり、レジストリやファイルへの書き込みは拒否できません。フォルダー アクセスの制御はレジストリを対象とせず、ファイルについても Defender が信頼しないアプリだけを止めます — ここで使われる書き込み手段 (reg・cmd・PowerShell・copy) は Defender が信頼する Microsoft 署名のプログラムです。このフックを対象とする ASR 規則もありません。';
+    add('persistence.denySystemHooks: Image File Execution Options Debugger/VerifierDlls, SilentProcessExit MonitorProcess (PERSIST_SYSTEM_HOOK, location debugger)', 'not-enforced', [],
       `The entry is written. ${why} Left on Windows: App Control refuses a user-space program the debugger entry starts, when it starts; a Microsoft-signed program or one in an allowed folder (cmd.exe as sethc.exe's debugger, the classic logon-screen backdoor) runs.`,
       `エントリは書き込まれます。${whyJa} Windows に残るもの: デバッガー エントリが起動するユーザー領域のプログラムは、起動時に App Control が拒否します。Microsoft 署名か許可フォルダーのプログラム (sethc.exe のデバッガーに cmd.exe、ログオン画面の典型的なバックドア) は実行されます。`);
-    add('persistence.denySystemHooks: Winlogon Userinit/Shell/Taskman/Notify, UserInitMprLogonScript (logon)', 'not-enforced', [],
+    add('persistence.denySystemHooks: Winlogon Userinit/Shell/Taskman/Notify, UserInitMprLogonScript (PERSIST_SYSTEM_HOOK, location logon)', 'not-enforced', [],
       `The entry is written. ${why} Left on Windows: at logon App Control refuses a user-space program it names and Windows Script Host refuses a script the policy does not allow; a batch file (cmd.exe is not controlled) or a system program runs.`,
       `エントリは書き込まれます。${whyJa} Windows に残るもの: ログオン時に、そこに書かれたユーザー領域のプログラムは App Control が、ポリシーが許可しないスクリプトは Windows Script Host が拒否します。バッチ ファイル (cmd.exe は制御されない) やシステムのプログラムは実行されます。`);
-    add('persistence.denySystemHooks: replacing accessibility programs sethc, utilman, osk, magnify, narrator, displayswitch, atbroker (accessibility)', 'not-enforced', [],
+    add('persistence.denySystemHooks: replacing accessibility programs sethc, utilman, osk, magnify, narrator, displayswitch, atbroker (PERSIST_SYSTEM_HOOK, location accessibility)', 'not-enforced', [],
       `The replacement is written. ${why} The new file lies in System32, an allowed folder: App Control lets it run whatever it is, and a copy of cmd.exe is Microsoft-signed anyway. What stands in the way is NTFS: System32 files belong to TrustedInstaller, so only an administrator who first takes ownership can replace them.`,
       `置き換えは書き込まれます。${whyJa} 新しいファイルは許可フォルダーの System32 にあるため、App Control は中身にかかわらず実行を許し、cmd.exe のコピーならそもそも Microsoft 署名です。妨げになるのは NTFS だけです: System32 のファイルの所有者は TrustedInstaller で、所有権を取得した管理者でなければ置き換えられません。`);
   }

@@ -39,9 +39,18 @@ export function addSpaceEntries(policy: CompiledPolicy, plan: WindowsPlan, add: 
           `このフォルダーのコードは実行できます (FilePath 規則 ${a.path})。App Control は実行時に、このフォルダーと親フォルダーに管理者しか書き込めないことを確認します。一般ユーザーが書き込める場合は規則が一致せず、そのプログラムは遮断されます。${root ? 'システム ドライブ直下に作ったフォルダーは Authenticated Users の書き込み権を継承します。この規則に頼る前に (icacls で) 外してください。' : ''}`);
       }
       for (const s of skipped) {
-        add(`${field} ${s.value}`, 'partial', [],
-          `No FilePath rule: ${SKIP_WHY[s.why].en} On Windows, code there runs only when Microsoft-signed or listed by hash — stricter than the policy.`,
-          `FilePath 規則にしません: ${SKIP_WHY[s.why].ja} Windows では、そこのコードは Microsoft 署名かハッシュ指定のときだけ実行できます (ポリシーより厳しい)。`);
+        // Other drives, network paths and folders inside user space are user space to the engine too: both refuse
+        // untrusted code there. A wildcard or per-user token App Control cannot express leaves Windows stricter.
+        const agrees = s.why === 'other-drive' || s.why === 'network' || s.why === 'user-space';
+        if (agrees) {
+          add(`${field} ${s.value}`, 'not-applicable', [],
+            `No FilePath rule: ${SKIP_WHY[s.why].en} The policy's engine ignores this entry for the same reason, so Windows and the policy agree: code there runs only when Microsoft-signed or trusted by hash.`,
+            `FilePath 規則にしません: ${SKIP_WHY[s.why].ja} ポリシーのエンジンも同じ理由でこの指定を使わないため、Windows とポリシーは一致します: そこのコードは Microsoft 署名か信頼ハッシュのときだけ実行できます。`);
+        } else {
+          add(`${field} ${s.value}`, 'partial', [],
+            `No FilePath rule: ${SKIP_WHY[s.why].en} On Windows, code there runs only when Microsoft-signed or trusted by hash — stricter than the policy, which calls the folder system space.`,
+            `FilePath 規則にしません: ${SKIP_WHY[s.why].ja} Windows では、そこのコードは Microsoft 署名か信頼ハッシュのときだけ実行できます (このフォルダーをシステム領域とするポリシーより厳しい)。`);
+        }
       }
     });
   }
@@ -62,8 +71,8 @@ export function addSpaceEntries(policy: CompiledPolicy, plan: WindowsPlan, add: 
     ja.push(`ポリシー独自の追加分 (${denied.join('、')}) は管理者しか書き込めない場合があり、実行時の確認では除外されないため、それぞれ FilePath の拒否規則にします。ポリシーより厳しくなります: 拒否はどの許可にも優先するため、そこではポリシーのハッシュや信頼する発行元 (Microsoft を含む) でも許可されません。`);
   }
   for (const s of lost) {
-    en.push(`${s.value}: no deny rule (${SKIP_WHY[s.why].en}) — code there runs through the system folder's path rule.`);
-    ja.push(`${s.value}: 拒否規則にできません (${SKIP_WHY[s.why].ja}) — そこのコードはシステム フォルダーのパス規則で実行できます。`);
+    en.push(`${s.value}: no deny rule (${SKIP_WHY[s.why].en}) — the policy refuses untrusted code there, but on Windows it runs through the system folder's path rule unless standard users can write the folder (then the runtime check excludes it).${s.why === 'wildcard' ? ' List the folders one by one, without the wildcard, to get deny rules.' : ''}`);
+    ja.push(`${s.value}: 拒否規則にできません (${SKIP_WHY[s.why].ja}) — ポリシーはそこの信頼されないコードを拒否しますが、Windows ではシステム フォルダーのパス規則で実行できます (一般ユーザーが書き込めるフォルダーなら実行時の確認で除外されます)。${s.why === 'wildcard' ? '拒否規則にするには、ワイルドカードを使わずフォルダーを一つずつ指定してください。' : ''}`);
   }
   add('userSpace.paths inside system folders', lost.length ? 'partial' : 'enforced',
     [...runtime.length ? ['App Control runtime FilePath rule protection'] : [], ...denied.length ? ['App Control FilePath deny rule'] : []],

@@ -53,15 +53,19 @@ test('Excel XLL add-in: App Control stops the ProgramData .xll load and the desk
   assert.equal(a.stats.both, 3);
 });
 
-test('rundll32 ProgramData CPL: omamori stops control.exe first; Windows only the .cpl load (App Control)', async () => {
+test('rundll32 ProgramData CPL: omamori stops control.exe first; App Control refuses the .cpl its command line names at the same step', async () => {
   const r = await replay('mordor/datasets/atomic/windows/defense_evasion/host/psh_control_panel_execution.zip');
   const t = treeWithPolicyFirst(r, 'control.exe', 'guarded.children');
   const w = altFirst(t)!;
   assert.equal(w.mechanism, 'wdac');
-  assert.equal(base(w.image), 'rundll32.exe');
+  // Windows judges the module when rundll32 loads it; the simulator judges what a command line names at the start,
+  // as omamori does, so both stop the same step (control.exe calc.cpl).
+  assert.equal(base(w.image), 'control.exe');
+  assert.match(w.ruleName, /module its command line names/);
   assert.match(w.object ?? '', /\\ProgramData\\calc\.cpl$/i);
-  assert.equal(t.blocks[0]!.alt, null, 'no Windows engine stops PowerShell starting control.exe');
-  assert.deepEqual({ both: t.alt!.compare.both, policyOnly: t.alt!.compare.policyOnly, altOnly: t.alt!.compare.altOnly }, { both: 1, policyOnly: 4, altOnly: 0 });
+  assert.equal(t.alt!.compare.altFirst, t.alt!.compare.policyFirst);
+  assert.ok(t.blocks.some((b) => b.rule === 'launch.user-space-library' && b.alt?.mechanism === 'wdac'), 'the .cpl load itself is stopped by both');
+  assert.deepEqual({ both: t.alt!.compare.both, policyOnly: t.alt!.compare.policyOnly, altOnly: t.alt!.compare.altOnly }, { both: 4, policyOnly: 1, altOnly: 0 });
 });
 
 test('mimikatz (Empire) reads LSASS: the ASR LSASS rule stops the same step omamori does', async () => {
