@@ -274,8 +274,12 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
       case 'persistence.write': {
         // System hooks (IFEO debuggers, Winlogon and logon scripts, accessibility programs): App Control cannot refuse
         // a registry write and Controlled Folder Access does not cover the registry; no ASR rule names them (note
-        // 'system-hooks'). What the hook starts is judged when it starts.
-        if (SYSTEM_HOOK_LOCATIONS.has(ev.location)) return;
+        // 'system-hooks'). What the hook starts is judged when it starts. A replaced accessibility program is a file
+        // write: Controlled Folder Access judges it only where the plan protects its folder (never by default).
+        if (SYSTEM_HOOK_LOCATIONS.has(ev.location)) {
+          if (ev.location === 'accessibility') cfaWrite(procOf(ev.proc), ev.target, out);
+          return;
+        }
         if (ev.location === 'wmi') { const c = asrCand('wmiPersistence'); if (c) out.push(c); }
         if (ev.location === 'startup-folder') {
           const subject = procOf(ev.proc);
