@@ -129,3 +129,46 @@ test('benign sysmon.evtx workstation: at most 17 Windows false-block candidates 
   const lsass = a.mechanisms.find((m) => m.mechanism === LSASS)!;
   assert.ok(lsass.examples.every((e) => /procmon64\.exe$|wmiprvse\.exe$/i.test(e.image)), JSON.stringify(lsass.examples));
 });
+
+// Issue 12's reasons on real recordings: the simulator sees the same steps the engine refuses, and its verdict on each
+// is the one the mapping report states (system hooks: no Windows engine; remote mshta: the mshta deny rule; a script
+// named on cscript's command line: Windows Script Host; a compiled HTML help file: nothing).
+const ifeo = 'evtx-to-mitre-attack/TA0004-Privilege Escalation/T1546-Image File Execution Options Injection/';
+for (const [name, rel, image] of [
+  ['IFEO sticky-keys debugger (Sysmon 12/13)', `${ifeo}ID12,13-Stickey key registry update.evtx`, 'reg.exe'],
+  ['IFEO sticky-keys debugger (4688 command line)', `${ifeo}ID4688-Stickey command reg update + execution.evtx`, 'reg.exe'],
+  ['sethc.exe replaced', `${ifeo}ID11-New sethc file created from CMD copy.evtx`, 'powershell.exe'],
+  ['UserInitMprLogonScript', 'mordor/datasets/atomic/windows/persistence/host/cmd_userinitmprlogonscript_batch.zip', 'reg.exe'],
+] as const) {
+  test(`PERSIST_SYSTEM_HOOK, ${name}: omamori refuses the hook; no Windows engine stops that step`, async () => {
+    const r = await replay(rel);
+    const t = treeWithPolicyFirst(r, image, 'persistence.system-hook');
+    assert.equal(t.blocks[0]!.reason, 'PERSIST_SYSTEM_HOOK');
+    assert.equal(t.blocks[0]!.alt, null);
+    assert.ok(!t.alt?.blocks.some((b) => b.policy?.reason === 'PERSIST_SYSTEM_HOOK'), 'a Windows verdict on a hook write');
+    assert.ok(r.alternative!.notes.some((n) => n.key === 'system-hooks'));
+  });
+}
+
+test('REMOTE_CODE, rundll32 → mshta https://…: both stop mshta.exe at the same step (App Control deny rule)', async () => {
+  const r = await replay('evtx-attack-samples/Execution/exec_persist_rundll32_mshta_scheduledtask_sysmon_1_3_11.evtx');
+  const t = treeWithPolicyFirst(r, 'mshta.exe', 'launch.remote-code');
+  const w = altFirst(t)!;
+  assert.equal(base(w.image), 'mshta.exe');
+  assert.equal(w.mechanism, 'wdac');
+  assert.deepEqual(w.policy, { rule: 'launch.remote-code', reason: 'REMOTE_CODE' });
+  assert.equal(t.alt!.compare.altFirst, t.alt!.compare.policyFirst);
+});
+
+test('USER_SPACE_SCRIPT at the start: cscript testme.js is refused by Windows Script Host at the same step; hh x.chm by nothing', async () => {
+  const js = await replay('evtx-attack-samples/Execution/sysmon_zipexec.evtx');
+  const t = treeWithPolicyFirst(js, 'cscript.exe', 'launch.user-space-script');
+  const w = altFirst(t)!;
+  assert.equal(w.mechanism, 'wdac-script');
+  assert.equal(w.object, t.blocks[0]!.object);
+  assert.match(w.object ?? '', /\\Desktop\\testme\.js$/i);
+  const chm = await replay('evtx-attack-samples/Execution/Sysmon_Exec_CompiledHTML.evtx');
+  const h = treeWithPolicyFirst(chm, 'hh.exe', 'launch.user-space-script');
+  assert.equal(h.blocks[0]!.alt, null, 'App Control does not judge a .chm');
+  assert.ok(chm.alternative!.notes.some((n) => n.key === 'uncontrolled-scripts'));
+});
