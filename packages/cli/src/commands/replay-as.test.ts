@@ -26,7 +26,7 @@ test('replay --as windows: per-tree Windows stops, comparison line, per-mechanis
   assert.equal(en.code, 1, en.err);
   assert.match(en.out, /As compiled for Windows \(App Control enforce/);
   assert.match(en.out, /windows ▶ first stop: wdac .*calc\.cpl/);
-  assert.match(en.out, /⇔ compare: omamori first: control\.exe guarded\.children \| windows first: rundll32\.exe wdac \| steps both stop 1, only omamori stops 4, only windows stops 0/);
+  assert.match(en.out, /⇔ compare: omamori first: control\.exe guarded\.children \| windows first: control\.exe wdac \| steps both stop 4, only omamori stops 1, only windows stops 0/);
   assert.match(en.out, /\[windows: not stopped\]/);
   assert.match(en.out, /\[asr:01443614\] .*cannot be evaluated offline/);
   const ja = await run(['replay', '--lang', 'ja', '--as', 'windows', cpl()]);
