@@ -30,8 +30,9 @@ function policyWith(mode: 'enforce' | 'lockdown' = 'enforce'): CompiledPolicy {
   const text = findPreset('office')!.text
     .replace(/^mode: enforce$/m, `mode: ${mode}`)
     .replace('paths: ["@user-space"]', `paths: ${JSON.stringify(USER_SPACE)}`)
-    .replace('systemFolders: ["%WINDIR%/**", "%PROGRAMFILES%/**", "%PROGRAMFILES(X86)%/**"]', `systemFolders: ${JSON.stringify(SYSTEM_FOLDERS)}`);
-  assert.ok(text.includes('C:/Tools/Updates/**') && text.includes('//fileserver/apps/**'), 'preset text changed: the test policy was not built');
+    .replace('systemFolders: ["%WINDIR%/**", "%PROGRAMFILES%/**", "%PROGRAMFILES(X86)%/**"]', `systemFolders: ${JSON.stringify(SYSTEM_FOLDERS)}`)
+    .replace('hashes: []\n  paths: []', 'hashes: []\n  paths: ["C:/Tools/bin/**"]');
+  assert.ok(text.includes('C:/Tools/Updates/**') && text.includes('//fileserver/apps/**') && text.includes('C:/Tools/bin/**'), 'preset text changed: the test policy was not built');
   const r = loadPolicy(text);
   assert.ok(r.policy, JSON.stringify(r.problems));
   return compile(r.policy);
@@ -46,6 +47,8 @@ test('systemFolders: each expressible folder is an App Control FilePath allow ru
     { path: '%OSDRIVE%\\Program Files\\*', from: 'userSpace.systemFolders[1]' },
     { path: '%OSDRIVE%\\Program Files (x86)\\*', from: 'userSpace.systemFolders[2]' },
     { path: '%OSDRIVE%\\Tools\\*', from: 'userSpace.systemFolders[3]' },
+    // A trusted path inside a system folder (valid only there: OM104) keeps its own rule and field.
+    { path: '%OSDRIVE%\\Tools\\bin\\*', from: 'trust.paths[0]' },
   ]);
   const { files } = compileWindows(policy, { now: NOW });
   const xml = String(files.get('app-control-base.xml'));
@@ -177,6 +180,8 @@ test('lockdown: no folder is trusted; every system folder is skipped as lockdown
   assert.deepEqual(p.appControl.allowPaths, []);
   assert.deepEqual(p.skipped.filter((s) => s.field.startsWith('userSpace.systemFolders')).map((s) => [s.value, s.why]),
     SYSTEM_FOLDERS.map((f) => [f, 'lockdown']));
+  // Path trust is ignored in lockdown by the engine too.
+  assert.deepEqual(p.skipped.filter((s) => s.field === 'trust.paths[0]'), [{ field: 'trust.paths[0]', value: 'C:/Tools/bin/**', why: 'lockdown' }]);
   // Nothing is allowed by path, so no user space inside an allowed folder needs a deny rule.
   assert.deepEqual(p.appControl.userSpaceInside, []);
   assert.ok(!p.appControl.denyRules.some((d) => d.source === 'userSpace.paths'));
@@ -186,4 +191,7 @@ test('lockdown: no folder is trusted; every system folder is skipped as lockdown
   assert.match(e.note.ja, /ロックダウンは場所を信頼しない/);
   const sim = createWindowsSimulator(p);
   assert.equal(sim.evaluate(start('C:\\Tools\\app.exe'))?.blocked, true);
+  assert.equal(sim.evaluate(start('C:\\Tools\\bin\\tool.exe'))?.blocked, true);
+  const engine = createEngine(policyWith('lockdown'), { now: NOW });
+  assert.equal(engine.decide(start('C:\\Tools\\bin\\tool.exe')).reason, 'LOCKDOWN_UNTRUSTED');
 });
