@@ -103,7 +103,9 @@ export function createWindowsSimulator(plan: WindowsPlan, options: WindowsSimula
     : denyPaths.some((m) => m(normalizeWinPath(path))) ? mk(wdacOutcome, 'wdac', RULE_WDAC_DENY_PATH) : undefined;
   // Folders the policy calls user space inside its system folders that App Control's runtime check leaves out of the
   // path rules (the policy's own additions are deny rules above).
-  const runtimeChecked = ac.userSpaceInside.filter((u) => u.how === 'runtime-check').map((u) => filePathMatcher(u.path));
+  // A per-user folder (%USERPROFILE%/**, kept in policy form: it has no FilePath form) is matched for every user.
+  const runtimeChecked = ac.userSpaceInside.filter((u) => u.how === 'runtime-check')
+    .map((u) => /^%(windir|osdrive)%/i.test(u.path) || !u.path.startsWith('%') ? filePathMatcher(u.path) : cfaMatcher(u.path.replace(/[\\/]\*\*?$/, '')));
   const userWritable = (norm: string): boolean => inUserWritableSystemFolder(norm) || runtimeChecked.some((m) => m(norm));
   const asrCand = (key: AsrKey, approx?: ApproxKey): Cand | undefined => {
     const r = asr.get(key);

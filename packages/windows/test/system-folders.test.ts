@@ -195,3 +195,28 @@ test('lockdown: no folder is trusted; every system folder is skipped as lockdown
   const engine = createEngine(policyWith('lockdown'), { now: NOW });
   assert.equal(engine.decide(start('C:\\Tools\\bin\\tool.exe')).reason, 'LOCKDOWN_UNTRUSTED');
 });
+
+test('the whole system drive as a system folder: user profiles stay out through the runtime check, for Windows and the engine', () => {
+  // With @user-space, and with only the per-user folder listed (no FilePath form: matched for every user).
+  for (const paths of ['["@user-space"]', '["%USERPROFILE%/**", "%PROGRAMDATA%/**", "%WINDIR%/Temp/**"]']) {
+    const text = findPreset('office')!.text.replace('paths: ["@user-space"]', `paths: ${paths}`)
+      .replace('systemFolders: ["%WINDIR%/**", "%PROGRAMFILES%/**", "%PROGRAMFILES(X86)%/**"]', 'systemFolders: ["C:/**"]');
+    const r = loadPolicy(text);
+    assert.ok(r.policy, JSON.stringify(r.problems));
+    const p = compile(r.policy);
+    const wplan = compileWindowsPlan(p, { now: NOW });
+    assert.deepEqual(wplan.appControl.allowPaths, [{ path: '%OSDRIVE%\\*', from: 'userSpace.systemFolders[0]' }]);
+    const inside = new Map(wplan.appControl.userSpaceInside.map((u) => [u.path, u.how]));
+    assert.equal(inside.get('%USERPROFILE%/**'), 'runtime-check', paths);
+    assert.equal(inside.get('%OSDRIVE%\\ProgramData\\*'), 'runtime-check', paths);
+    const engine = createEngine(p, { now: NOW });
+    const sim = createWindowsSimulator(wplan);
+    for (const [image, blocked] of [['C:\\Apps\\app.exe', false], ['C:\\Users\\u\\Desktop\\x.exe', true], ['C:\\ProgramData\\x\\x.exe', true], ['C:\\Windows\\Temp\\x.exe', true]] as const) {
+      const ev = start(image);
+      assert.equal(engine.decide(ev).verdict, blocked ? 'deny' : 'allow', `${paths} ${image}`);
+      const v = sim.evaluate(ev);
+      assert.equal(v?.blocked ?? false, blocked, `${paths} ${image}: ${JSON.stringify(v)}`);
+      if (blocked) assert.equal(v!.approx, 'user-writable-list', image);
+    }
+  }
+});
