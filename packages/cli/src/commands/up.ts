@@ -9,7 +9,7 @@ import { prepareLocalEnrollment, startConsole } from '@omamori/console';
 import { compile, findPreset, loadPolicy, normalizePath, PRESETS } from '@omamori/policy';
 import { defineCommand } from '../args.ts';
 import { EXIT } from '../command.ts';
-import { upAgentState, upHome } from '../state-dir.ts';
+import { resolveStateDir, upAgentState, upHome } from '../state-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/omamori.mjs', import.meta.url));
 
@@ -120,6 +120,9 @@ root でなければ同期のみで動き、その旨を表示します。--moun
       }
       child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: io.env });
       io.out(ja ? `エージェント: pid ${child.pid}\n` : `agent: pid ${child.pid}\n`);
+      // `omamori events` finds this agent's state by itself from here (state-dir.ts) unless --data put it elsewhere.
+      const events = resolveStateDir(undefined, io).dir === agentState ? 'omamori events' : `omamori events --state ${agentState}`;
+      io.out(ja ? `止めるはずだったもの: ${events}\n` : `what it would have stopped: ${events}\n`);
     }
     return await new Promise<number>((done) => {
       let stopping = false;
