@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
 import {
   createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, SyncError, systemResolver, windows,
-  type Agent, type AgentRuntime, type RuntimeService, type SyncClient,
+  ensureIsolation, type Agent, type AgentRuntime, type NftRunner, type RuntimeService, type SyncClient,
 } from '@omamori/agent';
 import { defineCommand } from '../args.ts';
 import { EXIT, type Command } from '../command.ts';
@@ -19,6 +19,8 @@ export interface AgentRunDeps {
   powershell?: () => windows.PowerShell;
   /** Resolves when the agent should stop (default: SIGINT/SIGTERM). */
   waitForStop?: () => Promise<void>;
+  /** nftables for isolation re-apply and isolation tasks (default: the nft command). */
+  nft?: NftRunner;
 }
 const signalled = () => new Promise<void>((res) => {
   const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); res(); };
@@ -108,7 +110,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         },
         // Incident tasks from the console (docs/incident-response.md).
         tasks: createIncidentTaskHandlers({
-          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: runNft, resolver: systemResolver,
+          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
           runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
         }),
       });
@@ -158,7 +160,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
       // Linux: the one agent runtime (agent/src/runtime.ts) as `omamori protect` uses it, with the sync client.
       const started = createAgentRuntime({
         stateDir: dir, log, loadPolicy: loadCurrent, enforce: !values['sync-only'], sync: syncService, services: [pullLoop],
-        mounts: values.mount?.map((m) => resolve(io.cwd, m)),
+        mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
       });
       if (!started.ok) {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
