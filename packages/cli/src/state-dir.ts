@@ -62,9 +62,10 @@ export const STATE_OPTION = {
   type: 'string',
   value: { en: 'DIR', ja: 'ディレクトリ' },
   help: {
-    en: `agent state directory (default: $OMAMORI_STATE, else $OMAMORI_HOME/agent, else the ${DEFAULT_UP_HOME}/agent\n`
-      + `folder of \`omamori up\` here or in a parent folder (if yours), else ${DEFAULT_STATE_DIR})`,
-    ja: `エージェントの状態ディレクトリ (既定: $OMAMORI_STATE、なければ $OMAMORI_HOME/agent、なければ現在または\n`
-      + `親のフォルダーにある \`omamori up\` の ${DEFAULT_UP_HOME}/agent (自分のものに限る)、なければ ${DEFAULT_STATE_DIR})`,
+    en: 'agent state directory (default: $OMAMORI_STATE, else $OMAMORI_HOME/agent, else the\n'
+      + `${DEFAULT_UP_HOME}/agent folder of \`omamori up\` here or in a parent folder, if yours, else ${DEFAULT_STATE_DIR})`,
+    ja: 'エージェントの状態ディレクトリ (既定: $OMAMORI_STATE、なければ $OMAMORI_HOME/agent、\n'
+      + `なければ現在または親のフォルダーにある \`omamori up\` の ${DEFAULT_UP_HOME}/agent (自分のものに限る)、\n`
+      + `なければ ${DEFAULT_STATE_DIR})`,
   },
 } as const satisfies StringOption;
