@@ -37,7 +37,9 @@ function recorder() {
     return { ok: true, agent };
   };
   const loader = () => { loads++; return { policy: office() }; };
-  const service = (name: string): RuntimeService => ({ start: () => { steps.push(`${name}.start`); }, stop: async () => { steps.push(`${name}.stop`); } });
+  const service = (name: string): RuntimeService => ({
+    start: (agent) => { steps.push(`${name}.start${agent ? '' : ' (no agent)'}`); }, stop: async () => { steps.push(`${name}.stop`); },
+  });
   return { steps, startAgent, loader, service, loads: () => loads };
 }
 
@@ -121,7 +123,7 @@ test('sync only starts no enforcement; a failed start starts no service', async 
     assert.equal(syncOnly.runtime.agent, undefined);
     assert.equal(syncOnly.runtime.reload(), false);
     await syncOnly.runtime.stop();
-    assert.deepEqual(r.steps, ['sync.start', 'sync.stop']);
+    assert.deepEqual(r.steps, ['sync.start (no agent)', 'sync.stop']);
 
     const broken = recorder();
     const failed = createAgentRuntime({

@@ -12,7 +12,8 @@ import type { CompiledPolicy } from '@omamori/policy';
 
 /** Something started after enforcement and stopped before it (the sync client, the upload pull loop, ...). */
 export interface RuntimeService {
-  start(): void;
+  /** Called with the enforcing agent (undefined when sync only), so a heartbeat sent at once reports it. */
+  start(agent: Agent | undefined): void;
   stop(): void | Promise<void>;
 }
 
@@ -94,7 +95,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
   }
   const services = [...(deps.sync ? [deps.sync] : []), ...(deps.services ?? [])];
   const running: RuntimeService[] = [];
-  for (const s of services) { s.start(); running.push(s); }
+  for (const s of services) { s.start(agent); running.push(s); }
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((res) => { resolveStopped = res; });

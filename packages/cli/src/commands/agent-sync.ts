@@ -153,7 +153,8 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
       },
       stop: () => { clearInterval(pull); },
     };
-    const syncService: RuntimeService = { start: () => sync.start(), stop: () => sync.stop() };
+    // The first heartbeat may go at once: runState must already see the agent.
+    const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
     let runtime: AgentRuntime | undefined;
     if (winMode) sync.start();
     else {
