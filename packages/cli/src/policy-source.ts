@@ -5,7 +5,21 @@ import {
   compile, DEFAULT_PRESET, findPreset, formatProblem, loadPolicy, PRESETS, type CompiledPolicy, type Mode,
   type PolicyDocument,
 } from '@omamori/policy';
+import type { OptionDecls } from './args.ts';
 import { UsageError, type Io } from './command.ts';
+
+/** `--policy FILE | --preset NAME` and `--mode`, declared once for every command that loads a policy. */
+export const POLICY_OPTIONS = {
+  policy: { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'the policy file (YAML)', ja: 'ポリシーファイル (YAML)' } },
+  preset: {
+    type: 'string', value: { en: 'NAME', ja: '名前' },
+    help: { en: `a built-in preset instead (${PRESETS.map((p) => p.name).join(', ')}; default ${DEFAULT_PRESET})`, ja: `代わりに組み込みのプリセット (${PRESETS.map((p) => p.name).join('、')}。既定 ${DEFAULT_PRESET})` },
+  },
+  mode: {
+    type: 'string', choices: ['audit', 'enforce', 'lockdown'],
+    help: { en: "overrides the policy's mode", ja: 'ポリシーのモードを上書き' },
+  },
+} as const satisfies OptionDecls;
 
 export interface PolicyChoice { policy?: string | undefined; preset?: string | undefined; mode?: string | undefined }
 

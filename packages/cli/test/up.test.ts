@@ -20,15 +20,16 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | un
   }
 }
 
-test('omamori up starts the console with this machine enrolled in audit mode', { timeout: 120_000 }, async () => {
+test('omamori up starts the console with this machine enrolled in audit mode; omamori events there shows its log', { timeout: 120_000 }, async () => {
+  // As a user types it: in a folder, no --data (./.omamori), no OMAMORI_* settings.
+  const { OMAMORI_HOME: _h, OMAMORI_STATE: _s, ...env } = process.env;
   const dir = mkdtempSync(join(tmpdir(), 'omamori-up-'));
   const mnt = join(dir, 'mnt');
-  const data = join(dir, 'home');
   spawnSync('mkdir', ['-p', mnt]);
   // The private namespace and its tmpfs are the only thing the agent marks; `exec` keeps the pid for teardown.
   const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    `mount -t tmpfs omamori-up "${mnt}" && chmod 1777 "${mnt}" && exec "${process.execPath}" "${bin}" up --data "${data}" --listen 127.0.0.1:0 --mount "${mnt}"`],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: 'C' } });
+    `mount -t tmpfs omamori-up "${mnt}" && chmod 1777 "${mnt}" && exec "${process.execPath}" "${bin}" up --listen 127.0.0.1:0 --mount "${mnt}"`],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, LANG: 'C' }, cwd: dir });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -52,6 +53,12 @@ test('omamori up starts the console with this machine enrolled in audit mode', {
     }, 30_000);
     assert.equal(ev.verdict, 'audit-deny');
     assert.equal(ev.reason, 'USER_SPACE_EXEC');
+    // issue 13: `omamori events` without --state, where up runs, reads up's agent log (not /var/lib/omamori).
+    assert.match(out, /what it would have stopped: omamori events\n/);
+    const local = spawnSync(process.execPath, [bin, 'events', '--json'], { cwd: dir, encoding: 'utf8', env: { ...env, LANG: 'C' } });
+    assert.equal(local.status, 0, local.stderr);
+    const logged = local.stdout.trim().split('\n').map((l) => JSON.parse(l) as { object: string; verdict: string });
+    assert.ok(logged.some((e) => e.object === `${mnt}/payload` && e.verdict === 'audit-deny'), local.stdout);
   } finally {
     delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
     if (child.exitCode === null) {

@@ -1,12 +1,13 @@
 // `omamori agent run` with the platform forced to win32 and a record-mode PowerShell: it goes into Windows mode
-// (compile + apply through PowerShell, no Linux agent, no fanotify) and stops cleanly.
+// (compile + apply through PowerShell, no Linux agent, no fanotify) and stops cleanly. On Linux it runs on the agent
+// runtime, which re-applies a recorded isolation at start (as protect does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { windows } from '@omamori/agent';
+import { isolate, windows, type NftRunner } from '@omamori/agent';
 import { main } from '../main.ts';
 import type { Io } from '../command.ts';
 import { createAgentSyncCommands } from './agent-sync.ts';
@@ -55,5 +56,22 @@ test('agent run --sync-only on win32 does not touch PowerShell', async () => {
     assert.equal(code, 0);
     assert.match(out, /同期のみ/);
     assert.equal(ps.calls.length, 0);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('agent run on Linux (sync only) re-applies a recorded network isolation at start, through the agent runtime', async () => {
+  const dir = enrolledDir();
+  try {
+    const calls: string[] = [];
+    const nft: NftRunner = (args, stdin) => { calls.push(`${args.join(' ')} ${/table inet omamori_isolate/.test(stdin ?? '') ? 'table' : ''}`.trim()); return { code: 0, stdout: '', stderr: '' }; };
+    assert.equal(isolate(dir, { console: [{ family: 4, address: '192.0.2.10', prefix: 32 }], allow: [], dns: [] }, { nft, reason: 'test' }).ok, true);
+    calls.length = 0;
+    let out = '', err = '';
+    const io: Partial<Io> = { out: (s) => { out += s; }, err: (s) => { err += s; }, lang: 'en', cwd: dir };
+    const code = await main(['agent', 'run', '--state', dir, '--sync-only'], {}, io, createAgentSyncCommands({ platform: 'linux', nft, waitForStop: async () => {} }));
+    assert.equal(code, 0, err);
+    assert.deepEqual(calls, ['-f - table'], 'the isolation table is loaded again');
+    assert.match(err, /omamori agent: network isolation re-applied/);
+    assert.match(out, /omamori agent: sync only .*\n[^]*omamori agent: stopped/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -2,13 +2,16 @@
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
-import { createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, startAgent, SyncError, systemResolver, windows, type Agent, type SyncClient } from '@omamori/agent';
-import { parse } from '../args.ts';
-import { EXIT, UsageError, type Command, type Io } from '../command.ts';
+import {
+  createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, SyncError, systemResolver, windows,
+  ensureIsolation, type Agent, type AgentRuntime, type NftRunner, type RuntimeService, type SyncClient,
+} from '@omamori/agent';
+import { defineCommand } from '../args.ts';
+import { EXIT, type Command } from '../command.ts';
+import { resolveStateDir, STATE_OPTION } from '../state-dir.ts';
 import { runPowerShellCollector } from './emocheck.ts';
 import { createIncidentTaskHandlers } from './incident-tasks.ts';
 
-const DEFAULT_STATE = '/var/lib/omamori';
 /** What `agent run` takes from the machine; tests inject win32 and a record-mode PowerShell. */
 export interface AgentRunDeps {
   platform: NodeJS.Platform;
@@ -16,35 +19,37 @@ export interface AgentRunDeps {
   powershell?: () => windows.PowerShell;
   /** Resolves when the agent should stop (default: SIGINT/SIGTERM). */
   waitForStop?: () => Promise<void>;
+  /** nftables for isolation re-apply and isolation tasks (default: the nft command). */
+  nft?: NftRunner;
 }
 const signalled = () => new Promise<void>((res) => {
   const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); res(); };
   process.on('SIGINT', stop); process.on('SIGTERM', stop);
 });
-const stateDir = (v: { state?: string | undefined }, io: Io) => resolve(io.cwd, v.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
 
-const enroll: Command = {
+const enroll = defineCommand({
   path: ['agent', 'enroll'],
   summary: { en: 'Enroll this endpoint with a console (group token, pinned certificate)', ja: 'この端末をコンソールに登録 (グループのトークン、証明書の固定)' },
-  help: {
-    en: `Usage: omamori agent enroll --console URL --token TOKEN [--fingerprint SHA256] [--state DIR] [--hostname NAME]
-
-Makes this endpoint's Ed25519 key pair, pins the console's TLS certificate (checked against --fingerprint when
-given, as printed by \`omamori console\`; otherwise the certificate seen now is pinned and printed) and enrolls
-with a token made for a group in the console. State goes to DIR (default ${DEFAULT_STATE}, or OMAMORI_STATE).`,
-    ja: `使い方: omamori agent enroll --console URL --token トークン [--fingerprint SHA256] [--state ディレクトリ] [--hostname 名前]
-
-この端末の Ed25519 鍵ペアを作り、コンソールの TLS 証明書を固定し (--fingerprint があれば \`omamori console\` が
-表示した値と照合。なければ今見えた証明書を固定して表示)、コンソールでグループ用に作ったトークンで登録します。
-状態はディレクトリ (既定 ${DEFAULT_STATE}、または OMAMORI_STATE) に保存します。`,
+  options: {
+    console: { type: 'string', required: true, value: 'URL', help: { en: 'the console, e.g. https://console.example:8443', ja: 'コンソール (例: https://console.example:8443)' } },
+    token: { type: 'string', required: true, value: { en: 'TOKEN', ja: 'トークン' }, help: { en: 'the enrollment token made for a group in the console', ja: 'コンソールでグループ用に作った登録トークン' } },
+    fingerprint: { type: 'string', value: 'SHA256', help: { en: "the console certificate's SHA-256 (as `omamori console` prints it)", ja: 'コンソール証明書の SHA-256 (`omamori console` の表示)' } },
+    state: STATE_OPTION,
+    hostname: { type: 'string', value: { en: 'NAME', ja: '名前' }, help: { en: 'the name shown in the console (default: this host name)', ja: 'コンソールに表示する名前 (既定: ホスト名)' } },
   },
-  async run(argv, io) {
-    const { values } = parse(argv, { console: { type: 'string' }, token: { type: 'string' }, fingerprint: { type: 'string' }, state: { type: 'string' }, hostname: { type: 'string' } }, false);
+  description: {
+    en: `Makes this endpoint's Ed25519 key pair, pins the console's TLS certificate (checked against --fingerprint when
+given, as printed by \`omamori console\`; otherwise the certificate seen now is pinned and printed) and enrolls
+with a token made for a group in the console. State goes to DIR (see --state).`,
+    ja: `この端末の Ed25519 鍵ペアを作り、コンソールの TLS 証明書を固定し (--fingerprint があれば \`omamori console\` が
+表示した値と照合。なければ今見えた証明書を固定して表示)、コンソールでグループ用に作ったトークンで登録します。
+状態はディレクトリ (--state を参照) に保存します。`,
+  },
+  async run({ values }, io) {
     const ja = io.lang === 'ja';
-    if (!values.console || !values.token) throw new UsageError(ja ? '--console と --token が必要です' : '--console and --token are required');
     try {
       const e = await enrollAgent({
-        consoleUrl: values.console, token: values.token, stateDir: stateDir(values, io),
+        consoleUrl: values.console!, token: values.token!, stateDir: resolveStateDir(values.state, io).dir,
         ...(values.fingerprint ? { fingerprint: values.fingerprint } : {}), ...(values.hostname ? { hostname: values.hostname } : {}),
       });
       io.out(ja ? `登録しました: エージェント ${e.agentId} (グループ ${e.groupId})\n` : `enrolled: agent ${e.agentId} (group ${e.groupId})\n`);
@@ -56,15 +61,18 @@ with a token made for a group in the console. State goes to DIR (default ${DEFAU
       return EXIT.FAILURE;
     }
   },
-};
+});
 
-function createRun(deps: AgentRunDeps): Command { return {
+function createRun(deps: AgentRunDeps): Command { return defineCommand({
   path: ['agent', 'run'],
   summary: { en: 'Run the agent under the console: signed policy, heartbeat, event upload', ja: 'コンソール管理下でエージェントを実行: 署名済みポリシー・死活通知・イベント送信' },
-  help: {
-    en: `Usage: omamori agent run [--state DIR] [--mount PATH ...] [--sync-only]
-
-Runs the Linux agent (as \`omamori protect\`) with the policy the console signed for this endpoint, and syncs:
+  options: {
+    state: STATE_OPTION,
+    mount: { type: 'string', multiple: true, value: { en: 'PATH', ja: 'パス' }, help: { en: 'mark only these mounts (repeatable)', ja: 'このマウントだけを監視 (複数可)' } },
+    'sync-only': { type: 'boolean', help: { en: 'sync without local enforcement', ja: 'ローカルの強制なしで同期だけ' } },
+  },
+  description: {
+    en: `Runs the Linux agent (as \`omamori protect\`) with the policy the console signed for this endpoint, and syncs:
 heartbeats with status and versions, new signed policies (verified: signature, target, rising version, and the
 policy validator; otherwise the last good policy stays), and the event log uploaded from an on-disk spool.
 Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
@@ -74,9 +82,7 @@ run the check) run here and are reported back (docs/incident-response.md). SIGIN
 On Windows the policy is enforced by Windows' own engines instead (App Control, ASR, Controlled Folder Access, Office
 settings): applied on each new policy, verified every 60 s and re-applied on drift; their blocks are uploaded
 (docs/windows.md, "Agent mode").`,
-    ja: `使い方: omamori agent run [--state ディレクトリ] [--mount パス ...] [--sync-only]
-
-コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
+    ja: `コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
 状態とバージョンの死活通知、新しい署名済みポリシー (署名・対象・バージョンの増加・ポリシー検証を確認。不合格なら
 直前の正しいポリシーを維持)、ディスク上のスプールからのイベント送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
 プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
@@ -87,10 +93,9 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
 新しいポリシーごとに適用し、60 秒ごとに検証してずれがあれば再適用し、それらのブロックを送信します
 (docs/windows.md の「Agent mode」)。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, { state: { type: 'string' }, mount: { type: 'string', multiple: true }, 'sync-only': { type: 'boolean' } }, false);
+  async run({ values }, io) {
     const ja = io.lang === 'ja';
-    const dir = stateDir(values, io);
+    const dir = resolveStateDir(values.state, io).dir;
     const log = (line: string) => io.err(`omamori agent: ${line}\n`);
     let agent: Agent | undefined;
     let winMode: windows.WindowsAgentMode | undefined;
@@ -105,7 +110,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         },
         // Incident tasks from the console (docs/incident-response.md).
         tasks: createIncidentTaskHandlers({
-          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: runNft, resolver: systemResolver,
+          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
           runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
         }),
       });
@@ -138,33 +143,51 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         }
       }
     }
-    if (!values['sync-only'] && !winMode) {
-      const started = startAgent({ loadPolicy: loadCurrent, stateDir: dir, log, ...(values.mount ? { mounts: values.mount.map((m) => resolve(io.cwd, m)) } : {}) });
+    // The upload pulls the agent's new log rows into the spool (Linux; Windows mode feeds the spool itself).
+    let pull: NodeJS.Timeout | undefined;
+    const pullLoop: RuntimeService = {
+      start: () => {
+        pull = setInterval(() => {
+          try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
+        }, 1000);
+      },
+      stop: () => { clearInterval(pull); },
+    };
+    // The first heartbeat may go at once: runState must already see the agent.
+    const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
+    let runtime: AgentRuntime | undefined;
+    if (winMode) sync.start();
+    else {
+      // Linux: the one agent runtime (agent/src/runtime.ts) as `omamori protect` uses it, with the sync client.
+      const started = createAgentRuntime({
+        stateDir: dir, log, loadPolicy: loadCurrent, enforce: !values['sync-only'], sync: syncService, services: [pullLoop],
+        mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
+      });
       if (!started.ok) {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
           : `omamori agent run: cannot start the agent (${started.code}): ${started.message}\n  use --sync-only to run the sync loop alone\n`);
         await sync.stop();
         return EXIT.FAILURE;
       }
-      agent = started.agent;
+      runtime = started.runtime;
+      agent = runtime.agent;
     }
-    sync.start();
-    const pull = setInterval(() => {
-      if (winMode) return;
-      try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
-    }, 1000);
     const what = winMode ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
     io.out(ja ? `omamori agent: ${what} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
       : `omamori agent: ${what} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
-    await (deps.waitForStop ?? signalled)();
-    clearInterval(pull);
-    agent?.stop();
-    await winMode?.stop();
-    await sync.stop();
+    if (runtime) {
+      // The runtime stops on SIGINT/SIGTERM itself; a test's waitForStop stops it too.
+      if (deps.waitForStop) await Promise.race([deps.waitForStop().then(() => runtime.stop()), runtime.stopped]);
+      else await runtime.stopped;
+    } else {
+      await (deps.waitForStop ?? signalled)();
+      await winMode?.stop();
+      await sync.stop();
+    }
     io.out(ja ? 'omamori agent: 停止しました\n' : 'omamori agent: stopped\n');
     return EXIT.OK;
   },
-}; }
+}); }
 
 export function createAgentSyncCommands(deps: AgentRunDeps = { platform: process.platform }): Command[] { return [enroll, createRun(deps)]; }
 export const agentSyncCommands: Command[] = createAgentSyncCommands();

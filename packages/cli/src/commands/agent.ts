@@ -3,46 +3,35 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { baseName } from '@omamori/policy';
-import { buildContainmentSpec, describeEvent, ensureIsolation, openEventStore, startAgent, type StoredEvent } from '@omamori/agent';
+import { buildContainmentSpec, createAgentRuntime, describeEvent, openEventStore, type StoredEvent } from '@omamori/agent';
 import { buildLandlockRuleset, launcherArgs, launcherPath, nativeAvailable } from '@omamori/native';
-import { parse } from '../args.ts';
+import { defineCommand } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
-import { loadChosenPolicy, type PolicyChoice } from '../policy-source.ts';
+import { loadChosenPolicy, POLICY_OPTIONS, type PolicyChoice } from '../policy-source.ts';
+import { resolveStateDir, STATE_OPTION } from '../state-dir.ts';
 
-const DEFAULT_STATE = '/var/lib/omamori';
-
-function stateDir(values: { state?: string | undefined }, io: Io): string {
-  return resolve(io.cwd, values.state ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
-}
-
-const policyOptions = {
-  policy: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' },
+const MOUNT_OPTION = {
+  type: 'string', multiple: true, value: { en: 'PATH', ja: 'パス' },
+  help: { en: 'mark only these mounts (repeatable; default: every local filesystem)', ja: 'このマウントだけを監視 (複数可。既定: すべてのローカルファイルシステム)' },
 } as const;
 
-const protect: Command = {
+const protect = defineCommand({
   path: ['protect'],
   summary: { en: 'Run the Linux agent in the foreground (launch control, guarded applications, event log)', ja: 'Linux エージェントをフォアグラウンドで実行 (起動制御・保護対象アプリ・イベント記録)' },
-  help: {
-    en: `Usage: omamori protect [--policy FILE | --preset NAME] [--mode audit|enforce|lockdown] [--mount PATH ...]
-                        [--state DIR]
-
-Marks every local filesystem (or only the mounts given with --mount) with fanotify and answers each program
+  options: { ...POLICY_OPTIONS, mount: MOUNT_OPTION, state: STATE_OPTION },
+  description: {
+    en: `Marks every local filesystem (or only the mounts given with --mount) with fanotify and answers each program
 start, shared-library load and script read by the policy. Every deny and audit-deny is logged with its reason
-and lineage to DIR/events.db (default ${DEFAULT_STATE}; see \`omamori events\`). SIGHUP or a change of the policy
+and lineage to DIR/events.db (see \`omamori events\`). SIGHUP or a change of the policy
 file reloads the policy; a broken policy keeps the old one in force. SIGINT/SIGTERM stop the agent.
 For daemon use see packaging/systemd/omamori.service.`,
-    ja: `使い方: omamori protect [--policy ファイル | --preset 名前] [--mode audit|enforce|lockdown] [--mount パス ...]
-                        [--state ディレクトリ]
-
-すべてのローカルファイルシステム (--mount 指定時はそのマウントのみ) を fanotify で監視し、プログラムの起動・
+    ja: `すべてのローカルファイルシステム (--mount 指定時はそのマウントのみ) を fanotify で監視し、プログラムの起動・
 共有ライブラリの読み込み・スクリプトの読み込みをポリシーで判定します。拒否と監査拒否はすべて理由と系譜つきで
-ディレクトリ/events.db (既定 ${DEFAULT_STATE}。\`omamori events\` で表示) に記録します。SIGHUP またはポリシー
+ディレクトリ/events.db (\`omamori events\` で表示) に記録します。SIGHUP またはポリシー
 ファイルの変更で再読み込みし、壊れたポリシーなら旧ポリシーを維持します。SIGINT/SIGTERM で停止します。
 常駐させるには packaging/systemd/omamori.service を使ってください。`,
   },
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...policyOptions, mount: { type: 'string', multiple: true }, state: { type: 'string' } }, false);
-    void positionals;
+  async run({ values }, io) {
     const choice: PolicyChoice = { policy: values.policy, preset: values.preset, mode: values.mode };
     const problems: string[] = [];
     const captured: Io = { ...io, err: (t) => problems.push(t.trimEnd()) };
@@ -55,67 +44,61 @@ For daemon use see packaging/systemd/omamori.service.`,
         return { problems: [...problems, (e as Error).message] };
       }
     };
-    // Usage errors of the first load (unknown preset, unreadable file, bad --mode) stop here with exit 2.
+    // Usage errors of the first load (unknown preset, unreadable file, bad --mode) stop here with exit 2; the
+    // runtime starts with this very policy (loaded once) and uses loadPolicy only to reload.
     const first = loadChosenPolicy(choice, io);
     if (!first) return EXIT.FAILURE;
+    const ja = io.lang === 'ja';
     const log = (line: string) => io.err(`omamori protect: ${line}\n`);
-    // A machine isolated by `omamori isolate` stays isolated across agent restarts.
-    const isolation = ensureIsolation(stateDir(values, io));
-    if (isolation.action === 'reapplied') log(io.lang === 'ja' ? 'ネットワーク隔離を再適用しました' : 'network isolation re-applied');
-    if (isolation.action === 'failed') log(io.lang === 'ja' ? `警告: ネットワーク隔離を確認できません: ${isolation.message}` : `WARNING: cannot check network isolation: ${isolation.message}`);
-    const started = startAgent({
-      loadPolicy, mounts: values.mount?.map((m) => resolve(io.cwd, m)), stateDir: stateDir(values, io), log,
-      watchFile: values.policy ? resolve(io.cwd, values.policy) : undefined,
+    const started = createAgentRuntime({
+      stateDir: resolveStateDir(values.state, io).dir, log, loadPolicy, initial: first.compiled, enforce: true,
+      mounts: values.mount?.map((m) => resolve(io.cwd, m)), watchFile: values.policy ? resolve(io.cwd, values.policy) : undefined,
+      onIsolation: (r) => {
+        if (r.action === 'reapplied') log(ja ? 'ネットワーク隔離を再適用しました' : 'network isolation re-applied');
+        if (r.action === 'failed') log(ja ? `警告: ネットワーク隔離を確認できません: ${r.message}` : `WARNING: cannot check network isolation: ${r.message}`);
+      },
+      onStatus: (st) => io.out(JSON.stringify(st) + '\n'),
     });
     if (!started.ok) {
-      io.err(io.lang === 'ja' ? `omamori protect: 開始できません (${started.code}): ${started.message}\n` : `omamori protect: cannot start (${started.code}): ${started.message}\n`);
+      io.err(ja ? `omamori protect: 開始できません (${started.code}): ${started.message}\n` : `omamori protect: cannot start (${started.code}): ${started.message}\n`);
       return EXIT.FAILURE;
     }
-    const agent = started.agent;
+    const { runtime } = started;
+    const agent = runtime.agent!;
     const s = agent.status();
-    io.out(io.lang === 'ja'
+    io.out(ja
       ? `omamori protect: 保護中 ${agent.mounts.join(', ')} (ポリシー ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`
       : `omamori protect: protecting ${agent.mounts.join(', ')} (policy ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`);
-    return await new Promise<number>((done) => {
-      const onHup = () => { agent.reload(); };
-      const onUsr1 = () => { io.out(JSON.stringify(agent.status()) + '\n'); };
-      const onStop = () => {
-        process.off('SIGHUP', onHup); process.off('SIGUSR1', onUsr1); process.off('SIGINT', onStop); process.off('SIGTERM', onStop);
-        agent.stop();
-        io.out(io.lang === 'ja' ? 'omamori protect: 停止しました\n' : 'omamori protect: stopped\n');
-        done(EXIT.OK);
-      };
-      process.on('SIGHUP', onHup);
-      process.on('SIGUSR1', onUsr1);
-      process.on('SIGINT', onStop);
-      process.on('SIGTERM', onStop);
-    });
+    await runtime.stopped;
+    io.out(ja ? 'omamori protect: 停止しました\n' : 'omamori protect: stopped\n');
+    return EXIT.OK;
   },
-};
+});
 
-const run: Command = {
+const run = defineCommand({
   path: ['run'],
   summary: { en: 'Start a program inside the containment (Landlock) built from the policy', ja: 'ポリシーから作った封じ込め (Landlock) の中でプログラムを起動' },
-  help: {
-    en: `Usage: omamori run [--app ID] [--policy FILE | --preset NAME] [--print-rules] -- PROGRAM [ARG...]
-
-Starts PROGRAM through omamori-launch with a Landlock ruleset built from the policy: read and execute in system
+  operands: { en: '-- PROGRAM [ARG...]', ja: '-- プログラム [引数...]' },
+  options: {
+    app: { type: 'string', value: 'ID', help: { en: 'the guarded application (default: matched by PROGRAM\'s name)', ja: '保護対象アプリ (既定はプログラム名で照合)' } },
+    ...POLICY_OPTIONS,
+    'print-rules': { type: 'boolean', help: { en: 'print the Landlock ruleset and exit', ja: 'Landlock ルールセットを表示して終了' } },
+  },
+  description: {
+    en: `Starts PROGRAM through omamori-launch with a Landlock ruleset built from the policy: read and execute in system
 space, write only where guarded.writable and the applications' profiles allow, no read of guarded.readProtect
 (~/.ssh, ~/.gnupg, other applications' stores), signals and abstract sockets scoped to the containment.
 --app chooses the guarded application (default: matched by PROGRAM's name) whose own profile may be read.
 With the agent running, PROGRAM (even one not on the guarded list, when --app is given) and everything it starts
 are guarded: no shells, interpreters or untrusted programs. --print-rules prints the ruleset and exits. The exit code is the program's.`,
-    ja: `使い方: omamori run [--app ID] [--policy ファイル | --preset 名前] [--print-rules] -- プログラム [引数...]
-
-ポリシーから作った Landlock ルールセットを omamori-launch で適用してプログラムを起動します: システム領域は読み取り
+    ja: `ポリシーから作った Landlock ルールセットを omamori-launch で適用してプログラムを起動します: システム領域は読み取り
 と実行、書き込みは guarded.writable とアプリのプロファイルだけ、guarded.readProtect (~/.ssh、~/.gnupg、他アプリの
 データ) は読めず、シグナルと抽象ソケットは封じ込めの内側に限定されます。--app は保護対象アプリ (既定はプログラム名
 で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、プログラム (--app 指定時は保護対象リストにない
 ものも) とそれが起動したものすべてが保護下になり、シェル・インタープリター・信頼されないプログラムは起動できません。--print-rules はルールセットを表示して終了します。
 終了コードはプログラムのものです。`,
   },
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...policyOptions, app: { type: 'string' }, 'print-rules': { type: 'boolean' } });
+  async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError(io.lang === 'ja' ? '起動するプログラムを -- の後に指定してください' : 'give the program to start after --');
     const loaded = loadChosenPolicy({ policy: values.policy, preset: values.preset, mode: values.mode }, io);
     if (!loaded) return EXIT.FAILURE;
@@ -150,7 +133,7 @@ are guarded: no shells, interpreters or untrusted programs. --print-rules prints
       });
     });
   },
-};
+});
 
 function parseSince(v: string | undefined, io: Io): number | undefined {
   if (v === undefined) return undefined;
@@ -161,33 +144,37 @@ function parseSince(v: string | undefined, io: Io): number | undefined {
   return t;
 }
 
-const events: Command = {
+const events = defineCommand({
   path: ['events'],
   summary: { en: 'Show the local log of what the agent stopped (newest first)', ja: 'エージェントが止めたものの記録を新しい順に表示' },
-  help: {
-    en: `Usage: omamori events [--state DIR] [--since TIME] [--limit N] [--json]
-
-Prints each deny and audit-deny (would-deny) of the agent, newest first: what was stopped, why (reason code, rule,
+  options: {
+    state: STATE_OPTION,
+    since: { type: 'string', value: { en: 'TIME', ja: '時刻' }, help: { en: 'only events since TIME (ISO 8601, or a span: 30m, 2h, 1d)', ja: '時刻以降だけ (ISO 8601、または 30m・2h・1d のような期間)' } },
+    limit: { type: 'integer', min: 1, help: { en: 'at most N events (default 1000)', ja: '最大 N 件 (既定 1000)' } },
+    json: { type: 'boolean', help: { en: 'one JSON object per line', ja: '1 行に 1 つの JSON オブジェクト' } },
+  },
+  description: {
+    en: `Prints each deny and audit-deny (would-deny) of the agent, newest first: what was stopped, why (reason code, rule,
 policy version) and the lineage (thunderbird → soffice → sh → /home/alice/.cache/x). TIME is an ISO 8601
 date-time or a span such as 30m, 2h, 1d. --json prints one JSON object per line.`,
-    ja: `使い方: omamori events [--state ディレクトリ] [--since 時刻] [--limit 件数] [--json]
-
-エージェントの拒否と監査拒否 (阻止相当) を新しい順に表示します: 何を止めたか、なぜか (理由コード・規則・ポリシー
+    ja: `エージェントの拒否と監査拒否 (阻止相当) を新しい順に表示します: 何を止めたか、なぜか (理由コード・規則・ポリシー
 版)、系譜 (thunderbird → soffice → sh → /home/alice/.cache/x)。時刻は ISO 8601 の日時、または 30m・2h・1d の
 ような期間です。--json は 1 行に 1 つの JSON オブジェクトを出力します。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, { state: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, false);
+  async run({ values }, io) {
     const since = parseSince(values.since, io);
-    const limit = values.limit === undefined ? 1000 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(io.lang === 'ja' ? `--limit は正の整数です (指定: ${values.limit})` : `--limit must be a positive integer (got ${values.limit})`);
-    const dir = stateDir(values, io);
+    const limit = values.limit ?? 1000;
+    const { dir, source } = resolveStateDir(values.state, io);
     let list: StoredEvent[];
     try {
       const store = openEventStore(dir, { write: false });
       try { list = store.list({ since, limit }); } finally { store.close(); }
     } catch (e) {
       io.err(io.lang === 'ja' ? `omamori events: ${dir}/events.db を開けません: ${(e as Error).message}\n` : `omamori events: cannot open ${dir}/events.db: ${(e as Error).message}\n`);
+      if (source === 'default') {
+        io.err(io.lang === 'ja' ? '  (--state も $OMAMORI_STATE もなく、ここや親のフォルダーに `omamori up` の .omamori/agent もありません)\n'
+          : '  (no --state, no $OMAMORI_STATE, and no .omamori/agent of `omamori up` here or in a parent folder)\n');
+      }
       return EXIT.FAILURE;
     }
     if (values.json) for (const e of list) io.out(JSON.stringify(e) + '\n');
@@ -195,6 +182,6 @@ date-time or a span such as 30m, 2h, 1d. --json prints one JSON object per line.
     else for (const e of list) io.out(describeEvent(e, io.lang) + '\n');
     return EXIT.OK;
   },
-};
+});
 
 export const agentCommands: Command[] = [protect, run, events];

@@ -2,28 +2,31 @@
 // @omamori/console, print where it listens, the certificate fingerprint agents pin, and the one-time setup link.
 import { resolve } from 'node:path';
 import { startConsole } from '@omamori/console';
-import { parse } from '../args.ts';
+import { defineCommand } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 
 const DEFAULT_DATA = '/var/lib/omamori-console';
 
-export const consoleCommand: Command = {
+export const consoleCommand = defineCommand({
   path: ['console'],
   summary: { en: 'Run the management console (API and web UI; SQLite or PostgreSQL)', ja: '管理コンソールを実行 (API と Web UI。SQLite または PostgreSQL)' },
-  help: {
-    en: `Usage: omamori console [--db sqlite:PATH | postgres://USER@HOST:PORT/DB] [--listen HOST:PORT] [--data DIR]
-                        [--tls-cert FILE --tls-key FILE | --no-tls] [--log-level LEVEL]
-
-Serves the console API (and the web UI from packages/console/web/dist when built) over HTTPS. The store is one
+  options: {
+    db: { type: 'string', value: 'sqlite:PATH|postgres://USER@HOST:PORT/DB', help: { en: 'the store (default: SQLite under --data)', ja: '保存先 (既定: --data の SQLite)' } },
+    listen: { type: 'string', value: { en: 'HOST:PORT', ja: 'ホスト:ポート' }, help: { en: 'where to listen (default 127.0.0.1:8443)', ja: '待ち受け (既定 127.0.0.1:8443)' } },
+    data: { type: 'string', value: { en: 'DIR', ja: 'ディレクトリ' }, help: { en: `data folder (default ${DEFAULT_DATA}, or $OMAMORI_CONSOLE_DATA)`, ja: `データの保存先 (既定 ${DEFAULT_DATA}、または $OMAMORI_CONSOLE_DATA)` } },
+    'tls-cert': { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'TLS certificate (PEM; with --tls-key)', ja: 'TLS 証明書 (PEM。--tls-key と組で)' } },
+    'tls-key': { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'TLS private key (PEM)', ja: 'TLS 秘密鍵 (PEM)' } },
+    'no-tls': { type: 'boolean', help: { en: 'plain HTTP (only behind a TLS-terminating proxy)', ja: '平文 HTTP (TLS 終端プロキシの背後でのみ)' } },
+    'log-level': { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug'], help: { en: 'server log level (default warn)', ja: 'サーバーのログレベル (既定 warn)' } },
+  },
+  description: {
+    en: `Serves the console API (and the web UI from packages/console/web/dist when built) over HTTPS. The store is one
 SQLite file under --data (default ${DEFAULT_DATA}, or OMAMORI_CONSOLE_DATA) unless --db names PostgreSQL; any
 number of consoles may serve one PostgreSQL database. On first run a self-signed certificate is made (kept in the
 database) and its SHA-256 fingerprint printed: agents pin it at enrollment. While no user exists, each start
 prints a one-time setup link. --listen defaults to 127.0.0.1:8443 (use 0.0.0.0:8443 to serve the network).
 --no-tls serves plain HTTP (only behind a TLS-terminating proxy). See docs/console.md.`,
-    ja: `使い方: omamori console [--db sqlite:パス | postgres://ユーザー@ホスト:ポート/DB] [--listen ホスト:ポート] [--data ディレクトリ]
-                        [--tls-cert ファイル --tls-key ファイル | --no-tls] [--log-level レベル]
-
-コンソール API (ビルド済みなら packages/console/web/dist の Web UI も) を HTTPS で提供します。保存先は --data
+    ja: `コンソール API (ビルド済みなら packages/console/web/dist の Web UI も) を HTTPS で提供します。保存先は --data
 (既定 ${DEFAULT_DATA}、または OMAMORI_CONSOLE_DATA) の SQLite ファイル 1 つ、--db で PostgreSQL を指定できます。
 1 つの PostgreSQL データベースを複数のコンソールで共有できます。初回起動時に自己署名証明書を作り (データベースに
 保存)、SHA-256 フィンガープリントを表示します。エージェントは登録時にこれを固定 (ピン留め) します。ユーザーが
@@ -31,17 +34,12 @@ prints a one-time setup link. --listen defaults to 127.0.0.1:8443 (use 0.0.0.0:8
 (ネットワークに公開するには 0.0.0.0:8443)。--no-tls は平文 HTTP です (TLS 終端プロキシの背後でのみ)。
 docs/console.md を参照してください。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, {
-      db: { type: 'string' }, listen: { type: 'string' }, data: { type: 'string' }, 'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' }, 'no-tls': { type: 'boolean' }, 'log-level': { type: 'string' },
-    }, false);
+  async run({ values }, io) {
     const ja = io.lang === 'ja';
     if (!!values['tls-cert'] !== !!values['tls-key']) throw new UsageError(ja ? '--tls-cert と --tls-key は両方指定してください' : '--tls-cert and --tls-key go together');
     if (values['no-tls'] && values['tls-cert']) throw new UsageError(ja ? '--no-tls と --tls-cert は同時に指定できません' : '--no-tls and --tls-cert cannot be used together');
     if (values.db && !/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(values.db)) throw new UsageError(ja ? `--db は sqlite:パス か postgres://… です (指定: ${values.db})` : `--db must be sqlite:PATH or postgres://… (got ${values.db})`);
     const level = values['log-level'] ?? 'warn';
-    if (!['fatal', 'error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level: fatal|error|warn|info|debug`);
     const dataDir = resolve(io.cwd, values.data ?? io.env.OMAMORI_CONSOLE_DATA ?? DEFAULT_DATA);
     if (values.listen && !/^(\[[^\]]+\]|[^:]+):\d{1,5}$/.test(values.listen)) throw new UsageError(ja ? `--listen は ホスト:ポート です (指定: ${values.listen})` : `--listen must be HOST:PORT (got ${values.listen})`);
     let running;
@@ -72,6 +70,6 @@ docs/console.md を参照してください。`,
       process.on('SIGINT', stop); process.on('SIGTERM', stop);
     });
   },
-};
+});
 
 export const consoleCommands: Command[] = [consoleCommand];

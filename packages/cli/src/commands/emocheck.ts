@@ -10,6 +10,7 @@ import {
   type ReportInput, type Snapshot, type SnapshotIssue,
 } from '@omamori/emocheck';
 import { stdinProgram } from '@omamori/windows';
+import { defineCommand } from '../args.ts';
 import { UsageError, type Command, type Io, type Lang } from '../command.ts';
 
 export const EMOCHECK_EXIT = { CLEAN: 0, INFECTED: 1, COULD_NOT_CHECK: 2 } as const;
@@ -116,23 +117,6 @@ const NEEDS_WINDOWS: Record<Lang, string> = {
     + ' powershell -ExecutionPolicy Bypass -File omamori-collect.ps1 -OutFile FILE で作成できます)',
 };
 
-function parseArgs(argv: string[], allowed: string[], flags: string[]): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flags.includes(name)) { out[name] = true; continue; }
-    if (allowed.includes(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      out[name] = v;
-      continue;
-    }
-    throw new UsageError(`unknown argument '${a}'`);
-  }
-  return out;
-}
-
 function guard(io: Io, body: () => Promise<number>): Promise<number> {
   return body().catch((e: unknown) => {
     if (e instanceof UsageError) throw e;
@@ -145,42 +129,32 @@ function guard(io: Io, body: () => Promise<number>): Promise<number> {
 }
 
 export function createEmocheckCommands(deps: EmocheckDeps): Command[] {
-  const check: Command = {
+  const check = defineCommand({
     path: ['emocheck'],
     summary: { en: 'check for Emotet (live on Windows, or a snapshot anywhere)', ja: 'Emotet 感染を確認 (Windows でライブ、またはスナップショット)' },
-    help: {
-      en: `Usage: omamori emocheck [--snapshot FILE] [--json] [--out DIR]
-       omamori emocheck collect --out FILE
-
-Checks for Emotet with all EmoCheck v2.0 methods (V1–V5), the 2022–2023 regsvr32/rundll32 loader pattern and
+    forms: { en: ['omamori emocheck collect --out FILE'], ja: ['omamori emocheck collect --out FILE'] },
+    options: {
+      snapshot: { type: 'string', value: 'FILE', help: { en: 'analyse a snapshot instead of this machine', ja: 'この端末ではなくスナップショットを調べる' } },
+      json: { type: 'boolean', help: { en: 'print the report as JSON instead of text', ja: 'レポートをテキストではなく JSON で表示' } },
+      out: {
+        type: 'string', value: 'DIR',
+        help: { en: 'also write <HOST>_<yyyymmddhhmmss>_omamori-emocheck.txt and .json into DIR\n(default: no file is written)', ja: 'DIR に <ホスト名>_<yyyymmddhhmmss>_omamori-emocheck.txt と .json も書き出す\n(既定ではファイルを書きません)' },
+      },
+    },
+    description: {
+      en: `Checks for Emotet with all EmoCheck v2.0 methods (V1–V5), the 2022–2023 regsvr32/rundll32 loader pattern and
 autostart entries that start code from user space. On Windows it collects the facts itself (PowerShell/CIM);
 elsewhere give a snapshot made by 'omamori emocheck collect' or collector/omamori-collect.ps1.
-
-Options:
-  --snapshot FILE  analyse a snapshot instead of this machine
-  --json           print the report as JSON instead of text
-  --out DIR        also write <HOST>_<yyyymmddhhmmss>_omamori-emocheck.txt and .json into DIR
-                   (default: no file is written)
 Exit codes: 0 Emotet not detected, 1 Emotet detected, 2 could not check (never "infected").
 See docs/emocheck.md.`,
-      ja: `使い方: omamori emocheck [--snapshot FILE] [--json] [--out DIR]
-        omamori emocheck collect --out FILE
-
-EmoCheck v2.0 の全手法 (V1〜V5)、2022〜2023年の regsvr32/rundll32 型、ユーザー領域のコードを起動する自動起動項目で
+      ja: `EmoCheck v2.0 の全手法 (V1〜V5)、2022〜2023年の regsvr32/rundll32 型、ユーザー領域のコードを起動する自動起動項目で
 Emotet を確認します。Windows では自分で情報を集めます (PowerShell/CIM)。他の OS では
 'omamori emocheck collect' か collector/omamori-collect.ps1 で作ったスナップショットを指定します。
-
-オプション:
-  --snapshot FILE  この端末ではなくスナップショットを調べる
-  --json           レポートをテキストではなく JSON で表示
-  --out DIR        DIR に <ホスト名>_<yyyymmddhhmmss>_omamori-emocheck.txt と .json も書き出す
-                   (既定ではファイルを書きません)
 終了コード: 0 検知なし、1 Emotet を検知、2 確認できなかった (「感染」とは区別されます)
 詳しくは docs/emocheck.md。`,
     },
-    run: (argv, io) => guard(io, async () => {
-      const args = parseArgs(argv, ['--snapshot', '--out'], ['--json']);
-      const snapFile = args['--snapshot'];
+    run: ({ values }, io) => guard(io, async () => {
+      const snapFile = values.snapshot;
       let snapshot: Snapshot;
       let source: ReportInput['source'];
       if (typeof snapFile === 'string') {
@@ -194,8 +168,8 @@ Emotet を確認します。Windows では自分で情報を集めます (PowerS
       const analysis = analyseSnapshot(snapshot);
       const input: ReportInput = { analysis, snapshot, scanTime: deps.now(), source, lang: io.lang };
       const text = renderText(input), json = renderJson(input);
-      io.out(args['--json'] ? json : text);
-      const outDir = args['--out'];
+      io.out(values.json ? json : text);
+      const outDir = values.out;
       if (typeof outDir === 'string') {
         const dir = resolve(io.cwd, outDir);
         const written: string[] = [];
@@ -215,31 +189,26 @@ Emotet を確認します。Windows では自分で情報を集めます (PowerS
       }
       return analysis.verdict === 'infected' ? EMOCHECK_EXIT.INFECTED : EMOCHECK_EXIT.CLEAN;
     }),
-  };
+  });
 
-  const collect: Command = {
+  const collect = defineCommand({
     path: ['emocheck', 'collect'],
     summary: { en: 'write an Emotet-check snapshot of this Windows machine', ja: 'この Windows 端末の Emotet チェック用スナップショットを書き出す' },
-    help: {
-      en: `Usage: omamori emocheck collect --out FILE
-
-Collects what 'omamori emocheck' looks at (volume serial, processes, Run/Explorer registry values, services,
+    options: { out: { type: 'string', required: true, value: 'FILE', help: { en: 'the snapshot to write', ja: '書き出すスナップショット' } } },
+    description: {
+      en: `Collects what 'omamori emocheck' looks at (volume serial, processes, Run/Explorer registry values, services,
 scheduled tasks, folder listings, hashes of autostart targets) into a versioned JSON snapshot, to be checked here
 or on another machine with 'omamori emocheck --snapshot FILE'. Windows only; without Node use
 collector/omamori-collect.ps1 -OutFile FILE, which writes the same format.
 Exit codes: 0 written, 2 could not collect.`,
-      ja: `使い方: omamori emocheck collect --out FILE
-
-'omamori emocheck' が調べる情報 (ボリュームシリアル、プロセス、Run/Explorer のレジストリ値、サービス、
+      ja: `'omamori emocheck' が調べる情報 (ボリュームシリアル、プロセス、Run/Explorer のレジストリ値、サービス、
 タスクスケジューラ、フォルダー一覧、自動起動されるファイルのハッシュ) をバージョン付き JSON のスナップショットに
 保存します。この端末や別の端末で 'omamori emocheck --snapshot FILE' で調べられます。Windows 専用です。Node が
 なければ collector/omamori-collect.ps1 -OutFile FILE が同じ形式で書き出します。
 終了コード: 0 書き出し成功、2 収集できなかった。`,
     },
-    run: (argv, io) => guard(io, async () => {
-      const args = parseArgs(argv, ['--out'], []);
-      const out = args['--out'];
-      if (typeof out !== 'string') throw new UsageError(io.lang === 'ja' ? '--out FILE を指定してください' : '--out FILE is required');
+    run: ({ values }, io) => guard(io, async () => {
+      const out = values.out!;
       if (deps.platform !== 'win32') throw new CannotCheck(NEEDS_WINDOWS);
       const { raw } = await collectLive(deps);
       const p = resolve(io.cwd, out);
@@ -250,7 +219,7 @@ Exit codes: 0 written, 2 could not collect.`,
       io.out(io.lang === 'ja' ? `スナップショットを書き出しました: ${p}\n` : `Snapshot written: ${p}\n`);
       return EMOCHECK_EXIT.CLEAN;
     }),
-  };
+  });
   return [check, collect];
 }
 

@@ -7,9 +7,9 @@ import { basename, dirname, join } from 'node:path';
 import {
   applySuggestions, describeEntry, loadPolicy, suggestTrust, unifiedDiff, type FileFacts, type SuggestEvent, type SuggestResult,
 } from '@omamori/policy';
-import { parse } from '../args.ts';
+import { defineCommand } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io, type Lang } from '../command.ts';
-import { readPolicyText } from '../policy-source.ts';
+import { POLICY_OPTIONS, readPolicyText } from '../policy-source.ts';
 
 type Source = 'events.db' | 'console export' | 'replay';
 
@@ -160,17 +160,23 @@ function render(io: Io, r: SuggestResult, lang: Lang): void {
   }
 }
 
-export const suggestCommand: Command = {
+export const suggestCommand: Command = defineCommand({
   path: ['policy', 'suggest'],
   summary: {
     en: 'Propose trust entries for what audit logged (events.db, console export, replay JSON) as a policy diff',
     ja: '監査で記録されたもの (events.db・コンソールの書き出し・replay の JSON) から信頼の追加を提案し、ポリシーの差分を表示',
   },
-  help: {
-    en: `Usage: omamori policy suggest --from EVENTS [--policy FILE | --preset NAME] [--out FILE] [--json] [--local-facts]
-                              [--admin-folder DIR]...
-
-Reads what was refused (audit-deny or deny) from EVENTS — the agent's events.db (or its state folder), a console
+  options: {
+    from: { type: 'string', value: { en: 'EVENTS', ja: 'イベント' }, help: { en: 'events.db (or its state folder), a console export or a replay JSON', ja: 'events.db (またはその状態フォルダー)、コンソールの書き出し、replay の JSON' } },
+    policy: POLICY_OPTIONS.policy,
+    preset: POLICY_OPTIONS.preset,
+    out: { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'write the new policy (version raised by one)', ja: '新しいポリシー (版を一つ上げたもの) を書き出す' } },
+    json: { type: 'boolean', help: { en: 'print JSON', ja: 'JSON で表示' } },
+    'local-facts': { type: 'boolean', help: { en: 'look up hashes and package ownership on this machine', ja: 'ハッシュとパッケージをこの端末で調べる' } },
+    'admin-folder': { type: 'string', multiple: true, value: { en: 'DIR', ja: 'フォルダー' }, help: { en: 'a folder only administrators can write (Windows; repeatable)', ja: '管理者だけが書けるフォルダー (Windows。複数可)' } },
+  },
+  description: {
+    en: `Reads what was refused (audit-deny or deny) from EVENTS — the agent's events.db (or its state folder), a console
 export (the JSON of /api/events, a list, or JSON lines) or a replay JSON (omamori replay --format json) — groups
 identical events by program, and proposes for each the entry that would allow it and best survives updates: the
 publisher that signed it, package ownership, the admin-owned folder it lies in (Windows, with --admin-folder DIR:
@@ -180,10 +186,7 @@ diff against the policy (default: the office preset); --out writes the new polic
 check with omamori policy check and deploy. Hashes and package ownership are looked up on this machine for an
 events.db (its own log), or with --local-facts.
 Exit code: 0 done (also when nothing was refused), 1 invalid base policy, 2 usage error or unreadable EVENTS.`,
-    ja: `使い方: omamori policy suggest --from イベント [--policy ファイル | --preset 名前] [--out ファイル] [--json] [--local-facts]
-                              [--admin-folder フォルダー]...
-
-イベント (エージェントの events.db またはその状態フォルダー、コンソールの書き出し (/api/events の JSON・配列・
+    ja: `イベント (エージェントの events.db またはその状態フォルダー、コンソールの書き出し (/api/events の JSON・配列・
 JSON Lines)、replay の JSON (omamori replay --format json)) から拒否されたもの (audit-deny・deny) を読み、同じ
 イベントをプログラムごとにまとめ、それを許可し更新にも強い追加を提案します: 署名した発行元、パッケージ管理、
 管理者だけが書ける置き場所 (Windows。--admin-folder で指定したフォルダーを userSpace.systemFolders に。
@@ -193,11 +196,7 @@ JSON Lines)、replay の JSON (omamori replay --format json)) から拒否され
 events.db (この端末の記録) のとき、または --local-facts のとき、この端末で調べます。
 終了コード: 0 完了 (拒否がなかった場合も)、1 元のポリシーが不正、2 使い方の誤りまたはイベントを読めない。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, {
-      from: { type: 'string' }, policy: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' },
-      json: { type: 'boolean' }, 'local-facts': { type: 'boolean' }, 'admin-folder': { type: 'string', multiple: true },
-    }, false);
+  async run({ values }, io) {
     if (!values.from) fail(io, 'give the events to learn from: --from EVENTS', '学習するイベントを --from で指定してください');
     const { text, source } = readPolicyText(values, io);
     const base = loadPolicy(text, { now: Date.now() });
@@ -235,4 +234,4 @@ events.db (この端末の記録) のとき、または --local-facts のとき�
     }
     return EXIT.OK;
   },
-};
+});

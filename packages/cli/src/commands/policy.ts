@@ -3,28 +3,25 @@ import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { checkEvent, createEngine, findPreset, formatProblem, loadPolicy, PRESETS, type OmamoriEvent } from '@omamori/policy';
-import { parse } from '../args.ts';
+import { defineCommand } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
-import { loadChosenPolicy } from '../policy-source.ts';
+import { loadChosenPolicy, POLICY_OPTIONS } from '../policy-source.ts';
 import { suggestCommand } from './policy-suggest.ts';
 
-const check: Command = {
+const check = defineCommand({
   path: ['policy', 'check'],
   summary: { en: 'Validate policy files and report every problem with line and column', ja: 'ポリシーファイルを検査し、すべての問題を行・列つきで表示' },
-  help: {
-    en: `Usage: omamori policy check FILE... [--json]
-
-Validates each policy file against the schema and the semantic rules and prints every problem at once as
+  operands: { en: 'FILE...', ja: 'ファイル...' },
+  options: { json: { type: 'boolean', help: { en: 'print JSON', ja: 'JSON で表示' } } },
+  description: {
+    en: `Validates each policy file against the schema and the semantic rules and prints every problem at once as
   FILE:LINE:COLUMN CODE message
 Exit code: 0 when every file is valid (warnings allowed), 1 when any has an error, 2 on usage errors.`,
-    ja: `使い方: omamori policy check ファイル... [--json]
-
-各ポリシーファイルをスキーマと意味の規則で検査し、すべての問題を一度に
+    ja: `各ポリシーファイルをスキーマと意味の規則で検査し、すべての問題を一度に
   ファイル:行:列 コード メッセージ
 の形で表示します。終了コード: すべて有効なら 0 (警告は可)、エラーがあれば 1、使い方の誤りは 2。`,
   },
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
+  async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError(io.lang === 'ja' ? '検査するファイルを指定してください' : 'give at least one policy file');
     let failed = false;
     const report: unknown[] = [];
@@ -48,23 +45,20 @@ Exit code: 0 when every file is valid (warnings allowed), 1 when any has an erro
     if (values.json) io.out(JSON.stringify(report, null, 2) + '\n');
     return failed ? EXIT.FAILURE : EXIT.OK;
   },
-};
+});
 
-const show: Command = {
+const show = defineCommand({
   path: ['policy', 'show'],
   summary: { en: 'Print the full effective policy of a preset or file', ja: 'プリセットまたはファイルの実効ポリシー全体を表示' },
-  help: {
-    en: `Usage: omamori policy show PRESET|FILE [--json]
-
-Prints the complete effective policy (every default filled in) as YAML, or JSON with --json, so a preset can be
+  operands: { en: 'PRESET|FILE', ja: 'プリセット|ファイル' },
+  options: { json: { type: 'boolean', help: { en: 'print JSON', ja: 'JSON で表示' } } },
+  description: {
+    en: `Prints the complete effective policy (every default filled in) as YAML, or JSON with --json, so a preset can be
 copied and edited. Presets: ${PRESETS.map((p) => p.name).join(', ')}.`,
-    ja: `使い方: omamori policy show プリセット|ファイル [--json]
-
-実効ポリシー全体 (既定値をすべて補ったもの) を YAML (--json なら JSON) で表示します。プリセットを写して編集できます。
+    ja: `実効ポリシー全体 (既定値をすべて補ったもの) を YAML (--json なら JSON) で表示します。プリセットを写して編集できます。
 プリセット: ${PRESETS.map((p) => p.name).join(', ')}`,
   },
-  async run(argv, io) {
-    const { values, positionals } = parse(argv, { json: { type: 'boolean' } });
+  async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError(io.lang === 'ja' ? 'プリセット名かファイルを一つ指定してください' : 'give one preset name or file');
     const what = positionals[0]!;
     const preset = findPreset(what);
@@ -75,17 +69,17 @@ copied and edited. Presets: ${PRESETS.map((p) => p.name).join(', ')}.`,
     else io.out(stringify(loaded.doc, { lineWidth: 120 }));
     return EXIT.OK;
   },
-};
+});
 
-const presets: Command = {
+const presets = defineCommand({
   path: ['presets'],
   summary: { en: 'List the ready-made policies', ja: '用意済みのポリシー (プリセット) を一覧表示' },
-  help: {
-    en: 'Usage: omamori presets [--json]\n\nLists the presets with one line each; `omamori policy show NAME` prints one in full.',
-    ja: '使い方: omamori presets [--json]\n\nプリセットを一行ずつ表示します。全体は `omamori policy show 名前` で表示します。',
+  options: { json: { type: 'boolean', help: { en: 'print JSON', ja: 'JSON で表示' } } },
+  description: {
+    en: 'Lists the presets with one line each; `omamori policy show NAME` prints one in full.',
+    ja: 'プリセットを一行ずつ表示します。全体は `omamori policy show 名前` で表示します。',
   },
-  async run(argv, io) {
-    const { values } = parse(argv, { json: { type: 'boolean' } }, false);
+  async run({ values }, io) {
     if (values.json) {
       io.out(JSON.stringify(PRESETS.map((p) => ({ name: p.name, summary: p.summary[io.lang] })), null, 2) + '\n');
       return EXIT.OK;
@@ -94,27 +88,24 @@ const presets: Command = {
     for (const p of PRESETS) io.out(`${p.name.padEnd(w)}  ${p.summary[io.lang]}\n`);
     return EXIT.OK;
   },
-};
+});
 
-const decide: Command = {
+const decide = defineCommand({
   path: ['decide'],
   summary: { en: 'Decide event-model JSON lines with a policy (decision JSON lines out)', ja: 'イベント (JSON Lines) をポリシーで判定し、判定を JSON Lines で出力' },
-  help: {
-    en: `Usage: omamori decide [--policy FILE | --preset NAME] [--mode audit|enforce|lockdown] [--events FILE|-]
-
-Reads events (one event-model JSON object per line; docs/events.md) from FILE or standard input and writes one
+  options: {
+    ...POLICY_OPTIONS,
+    events: { type: 'string', value: { en: 'FILE|-', ja: 'ファイル|-' }, help: { en: 'the events (default: standard input)', ja: 'イベント (既定: 標準入力)' } },
+  },
+  description: {
+    en: `Reads events (one event-model JSON object per line; docs/events.md) from FILE or standard input and writes one
 decision per line: verdict, reason, rule, policyVersion, lineage, cacheable, plus "line" and the event's "id".
 A malformed line is reported on standard error with its line number and skipped; the exit code is then 1.`,
-    ja: `使い方: omamori decide [--policy ファイル | --preset 名前] [--mode audit|enforce|lockdown] [--events ファイル|-]
-
-イベント (1 行に 1 つのイベントモデル JSON、docs/events.md) をファイルか標準入力から読み、判定を 1 行ずつ出力します
+    ja: `イベント (1 行に 1 つのイベントモデル JSON、docs/events.md) をファイルか標準入力から読み、判定を 1 行ずつ出力します
 (verdict・reason・rule・policyVersion・lineage・cacheable と "line"・イベントの "id")。
 形式の誤った行は行番号つきで標準エラーに報告して飛ばし、終了コードは 1 になります。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, {
-      policy: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' }, events: { type: 'string' },
-    }, false);
+  async run({ values }, io) {
     const loaded = loadChosenPolicy(values, io);
     if (!loaded) return EXIT.FAILURE;
     const engine = createEngine(loaded.compiled, { now: Date.now() });
@@ -144,6 +135,6 @@ A malformed line is reported on standard error with its line number and skipped;
     }
     return bad ? EXIT.FAILURE : EXIT.OK;
   },
-};
+});
 
 export const policyCommands: Command[] = [check, show, suggestCommand, presets, decide];

@@ -47,5 +47,5 @@ test('replay --as windows --format json carries the alternative; without --as no
   assert.equal(plain.trees[0]?.blocks[0]?.alt, undefined);
   const bad = await run(['replay', '--lang', 'en', '--as', 'linux', cpl()]);
   assert.equal(bad.code, 2);
-  assert.match(bad.err, /--as must be windows \(got linux\)/);
+  assert.match(bad.err, /--as must be one of windows \(got 'linux'\)/);
 });

@@ -84,8 +84,8 @@ test('collect → verify (0) → one flipped byte (1, part named) → unreadable
 
 test('collect usage errors exit 2 and name the argument', async () => {
   for (const [args, msg] of [[['collect'], /--out FILE or --verify FILE is required/], [['collect', '--out'], /--out needs a value/],
-    [['collect', '--verify', 'x', '--out', 'y'], /--verify takes no other option/], [['collect', '--bogus'], /unknown argument '--bogus'/],
-    [['collect', '--out', 'x', '--include'], /--include needs at least one value/]] as const) {
+    [['collect', '--verify', 'x', '--out', 'y'], /--verify takes no other option/], [['collect', '--bogus'], /unknown option '--bogus'/],
+    [['collect', '--out', 'x', '--include'], /--include needs a value/]] as const) {
     const r = await run([...args]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err, msg);

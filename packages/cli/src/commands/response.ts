@@ -9,10 +9,10 @@ import {
   runNft, systemResolver, verifyEvidence, type CollectOptions, type ExtraFile, type ExtraPart, type CollectProblem,
   type IsolationSpec, type NftRunner, type Peer, type Resolver,
 } from '@omamori/agent';
+import { defineCommand, type OptionValues } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io, type Lang } from '../command.ts';
+import { resolveStateDir, STATE_OPTION } from '../state-dir.ts';
 import { runPowerShellCollector, type CollectorRun } from './emocheck.ts';
-
-const DEFAULT_STATE = '/var/lib/omamori';
 
 export interface ResponseDeps {
   platform: NodeJS.Platform;
@@ -34,48 +34,23 @@ export const defaultResponseDeps: ResponseDeps = {
 
 const say = (io: Io, t: Record<Lang, string>) => t[io.lang];
 
-/** Options that take one value, options that take every following non-option word, and flags. */
-function parseArgs(argv: string[], single: string[], multi: string[], flags: string[]) {
-  const one: Record<string, string> = {};
-  const many: Record<string, string[]> = {};
-  const set = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    if (flags.includes(name) && inline === undefined) { set.add(name); continue; }
-    if (single.includes(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      one[name] = v;
-      continue;
-    }
-    if (multi.includes(name)) {
-      const vals = many[name] ??= [];
-      if (inline !== undefined) vals.push(inline);
-      while (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) vals.push(argv[++i]!);
-      if (vals.length === 0) throw new UsageError(`${name} needs at least one value`);
-      continue;
-    }
-    throw new UsageError(`unknown argument '${a}'`);
-  }
-  return { one, many, set };
-}
-
-function stateDir(value: string | undefined, io: Io): string {
-  return resolve(io.cwd, value ?? io.env.OMAMORI_STATE ?? DEFAULT_STATE);
-}
-
 function problemLines(problems: CollectProblem[]): string {
   return problems.map((p) => `    ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`).join('');
 }
 
-const COLLECT_HELP: Record<Lang, string> = {
-  en: `Usage: omamori collect --out FILE [--state DIR] [--include PATH...]
-       omamori collect --verify FILE
-
-Preserves evidence after an infection, before anything is cleaned: one archive (ustar, readable with 'tar')
+const COLLECT = {
+  forms: { en: ['omamori collect --verify FILE'], ja: ['omamori collect --verify FILE'] },
+  options: {
+    out: { type: 'string', value: 'FILE', help: { en: 'the bundle to write (mode 0600)', ja: '書き出すアーカイブ (権限 0600)' } },
+    state: STATE_OPTION,
+    include: {
+      type: 'string', variadic: true, value: { en: 'PATH', ja: 'パス' },
+      help: { en: 'also copy these files or directories (recursively; symbolic links recorded, not followed)', ja: 'これらのファイル/ディレクトリも複製 (再帰。シンボリックリンクは記録のみで辿らない)' },
+    },
+    verify: { type: 'string', value: 'FILE', hideInUsage: true, help: { en: 're-check every hash of a bundle and name any part that changed', ja: 'アーカイブのハッシュをすべて確かめ、変わった部分を名指しする' } },
+  },
+  description: {
+    en: `Preserves evidence after an infection, before anything is cleaned: one archive (ustar, readable with 'tar')
 holding the process tree (/proc: pid, ppid, start time, image, command line, uid, image sha256), autostart
 entries (shell start-up files, XDG autostart, cron, systemd system and user units — with the command and the sha256
 of the files it names; the declaring files themselves are copied), a consistent copy of the agent's event log
@@ -84,18 +59,9 @@ host, OS and collector version. On Windows the emocheck snapshot (processes, Run
 event logs (wevtutil epl) take the place of /proc and the Linux autostart scan.
 Nothing collected is modified: files are opened read-only without updating their access time, and nothing is
 written next to them. An existing FILE is never overwritten.
-
-Options:
-  --out FILE          the bundle to write (mode 0600)
-  --state DIR         agent state directory (default $OMAMORI_STATE or ${DEFAULT_STATE})
-  --include PATH...   also copy these files or directories (recursively; symbolic links recorded, not followed)
-  --verify FILE       re-check every hash of a bundle and name any part that changed
 Exit codes: 0 written / intact, 1 the bundle was changed or damaged, 2 usage error or could not collect.
 See docs/response.md.`,
-  ja: `使い方: omamori collect --out FILE [--state ディレクトリ] [--include パス...]
-        omamori collect --verify FILE
-
-感染後、駆除の前に証拠を保全します。1 つのアーカイブ (ustar 形式、'tar' で読めます) に、プロセスツリー
+    ja: `感染後、駆除の前に証拠を保全します。1 つのアーカイブ (ustar 形式、'tar' で読めます) に、プロセスツリー
 (/proc: pid、ppid、開始時刻、実行ファイル、コマンドライン、uid、実行ファイルの sha256)、自動起動項目
 (シェルの起動ファイル、XDG autostart、cron、systemd のシステム/ユーザーユニット — 起動するコマンドと、
 それが指すファイルの sha256。定義ファイル自体も複製)、エージェントのイベントログ (<state>/events.db) の
@@ -104,25 +70,31 @@ manifest.json を収めます。Windows では /proc と Linux の自動起動�
 (プロセス、Run キー、サービス、タスク) とイベントログ (wevtutil epl) を収めます。
 収集対象は変更しません: 読み取り専用でアクセス時刻を更新せずに開き、その隣には何も書きません。
 既存の FILE は上書きしません。
-
-オプション:
-  --out FILE          書き出すアーカイブ (権限 0600)
-  --state ディレクトリ エージェントの状態ディレクトリ (既定は $OMAMORI_STATE または ${DEFAULT_STATE})
-  --include パス...   これらのファイル/ディレクトリも複製 (再帰。シンボリックリンクは記録のみで辿らない)
-  --verify FILE       アーカイブのハッシュをすべて確かめ、変わった部分を名指しする
 終了コード: 0 書き出し成功/改変なし、1 アーカイブが改変・破損している、2 使い方の誤り・収集できなかった
 詳しくは docs/response.md。`,
-};
+  },
+} as const;
 
-const ISOLATE_HELP: Record<Lang, string> = {
-  en: `Usage: omamori isolate [--console HOST[:PORT]...] [--allow ADDR[/PREFIX]...] [--dns ADDR...]
-                       [--state DIR] [--reason TEXT] [--dry-run]
-       omamori isolate --off [--state DIR]
-       omamori isolate --status [--state DIR]
-       omamori isolate --reapply [--state DIR]
-       omamori isolate --windows [--console ...] [--allow ...] [--dns ...] [--script-out DIR]
-
-Cuts this machine off from every network peer except the console, loopback and the peers you allow.
+const ISOLATE = {
+  forms: {
+    en: ['omamori isolate --off|--status|--reapply [--state DIR]', 'omamori isolate --windows [--console ...] [--allow ...] [--dns ...] [--script-out DIR]'],
+    ja: ['omamori isolate --off|--status|--reapply [--state ディレクトリ]', 'omamori isolate --windows [--console ...] [--allow ...] [--dns ...] [--script-out ディレクトリ]'],
+  },
+  options: {
+    console: { type: 'string', variadic: true, value: { en: 'HOST[:PORT]', ja: 'ホスト[:ポート]' }, help: { en: 'the management console ([V6]:PORT for IPv6 with a port)', ja: '管理コンソール (IPv6 でポートを付けるときは [V6]:ポート)' } },
+    allow: { type: 'string', variadic: true, value: { en: 'ADDR[/PREFIX]', ja: 'アドレス[/長さ]' }, help: { en: 'peers allowed both ways', ja: '双方向に通信を許す相手' } },
+    dns: { type: 'string', variadic: true, value: { en: 'ADDR', ja: 'アドレス' }, help: { en: 'DNS servers (53/udp and 53/tcp)', ja: 'DNS サーバー (53/udp と 53/tcp)' } },
+    state: STATE_OPTION,
+    reason: { type: 'string', value: { en: 'TEXT', ja: '理由' }, help: { en: 'recorded in the state file', ja: '状態ファイルに記録する' } },
+    'dry-run': { type: 'boolean', help: { en: 'print the nftables ruleset, apply nothing', ja: 'nftables のルールセットを表示するだけで適用しない' } },
+    off: { type: 'boolean', hideInUsage: true, help: { en: 'lift the isolation (delete the table, record the release)', ja: '隔離を解除 (テーブルを削除し、解除を記録)' } },
+    status: { type: 'boolean', hideInUsage: true, help: { en: 'show the recorded isolation and whether the table is in the kernel', ja: '記録された隔離と、テーブルがカーネルにあるかを表示' } },
+    reapply: { type: 'boolean', hideInUsage: true, help: { en: 're-apply the table from the state file (what the agent does at start)', ja: '状態ファイルからテーブルを再適用する (エージェント起動時と同じ処理)' } },
+    windows: { type: 'boolean', hideInUsage: true, help: { en: 'generate the Windows PowerShell scripts (the default on Windows)', ja: 'Windows 用の PowerShell スクリプトを生成 (Windows では既定)' } },
+    'script-out': { type: 'string', hideInUsage: true, value: { en: 'DIR', ja: 'ディレクトリ' }, help: { en: 'write the Windows scripts to DIR', ja: 'Windows 用スクリプトをディレクトリに書き出す' } },
+  },
+  description: {
+    en: `Cuts this machine off from every network peer except the console, loopback and the peers you allow.
 Linux: an nftables table of its own (inet omamori_isolate; input, output and forward chains with policy drop);
 this machine may open connections to the console (only to PORT when given) and receive their replies; --allow
 peers may talk both ways (e.g. a responder's workstation); --dns servers get port 53 only. Host names are resolved
@@ -130,24 +102,9 @@ once, now. The decision is kept in <state>/isolation.json: the agent re-applies 
 --off deletes the table (only it) and records the release. No other firewall rule is touched.
 Windows: prints (or writes to DIR with --script-out) a PowerShell apply script and a revert script (rule group
 "omamori-isolate"); run them as Administrator. Nothing is executed by omamori on Windows.
-
-Options:
-  --console HOST[:PORT]...  the management console ([V6]:PORT for IPv6 with a port)
-  --allow ADDR[/PREFIX]...  peers allowed both ways
-  --dns ADDR...             DNS servers (53/udp and 53/tcp)
-  --reason TEXT             recorded in the state file
-  --dry-run                 print the nftables ruleset, apply nothing
-  --reapply                 re-apply the table from the state file (what the agent does at start)
 Exit codes: 0 done, 1 nftables or the state file failed (or --status finds the table and state disagree),
 2 usage error. See docs/response.md.`,
-  ja: `使い方: omamori isolate [--console ホスト[:ポート]...] [--allow アドレス[/長さ]...] [--dns アドレス...]
-                       [--state ディレクトリ] [--reason 理由] [--dry-run]
-        omamori isolate --off [--state ディレクトリ]
-        omamori isolate --status [--state ディレクトリ]
-        omamori isolate --reapply [--state ディレクトリ]
-        omamori isolate --windows [--console ...] [--allow ...] [--dns ...] [--script-out ディレクトリ]
-
-この端末をネットワークから切り離します。通信できるのは管理コンソール、ループバック、許可した相手だけです。
+    ja: `この端末をネットワークから切り離します。通信できるのは管理コンソール、ループバック、許可した相手だけです。
 Linux: 専用の nftables テーブル (inet omamori_isolate。input/output/forward チェーンの既定は破棄) を作ります。
 この端末からコンソールへの接続 (ポート指定時はそのポートのみ) とその応答、--allow の相手との双方向の通信
 (対応者の端末など)、--dns のサーバーへのポート 53 だけを通します。ホスト名は今この時点で一度だけ解決します。
@@ -155,26 +112,18 @@ Linux: 専用の nftables テーブル (inet omamori_isolate。input/output/forw
 --off はこのテーブルだけを削除し、解除を記録します。他のファイアウォール規則には触れません。
 Windows: PowerShell の適用スクリプトと解除スクリプト (規則グループ "omamori-isolate") を表示します
 (--script-out でディレクトリに書き出し)。管理者として実行してください。omamori 自身は Windows では実行しません。
-
-オプション:
-  --console ホスト[:ポート]...  管理コンソール (IPv6 でポートを付けるときは [V6]:ポート)
-  --allow アドレス[/長さ]...    双方向に通信を許す相手
-  --dns アドレス...             DNS サーバー (53/udp と 53/tcp)
-  --reason 理由                 状態ファイルに記録する
-  --dry-run                     nftables のルールセットを表示するだけで適用しない
-  --reapply                     状態ファイルからテーブルを再適用する (エージェント起動時と同じ処理)
 終了コード: 0 完了、1 nftables か状態ファイルの失敗 (--status ではテーブルと状態の不一致)、2 使い方の誤り
 詳しくは docs/response.md。`,
-};
+  },
+} as const;
 
-async function runCollect(argv: string[], io: Io, deps: ResponseDeps): Promise<number> {
-  const { one, many } = parseArgs(argv, ['--out', '--state', '--verify'], ['--include'], []);
-  if (one['--verify'] !== undefined) {
-    if (one['--out'] !== undefined || many['--include']) throw new UsageError('--verify takes no other option');
-    const file = resolve(io.cwd, one['--verify']);
+async function runCollect(values: OptionValues<typeof COLLECT.options>, io: Io, deps: ResponseDeps): Promise<number> {
+  if (values.verify !== undefined) {
+    if (values.out !== undefined || values.include) throw new UsageError(io.lang === 'ja' ? '--verify は他のオプションと使えません' : '--verify takes no other option');
+    const file = resolve(io.cwd, values.verify);
     const v = verifyEvidence(file);
     if (v.issues.some((i) => i.code === 'UNREADABLE')) {
-      io.err(say(io, { en: `omamori collect: cannot read ${one['--verify']}: ${v.issues[0]!.message}\n`, ja: `omamori collect: ${one['--verify']} を読めません: ${v.issues[0]!.message}\n` }));
+      io.err(say(io, { en: `omamori collect: cannot read ${values.verify}: ${v.issues[0]!.message}\n`, ja: `omamori collect: ${values.verify} を読めません: ${v.issues[0]!.message}\n` }));
       return EXIT.USAGE;
     }
     if (v.ok) {
@@ -188,11 +137,11 @@ async function runCollect(argv: string[], io: Io, deps: ResponseDeps): Promise<n
     for (const i of v.issues) io.out(`  ${i.part}: [${i.code}] ${i.message}\n`);
     return EXIT.FAILURE;
   }
-  const out = one['--out'];
+  const out = values.out;
   if (out === undefined) throw new UsageError(io.lang === 'ja' ? '--out FILE か --verify FILE を指定してください' : '--out FILE or --verify FILE is required');
   const opts: CollectOptions = {
-    out: resolve(io.cwd, out), stateDir: stateDir(one['--state'], io),
-    include: (many['--include'] ?? []).map((p) => resolve(io.cwd, p)), now: deps.now,
+    out: resolve(io.cwd, out), stateDir: resolveStateDir(values.state, io).dir,
+    include: (values.include ?? []).map((p) => resolve(io.cwd, p)), now: deps.now,
   };
   let work: string | undefined;
   if (deps.platform === 'win32') {
@@ -236,9 +185,11 @@ async function runCollect(argv: string[], io: Io, deps: ResponseDeps): Promise<n
   }
 }
 
-async function buildSpec(many: Record<string, string[]>, deps: ResponseDeps): Promise<{ spec: IsolationSpec; requested: string[] }> {
+type IsolateValues = OptionValues<typeof ISOLATE.options>;
+
+async function buildSpec(values: IsolateValues, deps: ResponseDeps): Promise<{ spec: IsolationSpec; requested: string[] }> {
   const consoles: Peer[] = [];
-  for (const c of many['--console'] ?? []) {
+  for (const c of values.console ?? []) {
     const hp = parseHostPort(c);
     if (typeof hp === 'string') throw new UsageError(`--console ${hp}`);
     let found: Peer[];
@@ -248,13 +199,13 @@ async function buildSpec(many: Record<string, string[]>, deps: ResponseDeps): Pr
     if (found.length === 0) throw new UsageError(`--console '${c}': no address`);
     consoles.push(...found);
   }
-  const cidrs = (name: string, hostOnly: boolean): Peer[] => (many[name] ?? []).map((a) => {
+  const cidrs = (name: 'allow' | 'dns', hostOnly: boolean): Peer[] => (values[name] ?? []).map((a) => {
     const p = parseCidr(a);
-    if (typeof p === 'string') throw new UsageError(`${name} ${p}`);
-    if (hostOnly && p.prefix !== (p.family === 4 ? 32 : 128)) throw new UsageError(`${name} '${a}': give a single address`);
+    if (typeof p === 'string') throw new UsageError(`--${name} ${p}`);
+    if (hostOnly && p.prefix !== (p.family === 4 ? 32 : 128)) throw new UsageError(`--${name} '${a}': give a single address`);
     return p;
   });
-  return { spec: { console: consoles, allow: cidrs('--allow', false), dns: cidrs('--dns', true) }, requested: many['--console'] ?? [] };
+  return { spec: { console: consoles, allow: cidrs('allow', false), dns: cidrs('dns', true) }, requested: values.console ?? [] };
 }
 
 function describeState(io: Io, s: NonNullable<ReturnType<typeof isolationStatus>['state']>): string {
@@ -266,19 +217,17 @@ function describeState(io: Io, s: NonNullable<ReturnType<typeof isolationStatus>
   });
 }
 
-async function runIsolate(argv: string[], io: Io, deps: ResponseDeps): Promise<number> {
-  const { one, many, set } = parseArgs(argv, ['--state', '--reason', '--script-out'], ['--console', '--allow', '--dns'],
-    ['--off', '--status', '--reapply', '--dry-run', '--windows']);
-  const modes = ['--off', '--status', '--reapply'].filter((m) => set.has(m));
+async function runIsolate(values: IsolateValues, io: Io, deps: ResponseDeps): Promise<number> {
+  const modes = (['off', 'status', 'reapply'] as const).filter((m) => values[m]).map((m) => `--${m}`);
   if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
-  if (modes.length && (many['--console'] || many['--allow'] || many['--dns'] || set.has('--windows') || set.has('--dry-run'))) {
+  if (modes.length && (values.console || values.allow || values.dns || values.windows || values['dry-run'])) {
     throw new UsageError(`${modes[0]} takes only --state`);
   }
-  const state = stateDir(one['--state'], io);
-  const windows = set.has('--windows') || deps.platform === 'win32';
-  if (one['--script-out'] !== undefined && !windows) throw new UsageError('--script-out goes with --windows');
+  const state = resolveStateDir(values.state, io).dir;
+  const windows = values.windows === true || deps.platform === 'win32';
+  if (values['script-out'] !== undefined && !windows) throw new UsageError('--script-out goes with --windows');
 
-  if (set.has('--status')) {
+  if (values.status) {
     const st = isolationStatus(state, { nft: deps.nft });
     if (st.stateError) io.err(say(io, { en: `state file unreadable: ${st.stateError}\n`, ja: `状態ファイルを読めません: ${st.stateError}\n` }));
     io.out(st.state ? describeState(io, st.state) : say(io, { en: 'Isolation: never applied on this machine\n', ja: '隔離: この端末では未実施\n' }));
@@ -288,14 +237,14 @@ async function runIsolate(argv: string[], io: Io, deps: ResponseDeps): Promise<n
     }
     return st.drift || st.stateError ? EXIT.FAILURE : EXIT.OK;
   }
-  if (set.has('--off')) {
+  if (values.off) {
     const r = releaseIsolation(state, { nft: deps.nft, actor: currentActor(io.env), now: deps.now() });
     if (!r.ok) { io.err(say(io, { en: `omamori isolate: could not release (${r.step}): ${r.message}\n`, ja: `omamori isolate: 解除できませんでした (${r.step}): ${r.message}\n` })); return EXIT.FAILURE; }
     io.out(r.tableWasPresent ? say(io, { en: 'Isolation removed: table inet omamori_isolate deleted\n', ja: '隔離を解除しました: テーブル inet omamori_isolate を削除\n' })
       : say(io, { en: 'Not isolated: no omamori table was present\n', ja: '隔離されていません: omamori のテーブルはありませんでした\n' }));
     return EXIT.OK;
   }
-  if (set.has('--reapply')) {
+  if (values.reapply) {
     const r = ensureIsolation(state, { nft: deps.nft });
     if (r.action === 'failed') { io.err(`omamori isolate: ${r.message}\n`); return EXIT.FAILURE; }
     io.out(r.action === 'reapplied' ? say(io, { en: 'Isolation re-applied from the state file\n', ja: '状態ファイルから隔離を再適用しました\n' })
@@ -303,10 +252,10 @@ async function runIsolate(argv: string[], io: Io, deps: ResponseDeps): Promise<n
     return EXIT.OK;
   }
 
-  const { spec, requested } = await buildSpec(many, deps);
+  const { spec, requested } = await buildSpec(values, deps);
   if (windows) {
     const s = buildWindowsIsolationScripts(spec, { generatedAt: deps.now().toISOString(), consoleRequested: requested });
-    const dir = one['--script-out'];
+    const dir = values['script-out'];
     if (dir === undefined) {
       io.out(`# ---- omamori-isolate-apply.ps1 ----\n${s.apply.replace(/\r\n/g, '\n')}\n# ---- omamori-isolate-revert.ps1 ----\n${s.revert.replace(/\r\n/g, '\n')}`);
       return EXIT.OK;
@@ -324,11 +273,11 @@ async function runIsolate(argv: string[], io: Io, deps: ResponseDeps): Promise<n
     return EXIT.OK;
   }
   if (deps.platform !== 'linux') throw new UsageError('isolation is applied on Linux only; use --windows to generate the Windows scripts');
-  if (set.has('--dry-run')) { io.out(buildNftRuleset(spec)); return EXIT.OK; }
+  if (values['dry-run']) { io.out(buildNftRuleset(spec)); return EXIT.OK; }
   if (spec.console.length === 0) {
     io.err(say(io, { en: 'note: no --console given: only loopback (and --allow/--dns peers) stays reachable; the agent cannot report\n', ja: '注意: --console がないため、ループバック (と --allow/--dns の相手) 以外とは通信できず、エージェントは報告できません\n' }));
   }
-  const r = isolate(state, spec, { nft: deps.nft, actor: currentActor(io.env), now: deps.now(), consoleRequested: requested, ...(one['--reason'] ? { reason: one['--reason'] } : {}) });
+  const r = isolate(state, spec, { nft: deps.nft, actor: currentActor(io.env), now: deps.now(), consoleRequested: requested, ...(values.reason ? { reason: values.reason } : {}) });
   if (!r.ok) {
     io.err(say(io, { en: `omamori isolate: not isolated — ${r.step === 'nft' ? 'nftables refused the ruleset' : 'the state could not be saved (table removed again)'}: ${r.message}\n`,
       ja: `omamori isolate: 隔離できませんでした — ${r.step === 'nft' ? 'nftables がルールセットを拒否' : '状態を保存できず (テーブルは削除済み)'}: ${r.message}\n` }));
@@ -341,10 +290,14 @@ async function runIsolate(argv: string[], io: Io, deps: ResponseDeps): Promise<n
 
 export function createResponseCommands(deps: ResponseDeps): Command[] {
   return [
-    { path: ['collect'], summary: { en: 'preserve evidence (process tree, autostart, event log, files) in one verifiable bundle', ja: '証拠を保全 (プロセスツリー、自動起動、イベントログ、ファイル) — 検証できる 1 ファイルに' },
-      help: COLLECT_HELP, run: (argv, io) => runCollect(argv, io, deps) },
-    { path: ['isolate'], summary: { en: 'cut this machine off the network except the console (--off, --status)', ja: '端末をネットワークから隔離 (コンソール以外)。--off で解除、--status で確認' },
-      help: ISOLATE_HELP, run: (argv, io) => runIsolate(argv, io, deps) },
+    defineCommand({
+      path: ['collect'], summary: { en: 'preserve evidence (process tree, autostart, event log, files) in one verifiable bundle', ja: '証拠を保全 (プロセスツリー、自動起動、イベントログ、ファイル) — 検証できる 1 ファイルに' },
+      ...COLLECT, run: ({ values }, io) => runCollect(values, io, deps),
+    }),
+    defineCommand({
+      path: ['isolate'], summary: { en: 'cut this machine off the network except the console (--off, --status)', ja: '端末をネットワークから隔離 (コンソール以外)。--off で解除、--status で確認' },
+      ...ISOLATE, run: ({ values }, io) => runIsolate(values, io, deps),
+    }),
   ];
 }
 

@@ -6,9 +6,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createUserSpaceProbe, enrollAgent, loadEnrollment, ownCodeFiles, readMounts, SyncError, userSpaceWhy } from '@omamori/agent';
 import { prepareLocalEnrollment, startConsole } from '@omamori/console';
-import { compile, findPreset, loadPolicy, normalizePath } from '@omamori/policy';
-import { parse } from '../args.ts';
-import { EXIT, UsageError, type Command } from '../command.ts';
+import { compile, findPreset, loadPolicy, normalizePath, PRESETS } from '@omamori/policy';
+import { defineCommand } from '../args.ts';
+import { EXIT } from '../command.ts';
+import { resolveStateDir, upAgentState, upHome } from '../state-dir.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/omamori.mjs', import.meta.url));
 
@@ -42,23 +43,28 @@ const userSpaceNote = {
 `,
 };
 
-export const upCommand: Command = {
+export const upCommand = defineCommand({
   path: ['up'],
   summary: { en: 'Start the console (SQLite) with this machine\'s agent enrolled, in audit mode', ja: 'コンソール (SQLite) を起動し、この端末のエージェントを監査モードで登録・実行' },
-  help: {
-    en: `Usage: omamori up [--data DIR] [--listen HOST:PORT] [--preset NAME] [--mount PATH ...] [--no-agent]
-
-The one-machine set-up: starts the management console on an embedded SQLite database under DIR/console (default
+  options: {
+    data: { type: 'string', value: { en: 'DIR', ja: 'ディレクトリ' }, help: { en: 'home of the console and the agent (default ./.omamori, or $OMAMORI_HOME)', ja: 'コンソールとエージェントの保存先 (既定 ./.omamori、または $OMAMORI_HOME)' } },
+    listen: { type: 'string', value: { en: 'HOST:PORT', ja: 'ホスト:ポート' }, help: { en: 'where the console listens (default 127.0.0.1:8443)', ja: 'コンソールの待ち受け (既定 127.0.0.1:8443)' } },
+    preset: { type: 'string', choices: PRESETS.map((p) => p.name), value: { en: 'NAME', ja: '名前' }, help: { en: `the group's policy (${PRESETS.map((p) => p.name).join(', ')}; default office)`, ja: `グループのポリシー (${PRESETS.map((p) => p.name).join('、')}。既定 office)` } },
+    mount: { type: 'string', multiple: true, value: { en: 'PATH', ja: 'パス' }, help: { en: 'limit the agent to these mounts (repeatable)', ja: 'エージェントの対象をこのマウントに限定 (複数可)' } },
+    'no-agent': { type: 'boolean', help: { en: 'start the console only', ja: 'コンソールだけを起動' } },
+  },
+  description: {
+    en: `The one-machine set-up: starts the management console on an embedded SQLite database under DIR/console (default
 ./.omamori, or OMAMORI_HOME), enrolls this machine's agent (state under DIR/agent) in a group "this-machine" whose
 policy is the preset (default office) rolled out in AUDIT mode — nothing is blocked, every would-be block is
 logged and shown in the console — and runs the agent as a child process. Kernel enforcement (fanotify) needs root;
 without it the agent runs sync-only and says so. --mount limits the agent to the given mounts. Prints the login
 (first-time setup) link. SIGINT/SIGTERM stop both. Switch the group to "enforce" in the console when ready.
 Run from a checkout (user space: /home, /root, /tmp, or files a user can write), the agent trusts its own files and
-never blocks itself, but enforce needs an installed agent: install the Debian package first (README).`,
-    ja: `使い方: omamori up [--data ディレクトリ] [--listen ホスト:ポート] [--preset 名前] [--mount パス ...] [--no-agent]
-
-1 台で使うための起動: ディレクトリ/console (既定 ./.omamori、または OMAMORI_HOME) の組み込み SQLite で管理コンソールを
+never blocks itself, but enforce needs an installed agent: install the Debian package first (README).
+\`omamori events\` (and status, collect, isolate) run in the same folder or below find the agent's state by
+themselves; with --data elsewhere give --state DIR/agent.`,
+    ja: `1 台で使うための起動: ディレクトリ/console (既定 ./.omamori、または OMAMORI_HOME) の組み込み SQLite で管理コンソールを
 起動し、この端末のエージェント (状態は ディレクトリ/agent) をグループ「this-machine」に登録します。このグループの
 ポリシーはプリセット (既定 office) を「監査」モードで展開したもので、何も止めず、止めるはずだったものをすべて記録して
 コンソールに表示します。エージェントは子プロセスとして実行します。カーネルでの強制 (fanotify) には root が必要で、
@@ -66,18 +72,15 @@ root でなければ同期のみで動き、その旨を表示します。--moun
 リンクを表示します。SIGINT/SIGTERM で両方を停止します。準備ができたらコンソールでグループを「enforce」に切り替えます。
 チェックアウト (ユーザー領域: /home、/root、/tmp、またはユーザーが書き込めるファイル) から動かすと、エージェントは自分の
 ファイルを信頼して自分を止めませんが、強制 (enforce) にはインストールされたエージェントが必要です: 先に Debian
-パッケージをインストールしてください (README)。`,
+パッケージをインストールしてください (README)。
+同じフォルダーかその下で実行した \`omamori events\` (と collect、isolate) はエージェントの状態を自分で見つけます。
+--data で別の場所にしたときは --state ディレクトリ/agent を指定してください。`,
   },
-  async run(argv, io) {
-    const { values } = parse(argv, {
-      data: { type: 'string' }, listen: { type: 'string' }, preset: { type: 'string' },
-      mount: { type: 'string', multiple: true }, 'no-agent': { type: 'boolean' },
-    }, false);
+  async run({ values }, io) {
     const ja = io.lang === 'ja';
     const preset = values.preset ?? 'office';
-    if (!findPreset(preset)) throw new UsageError(ja ? `不明なプリセット '${preset}' です` : `unknown preset '${preset}'`);
-    const home = resolve(io.cwd, values.data ?? io.env.OMAMORI_HOME ?? '.omamori');
-    const agentState = join(home, 'agent');
+    const home = upHome(values.data, io.env, io.cwd);
+    const agentState = upAgentState(home);
     let running;
     try {
       running = await startConsole({ dataDir: join(home, 'console'), listen: values.listen ?? '127.0.0.1:8443', tls: 'generate', logger: { level: 'warn' } });
@@ -117,6 +120,9 @@ root でなければ同期のみで動き、その旨を表示します。--moun
       }
       child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: io.env });
       io.out(ja ? `エージェント: pid ${child.pid}\n` : `agent: pid ${child.pid}\n`);
+      // `omamori events` finds this agent's state by itself from here (state-dir.ts) unless --data put it elsewhere.
+      const events = resolveStateDir(undefined, io).dir === agentState ? 'omamori events' : `omamori events --state ${agentState}`;
+      io.out(ja ? `止めるはずだったもの: ${events}\n` : `what it would have stopped: ${events}\n`);
     }
     return await new Promise<number>((done) => {
       let stopping = false;
@@ -134,4 +140,4 @@ root でなければ同期のみで動き、その旨を表示します。--moun
       process.on('SIGINT', stop); process.on('SIGTERM', stop);
     });
   },
-};
+});

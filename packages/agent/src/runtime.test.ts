@@ -1,0 +1,137 @@
+// The one agent runtime (runtime.ts): policy loaded once at start, isolation re-applied at start and on SIGHUP,
+// SIGHUP reloads, the sync client and services start only after enforcement and stop before it, sync-only starts no
+// enforcement, a failed start starts nothing. The kernel part (startAgent) is replaced by a recorder here; the real
+// one runs under `omamori protect` in packages/cli/test/package-deb.test.ts and agent-live.test.ts.
+import { strict as assert } from 'node:assert';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compile, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
+import type { Agent, AgentOptions, AgentStart } from './agent.ts';
+import { ensureIsolation, isolate, type NftRunner } from './response/isolation.ts';
+import { createAgentRuntime, type RuntimeService } from './runtime.ts';
+
+const office = (): CompiledPolicy => compile(loadPolicy(findPreset('office')!.text).policy!);
+
+function recorder() {
+  const steps: string[] = [];
+  let loads = 0;
+  const startAgent = (o: AgentOptions): AgentStart => {
+    steps.push('agent.start');
+    let current = o.loadPolicy();
+    if (!('policy' in current)) return { ok: false, code: 'POLICY_INVALID', message: current.problems.join('\n') };
+    const agent = {
+      mounts: ['/mnt/test'],
+      reload: () => {
+        steps.push('agent.reload');
+        const next = o.loadPolicy();
+        if (!('policy' in next)) return false;
+        current = next;
+        return true;
+      },
+      status: () => ({ policyVersion: 'policy' in current ? current.policy.version : '?', mode: 'audit' }),
+      stop: () => { steps.push('agent.stop'); },
+    } as unknown as Agent;
+    return { ok: true, agent };
+  };
+  const loader = () => { loads++; return { policy: office() }; };
+  const service = (name: string): RuntimeService => ({
+    start: (agent) => { steps.push(`${name}.start${agent ? '' : ' (no agent)'}`); }, stop: async () => { steps.push(`${name}.stop`); },
+  });
+  return { steps, startAgent, loader, service, loads: () => loads };
+}
+
+test('the policy is loaded once at start: the caller\'s copy is used, loadPolicy serves only reloads', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-runtime-'));
+  try {
+    const r = recorder();
+    const signals = new EventEmitter();
+    const started = createAgentRuntime({
+      stateDir: dir, log: () => {}, loadPolicy: r.loader, initial: office(), enforce: true, startAgent: r.startAgent, signals,
+    });
+    assert.ok(started.ok);
+    assert.equal(r.loads(), 0, 'no second load at start');
+    signals.emit('SIGHUP');
+    assert.equal(r.loads(), 1, 'SIGHUP reloads');
+    const without = createAgentRuntime({ stateDir: dir, log: () => {}, loadPolicy: r.loader, enforce: true, startAgent: r.startAgent, signals: new EventEmitter() });
+    assert.ok(without.ok);
+    assert.equal(r.loads(), 2, 'without a caller\'s copy the runtime loads it, once');
+    await started.runtime.stop();
+    await without.runtime.stop();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a recorded isolation is re-applied at start and again on SIGHUP; SIGUSR1 reports the status', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-runtime-'));
+  try {
+    const nftCalls: string[] = [];
+    const nft: NftRunner = (args, stdin) => { nftCalls.push(`${args.join(' ')}:${stdin?.includes('omamori_isolate') ? 'table' : ''}`); return { code: 0, stdout: '', stderr: '' }; };
+    const peer = { family: 4 as const, address: '192.0.2.10', prefix: 32 };
+    assert.equal(isolate(dir, { console: [peer], allow: [], dns: [] }, { nft, reason: 'test' }).ok, true);
+    nftCalls.length = 0;
+    const r = recorder();
+    const signals = new EventEmitter();
+    const seen: string[] = [];
+    const status: unknown[] = [];
+    const started = createAgentRuntime({
+      stateDir: dir, log: () => {}, loadPolicy: r.loader, enforce: true, startAgent: r.startAgent, signals,
+      ensureIsolation: (d) => ensureIsolation(d, { nft }), onIsolation: (o, when) => seen.push(`${when}:${o.action}`),
+      onStatus: (s) => status.push(s),
+    });
+    assert.ok(started.ok);
+    assert.equal(started.isolation.action, 'reapplied');
+    assert.deepEqual(nftCalls, ['-f -:table'], 'the table is loaded before enforcement starts');
+    signals.emit('SIGHUP');
+    assert.deepEqual(seen, ['start:reapplied', 'reload:reapplied']);
+    assert.equal(nftCalls.length, 2);
+    signals.emit('SIGUSR1');
+    assert.equal((status[0] as { policyVersion: string }).policyVersion, office().version);
+    await started.runtime.stop();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('managed: sync and services start after enforcement and stop before it, on SIGTERM, once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-runtime-'));
+  try {
+    const r = recorder();
+    const signals = new EventEmitter();
+    const started = createAgentRuntime({
+      stateDir: dir, log: () => {}, loadPolicy: r.loader, enforce: true, startAgent: r.startAgent, signals,
+      sync: r.service('sync'), services: [r.service('pull')],
+    });
+    assert.ok(started.ok);
+    assert.deepEqual(r.steps, ['agent.start', 'sync.start', 'pull.start']);
+    signals.emit('SIGTERM');
+    await started.runtime.stopped;
+    signals.emit('SIGTERM');
+    await started.runtime.stop();
+    assert.deepEqual(r.steps, ['agent.start', 'sync.start', 'pull.start', 'pull.stop', 'sync.stop', 'agent.stop']);
+    assert.equal(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT') + signals.listenerCount('SIGUSR1'), 0);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('sync only starts no enforcement; a failed start starts no service', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-runtime-'));
+  try {
+    const r = recorder();
+    const syncOnly = createAgentRuntime({
+      stateDir: dir, log: () => {}, loadPolicy: r.loader, enforce: false, startAgent: r.startAgent, signals: new EventEmitter(), sync: r.service('sync'),
+    });
+    assert.ok(syncOnly.ok);
+    assert.equal(syncOnly.runtime.agent, undefined);
+    assert.equal(syncOnly.runtime.reload(), false);
+    await syncOnly.runtime.stop();
+    assert.deepEqual(r.steps, ['sync.start (no agent)', 'sync.stop']);
+
+    const broken = recorder();
+    const failed = createAgentRuntime({
+      stateDir: dir, log: () => {}, loadPolicy: () => ({ problems: ['policy.yaml:3:1 OM004 unknown field'] }), enforce: true,
+      startAgent: broken.startAgent, signals: new EventEmitter(), sync: broken.service('sync'),
+    });
+    assert.equal(failed.ok, false);
+    assert.ok(!failed.ok && failed.code === 'POLICY_INVALID' && /OM004/.test(failed.message));
+    assert.deepEqual(broken.steps, ['agent.start']);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
