@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { AGENT_API_PREFIX, AGENT_HEADERS, requestSigningPayload } from '@omamori/policy';
-import { buildApp, openStore, prepareSetup, type Ctx, type Role, type Store } from '../src/index.ts';
+import { buildApp, openStore, prepareSetup, type AppOptions, type Ctx, type Role, type Store } from '../src/index.ts';
 
 export interface TestConsole {
   /** The console's clock: real time plus `shift(ms)`. */
   now(): number; shift(ms: number): void;
+  /** Waits the login slow-down asked for (ms each), when no `sleep` was given. */
+  slept: number[];
+  /** The temporary folder of the SQLite store (also when the store is PostgreSQL). */
+  dir: string;
   app: FastifyInstance; ctx: Ctx; store: Store; admin: Session;
   login(username: string, password: string): Promise<Session>;
   user(role: Role): Promise<Session>;
@@ -38,12 +42,27 @@ function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): Session
   };
 }
 
-export async function createTestConsole(opts: { db?: string; limits?: Partial<Ctx['limits']> } = {}): Promise<TestConsole> {
+export interface TestConsoleOptions {
+  db?: string; limits?: Partial<Ctx['limits']>;
+  /** Minutes without a request before a session ends (default here 600: tests move the clock by hours). */
+  idleMinutes?: number;
+  /** Replaces the login slow-down wait (default: none, recorded in `slept`). */
+  sleep?: (ms: number) => Promise<void>;
+  alertTransports?: AppOptions['alertTransports'];
+  secure?: boolean;
+}
+
+export async function createTestConsole(opts: TestConsoleOptions = {}): Promise<TestConsole> {
   let offset = 0;
   const now = () => Date.now() + offset;
   const dir = mkdtempSync(join(tmpdir(), 'omamori-console-test-'));
   const store = await openStore(opts.db ?? `sqlite:${join(dir, 'console.db')}`);
-  const { app, ctx } = await buildApp({ store, secure: false, now, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const slept: number[] = [];
+  const { app, ctx } = await buildApp({
+    store, secure: opts.secure ?? false, now, idleMinutes: opts.idleMinutes ?? 600, retentionEveryMs: 0,
+    sleep: opts.sleep ?? (async (ms) => { slept.push(ms); }),
+    ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.alertTransports ? { alertTransports: opts.alertTransports } : {}),
+  });
   const token = await prepareSetup(ctx);
   let admin: Session;
   if (token) {
@@ -55,7 +74,7 @@ export async function createTestConsole(opts: { db?: string; limits?: Partial<Ct
     admin = sessionFrom(app, res);
   }
   const tc: TestConsole = {
-    now, shift: (ms) => { offset += ms; },
+    now, shift: (ms) => { offset += ms; }, slept, dir,
     app, ctx, store, admin,
     async login(username, password) {
       const res = await app.inject({ method: 'POST', url: '/api/login', payload: { username, password } });
