@@ -47,7 +47,7 @@ export async function ingestBatch(ctx: Ctx, agentId: string, events: unknown[], 
     const time = (e as { time?: unknown })?.time;
     const message = `${p.path}: ${p.message}`;
     rejected.push({ key, code: p.code, message });
-    quarantine.push({ key: excerptOf(key).slice(0, 128), time: typeof time === 'number' && Number.isInteger(time) && time >= 0 && time < 253_402_300_800_000 ? time : null, source: 'console', code: p.code, reason: message, excerpt: excerptOf(e) });
+    quarantine.push({ key: excerptOf(key).replace(/^"|"$/g, '').slice(0, 128), time: typeof time === 'number' && Number.isInteger(time) && time >= 0 && time < 253_402_300_800_000 ? time : null, source: 'console', code: p.code, reason: message, excerpt: excerptOf(e) });
   });
   for (const r of reports) {
     if (checkQuarantineReport(r)) continue; // a malformed report is dropped: the batch's events still count

@@ -94,7 +94,8 @@ export async function createTestConsole(opts: TestConsoleOptions = {}): Promise<
 
 export interface TestAgent {
   id: string; groupId: string; consoleKey: string;
-  req(method: string, path: string, body?: unknown, tamper?: { time?: number; nonce?: string; signatureOf?: string }): Promise<LightMyRequestResponse>;
+  req(method: string, path: string, body?: unknown, tamper?: Tamper): Promise<LightMyRequestResponse>;
+  key: KeyObject;
 }
 
 export async function enrollTestAgent(tc: TestConsole, opts: { groupId?: string; hostname?: string; token?: string } = {}): Promise<TestAgent> {
@@ -109,20 +110,33 @@ export async function enrollTestAgent(tc: TestConsole, opts: { groupId?: string;
   } });
   if (res.statusCode !== 201) throw new Error(`enroll failed: ${res.body}`);
   const e = res.json() as { agentId: string; groupId: string; consoleKey: string };
-  return { id: e.agentId, groupId: e.groupId, consoleKey: e.consoleKey, req: (m, p, b, t) => signedInject(tc.app, e.agentId, privateKey, m, p, b, { time: tc.now(), ...t }) };
+  return { id: e.agentId, groupId: e.groupId, consoleKey: e.consoleKey, key: privateKey, req: (m, p, b, t) => signedInject(tc.app, e.agentId, privateKey, m, p, b, { time: tc.now(), ...t }) };
+}
+
+export interface Tamper {
+  time?: number; nonce?: string;
+  /** Sign (and claim in the header) the hash of this text instead of the body. */
+  signatureOf?: string;
+  /** Send no content-hash header (as agents before it did): the body may then be at most 64 KiB. */
+  noHashHeader?: boolean;
+  /** The body as this text (for bodies JSON.stringify cannot make). */
+  raw?: string;
 }
 
 export function signedInject(app: FastifyInstance, agentId: string, key: KeyObject, method: string, path: string, body?: unknown,
-  tamper: { time?: number; nonce?: string; signatureOf?: string } = {}): Promise<LightMyRequestResponse> {
+  tamper: Tamper = {}): Promise<LightMyRequestResponse> {
   const url = `${AGENT_API_PREFIX}${path}`;
-  const raw = body === undefined ? '' : JSON.stringify(body);
+  const raw = tamper.raw ?? (body === undefined ? '' : JSON.stringify(body));
   const time = tamper.time ?? Date.now();
   const nonce = tamper.nonce ?? randomBytes(16).toString('hex');
   const hash = raw ? createHash('sha256').update(tamper.signatureOf ?? raw).digest('hex') : '';
   const sig = sign(null, Buffer.from(requestSigningPayload(method, url, time, nonce, hash)), key).toString('base64');
   return app.inject({
     method: method as 'GET', url,
-    headers: { [AGENT_HEADERS.agent]: agentId, [AGENT_HEADERS.time]: String(time), [AGENT_HEADERS.nonce]: nonce, [AGENT_HEADERS.signature]: sig, ...(raw ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      [AGENT_HEADERS.agent]: agentId, [AGENT_HEADERS.time]: String(time), [AGENT_HEADERS.nonce]: nonce, [AGENT_HEADERS.signature]: sig,
+      ...(raw ? { 'content-type': 'application/json' } : {}), ...(raw && !tamper.noHashHeader ? { [AGENT_HEADERS.contentSha256]: hash } : {}),
+    },
     ...(raw ? { payload: raw } : {}),
   });
 }
