@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defineApiTests } from './api-suite.ts';
 import { defineDefectTests } from './defects-suite.ts';
+import { defineTransportTests } from './transport-suite.ts';
 import { createTestConsole, PASSWORD, sampleEvent, signedInject, type TestConsole } from './helpers.ts';
 import { startPostgres, type TestPostgres } from './pg.ts';
 import { buildApp, openStore } from '../src/index.ts';
@@ -13,12 +14,13 @@ import { generateKeyPairSync } from 'node:crypto';
 describe('PostgreSQL', () => {
   let pgs: TestPostgres;
   let suiteUrl = '';
-  let defectsUrl = '';
-  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); defectsUrl = await pgs.createDatabase('defects'); });
+  let defectsUrl = ''; let transportUrl = '';
+  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); defectsUrl = await pgs.createDatabase('defects'); transportUrl = await pgs.createDatabase('transport'); });
   after(() => { pgs?.stop(); });
 
   defineApiTests('PostgreSQL', () => suiteUrl);
   defineDefectTests('PostgreSQL', () => defectsUrl);
+  defineTransportTests('PostgreSQL', () => transportUrl);
 
   describe('two console instances on one database', () => {
     let a: TestConsole;
