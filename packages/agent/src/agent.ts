@@ -28,6 +28,8 @@ export interface AgentOptions {
   /** dpkg's info directory (tests may point elsewhere). */
   dpkgInfo?: string;
   packages?: PackageDb;
+  /** The event store, when the caller opened it (it is also the console sync's outbox); then not closed at stop. */
+  store?: EventStore;
 }
 
 export interface AgentStatus {
@@ -62,7 +64,8 @@ export function startAgent(opts: AgentOptions): AgentStart {
   if (mounts.length === 0) return { ok: false, code: 'NO_MOUNTS', message: 'no mount to protect' };
 
   const engine = createEngine(policy, { now: Date.now(), host: hostname(), keepRefusedStarts: false });
-  const store: EventStore = openEventStore(opts.stateDir, { write: true });
+  const store: EventStore = opts.store ?? openEventStore(opts.stateDir, { write: true });
+  const closeStore = () => { if (!opts.store) store.close(); };
   const probe = createUserSpaceProbe({ mounts: table });
   const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
   const proc = createProcReader();
@@ -87,7 +90,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
       },
     });
   } catch (e) {
-    store.close();
+    closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
   const sensor = createLaunchSensor({
@@ -96,7 +99,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
   try {
     listener.start((ev) => sensor.handle(ev));
   } catch (e) {
-    store.close();
+    closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
   const pidFile = join(opts.stateDir, 'agent.pid');
@@ -146,7 +149,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
         if (watched) unwatchFile(watched);
         listener.stop();
         try { store.note(Date.now(), 'AGENT_STOPPED', ''); } catch { /* store already unusable */ }
-        store.close();
+        closeStore();
         rmSync(pidFile, { force: true });
       },
     },

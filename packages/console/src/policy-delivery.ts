@@ -4,7 +4,8 @@
 // expired) yields a new signed version on the endpoint's next heartbeat.
 // Recovery after a database restore: the agent reports the (epoch, version) it runs; when that is above what this
 // database issued, the next version is issued above the agent's, so agents never refuse the console's policies. A
-// new console-wide epoch (`omamori console --new-epoch`) makes every endpoint take a fresh version 1.
+// new console-wide epoch (`omamori console --new-epoch`) makes every endpoint take a fresh version 1. An agent that
+// lost every copy of its policy (`policyMissing` in its heartbeat) gets a new version above the one it reports.
 import { canonicalJson, comparePolicyOrder, findPreset, loadPolicy, policySigningPayload, PROTOCOL_LIMITS, SYNC_PROTOCOL_VERSION, type PolicyDocument, type PolicyEnvelope, type SignedPolicy } from '@omamori/policy';
 import type { Ctx } from './context.ts';
 import type { AgentRow, ExceptionsTable } from './db/schema.ts';
@@ -90,7 +91,7 @@ export async function newIssuingEpoch(ctx: Ctx): Promise<number> {
  * The signed policy this agent should run now; issues (and records) a new version when the inputs changed.
  * Concurrent consoles: the version bump is a compare-and-set on `issued_version`; the loser re-reads the winner's.
  */
-export async function currentPolicy(ctx: Ctx, agent: AgentRow): Promise<SignedPolicy | { missing: string }> {
+export async function currentPolicy(ctx: Ctx, agent: AgentRow, opts: { reissue?: boolean } = {}): Promise<SignedPolicy | { missing: string }> {
   const now = ctx.now();
   const exceptions = await activeExceptions(ctx, agent.id, now);
   const consoleEpoch = await issuingEpoch(ctx);
@@ -98,7 +99,7 @@ export async function currentPolicy(ctx: Ctx, agent: AgentRow): Promise<SignedPo
   // An agent that does not report its epoch (older agents) is taken to run the epoch it was last given.
   const reported = { epoch: Number(agent.reported_epoch) || Number(agent.issued_epoch), version: agent.reported_version };
   // The agent runs a newer policy than this database knows it was given (the database was restored from a backup).
-  const behind = comparePolicyOrder(reported, issued) > 0;
+  const behind = comparePolicyOrder(reported, issued) > 0 || (opts.reissue === true && comparePolicyOrder(reported, issued) >= 0);
   const key = `${consoleEpoch}|${await inputsMarker(ctx)}|${agent.group_id}|${exceptions.map((e) => e.id).join(',')}`;
   if (!behind && key === agent.issued_key && agent.issued_policy) return JSON.parse(agent.issued_policy) as SignedPolicy;
   const eff = await effectivePolicy(ctx, agent, exceptions);

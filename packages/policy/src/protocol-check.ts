@@ -169,6 +169,7 @@ const heartbeatCheck = obj({
   policyVersion: req(int(0, L.int32Max)),
   policyEpoch: opt(int(0, L.timeMax)),
   mode: opt(str(L.mode)),
+  policyMissing: opt(bool),
   spooled: req(int(0, L.int32Max)),
   hostname: opt(str(L.hostname, 1)),
   detail: opt(record(scalar(L.heartbeatDetailString), L.heartbeatDetailKeys)),

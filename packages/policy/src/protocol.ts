@@ -147,6 +147,11 @@ export interface HeartbeatRequest {
   policyEpoch?: number;
   /** Mode of the policy in force. */
   mode?: string;
+  /**
+   * The agent holds no usable copy of the policy it reports (its stored copies were tampered with or deleted) and runs
+   * a stand-in in that policy's mode: the console issues a new version above the reported one.
+   */
+  policyMissing?: boolean;
   /** Events waiting in the spool. */
   spooled: number;
   hostname?: string;

@@ -2,7 +2,7 @@
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
-import { createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, startAgent, SyncError, systemResolver, windows, type Agent, type SyncClient } from '@omamori/agent';
+import { createSyncClient, enrollAgent, exportWindowsEventLogs, runNft, startAgent, SyncError, systemResolver, windows, type Agent, type SyncClient } from '@omamori/agent';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command, type Io } from '../command.ts';
 import { runPowerShellCollector } from './emocheck.ts';
@@ -129,7 +129,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         if (!('policy' in current)) { io.err(`omamori agent run: ${current.problems.join('; ')}\n`); await sync.stop(); return EXIT.FAILURE; }
         try {
           const ps = deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform });
-          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.spool, onEvents: () => sync.enqueue([]), stateDir: dir, log });
+          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.outbox, stateDir: dir, log });
           await winMode.start(current.policy, String(sync.policyVersion()));
         } catch (e) {
           io.err(ja ? `omamori agent run: Windows モードを開始できません: ${(e as Error).message}\n` : `omamori agent run: cannot start Windows mode: ${(e as Error).message}\n`);
@@ -139,7 +139,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
       }
     }
     if (!values['sync-only'] && !winMode) {
-      const started = startAgent({ loadPolicy: loadCurrent, stateDir: dir, log, ...(values.mount ? { mounts: values.mount.map((m) => resolve(io.cwd, m)) } : {}) });
+      const started = startAgent({ loadPolicy: loadCurrent, stateDir: dir, log, store: sync.store, ...(values.mount ? { mounts: values.mount.map((m) => resolve(io.cwd, m)) } : {}) });
       if (!started.ok) {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
           : `omamori agent run: cannot start the agent (${started.code}): ${started.message}\n  use --sync-only to run the sync loop alone\n`);
@@ -148,16 +148,12 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
       }
       agent = started.agent;
     }
+    // The agent's event store is the upload outbox: the sync loop hears of each new event in this process.
     sync.start();
-    const pull = setInterval(() => {
-      if (winMode) return;
-      try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
-    }, 1000);
     const what = winMode ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
     io.out(ja ? `omamori agent: ${what} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
       : `omamori agent: ${what} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
     await (deps.waitForStop ?? signalled)();
-    clearInterval(pull);
     agent?.stop();
     await winMode?.stop();
     await sync.stop();

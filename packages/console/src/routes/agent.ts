@@ -67,7 +67,7 @@ export async function agentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void>
     }
     const agent = await ctx.db.selectFrom('agents').selectAll().where('id', '=', req.agentId!).executeTakeFirstOrThrow();
     const res: HeartbeatResponse = { serverTime: now };
-    const pol = await currentPolicy(ctx, agent);
+    const pol = await currentPolicy(ctx, agent, { reissue: b.policyMissing === true });
     // Older agents report no epoch: their version alone is compared.
     if (!('missing' in pol) && comparePolicyOrder(pol.envelope, { epoch: b.policyEpoch ?? pol.envelope.epoch ?? 0, version: b.policyVersion }) !== 0) res.policy = pol;
     const tls = await tlsAnnouncementFor(ctx, b.tlsPins);
