@@ -5,10 +5,11 @@ import { realpathSync, unwatchFile, watchFile, writeFileSync, rmSync } from 'nod
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type CompiledPolicy, type Engine } from '@omamori/policy';
-import { createFanotifyListener, launcherPath, nativeAvailable, type FanotifyListener, type FanotifyStats } from '@omamori/native';
+import { createFanotifyListener, launcherPath, nativeAvailable, sdNotify, type FanotifyListener, type FanotifyStats } from '@omamori/native';
 import { openEventStore, type EventStore } from './event-store.ts';
 import { createLaunchSensor, type LaunchSensor } from './launch-sensor.ts';
 import { localMounts, mediaKind, mountOf, readMounts } from './mounts.ts';
+import { findOwnInstallation, trustOwnFiles } from './own-installation.ts';
 import { createDpkgDb, type PackageDb } from './package-db.ts';
 import { createProcReader } from './proc.ts';
 import { createUserSpaceProbe } from './user-space-probe.ts';
@@ -56,7 +57,14 @@ export type AgentStart = { ok: true; agent: Agent } | { ok: false; code: 'NATIVE
 export function startAgent(opts: AgentOptions): AgentStart {
   const avail = nativeAvailable();
   if (!avail.available) return { ok: false, code: 'NATIVE_UNAVAILABLE', message: avail.reason };
-  const first = opts.loadPolicy();
+  // The agent never blocks its own program (own-installation.ts): every policy it loads trusts those exact files.
+  const own = findOwnInstallation();
+  const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
+  const loadPolicy: PolicyLoader = () => {
+    const r = opts.loadPolicy();
+    return 'policy' in r ? { policy: trustOwnFiles(r.policy, own, packages) } : r;
+  };
+  const first = loadPolicy();
   if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n') };
   const policy = first.policy;
   const table = readMounts();
@@ -67,7 +75,6 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const store: EventStore = opts.store ?? openEventStore(opts.stateDir, { write: true });
   const closeStore = () => { if (!opts.store) store.close(); };
   const probe = createUserSpaceProbe({ mounts: table });
-  const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
   const proc = createProcReader();
   packages.isListed('/'); // read the package index now, not inside the first decision's time budget
   // Removable and network media are user space for the engine too (paths it sees in command lines).
@@ -95,6 +102,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
   }
   const sensor = createLaunchSensor({
     engine, kernel: listener, proc, probe, packages, sink: store, launcher: realpathSync(launcherPath()), now: Date.now,
+    ownHash: own.hashOf,
   });
   try {
     listener.start((ev) => sensor.handle(ev));
@@ -105,10 +113,16 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const pidFile = join(opts.stateDir, 'agent.pid');
   writeFileSync(pidFile, `${process.pid}\n`);
   store.note(Date.now(), 'AGENT_STARTED', `${policy.version} ${policy.mode} ${mounts.join(' ')}`);
+  // Start-up garbage (the dpkg index's reading) is returned now when the runtime allows it (`--expose-gc`, as the
+  // systemd unit runs the agent): an idle agent may otherwise never collect it (~10 MB resident).
+  (globalThis as { gc?: () => void }).gc?.();
+  // systemd (Type=notify): ready only now, with the marks in place, so `After=omamori.service` means protected.
+  const notified = sdNotify(`READY=1\nSTATUS=protecting ${mounts.join(' ')} (${policy.version}, ${policy.mode})`);
+  if (!notified.sent && notified.reason === 'error') opts.log(`cannot tell systemd the agent is ready: ${notified.message}`);
 
   function reload(): boolean {
     let next;
-    try { next = opts.loadPolicy(); } catch (e) { next = { problems: [(e as Error).message] }; }
+    try { next = loadPolicy(); } catch (e) { next = { problems: [(e as Error).message] }; }
     if (!('policy' in next)) {
       const why = next.problems.join('\n');
       opts.log(`policy reload failed; keeping ${engine.policy.version}:\n${why}`);
@@ -146,6 +160,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
       stop() {
         if (stopped) return;
         stopped = true;
+        sdNotify('STOPPING=1');
         if (watched) unwatchFile(watched);
         listener.stop();
         try { store.note(Date.now(), 'AGENT_STOPPED', ''); } catch { /* store already unusable */ }

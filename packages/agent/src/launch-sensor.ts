@@ -53,6 +53,8 @@ export interface LaunchSensorDeps {
   sink: DecisionSink;
   /** Resolved path of the omamori-launch executable: an exec by it starts a contained process. */
   launcher: string;
+  /** SHA-256 of a file of the agent's own installation (own-installation.ts), undefined for every other file. */
+  ownHash?: (path: string) => string | undefined;
   now: () => number;
 }
 
@@ -85,6 +87,8 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const f: FileRef & { why?: string } = { path, userSpace };
     // Package ownership changes a verdict only for user-space files or in lockdown; hashing is skipped otherwise.
     if (userSpace || engine.policy.mode === 'lockdown') f.packageOwned = packages.isPackageOwned(path);
+    const own = deps.ownHash?.(path);
+    if (own !== undefined) f.sha256 = own;
     if (v.why) f.why = v.why;
     return f;
   }
@@ -146,6 +150,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const contained = proc.exe(ev.pid) === deps.launcher;
     const info: ProcessInfo = { pid: ev.pid, start: st.start, image: path, userSpace: facts.userSpace, contained };
     if (facts.packageOwned !== undefined) info.packageOwned = facts.packageOwned;
+    if (facts.sha256 !== undefined) info.sha256 = facts.sha256;
     if (contained) {
       const label = launcherLabel(proc.cmdline(ev.pid) ?? []);
       if (label) info.guardedAs = label;
@@ -214,6 +219,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const facts = fileFacts(path);
     const file: FileRef = { path, userSpace: facts.userSpace };
     if (facts.packageOwned !== undefined) file.packageOwned = facts.packageOwned;
+    if (facts.sha256 !== undefined) file.sha256 = facts.sha256;
     const e: OmamoriEvent = via === 'script'
       ? { v: 1, platform: 'linux', time: now(), kind: 'script.read', proc: subject, file }
       : { v: 1, platform: 'linux', time: now(), kind: 'module.load', proc: subject, file, via };

@@ -35,6 +35,7 @@ import { incidentRoutes } from './routes/incidents.ts';
 import { agentTaskRoutes } from './routes/agent-tasks.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { TlsController } from './tls-rotation.ts';
+import { trustRoutes } from './routes/trust.ts';
 
 export interface AppOptions {
   store: Store;
@@ -171,6 +172,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await incidentRoutes(app, ctx);
   await agentTaskRoutes(app, ctx);
   await settingsRoutes(app, ctx, opts.tls);
+  await trustRoutes(app, ctx);
 
   const retention = startRetention(ctx, opts.retentionEveryMs ?? 3600_000);
   app.addHook('preClose', async () => { ctx.wake.close(); retention.stop(); });

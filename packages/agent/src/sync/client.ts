@@ -13,6 +13,7 @@ import {
   type AgentRunState, type EnrollResponse, type EventBatchRequest, type EventBatchResponse, type HeartbeatRequest, type HeartbeatResponse,
   type HeartbeatTasks, type HostFacts, type PolicyDocument, type SignedPolicy, type SignedTlsAnnouncement,
 } from '@omamori/policy';
+import { OMAMORI_VERSION } from '@omamori/policy/version';
 import { openEventStore, type EventStore } from '../event-store.ts';
 import { hostFacts } from './host-facts.ts';
 import { allPins, loadEnrollment, makeAgentKey, removeOldKeys, saveEnrollment, writeKey, type Enrollment } from './identity.ts';
@@ -23,7 +24,8 @@ import { createTransport, fetchCertificate, normalizeFingerprint, SyncError, typ
 import { createTaskRunner, type TaskHandlers } from './tasks.ts';
 import { verifyWithConsoleKey } from './verify.ts';
 
-export const AGENT_VERSION = '0.1.0';
+/** The agent reports the program's one version (packages/policy/src/version.ts). */
+export const AGENT_VERSION = OMAMORI_VERSION;
 
 export interface EnrollOptions {
   consoleUrl: string;
