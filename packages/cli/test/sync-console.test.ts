@@ -68,6 +68,18 @@ test('outbox: events recorded in the event store are uploaded when announced (no
     const keys = (await consoleEvents(h, e.agentId)).map((x) => x.object);
     assert.equal(new Set(keys).size, 40, 'no event twice');
     assert.equal(existsSync(join(state, 'sync.db')), false, 'no second copy of the events');
+    // What the agent knows of an event (event-facts.ts puts it in the detail) reaches the console as its own fields.
+    const sha = 'ab'.repeat(32);
+    store.record(Date.now(), 'process.start', 7, decision('/home/u/Downloads/invoice.exe'), { user: 'alice', commandLine: 'cmd /c invoice.exe', sha256: sha, signer: 'Acme Ltd', via: 'exec' });
+    c = client(state, { store });
+    await c.upload();
+    await c.stop();
+    const list = (await h.admin('GET', `/api/events?endpoint=${e.agentId}&q=invoice`)).json() as { events: { id: number; user: string; sha256: string; signer: string }[] };
+    assert.equal(list.events.length, 1);
+    assert.deepEqual([list.events[0]!.user, list.events[0]!.sha256, list.events[0]!.signer], ['alice', sha, 'Acme Ltd']);
+    const one = (await h.admin('GET', `/api/events/${list.events[0]!.id}`)).json() as { commandLine: string; detail: unknown };
+    assert.equal(one.commandLine, 'cmd /c invoice.exe');
+    assert.deepEqual(one.detail, { via: 'exec' });
     store.close();
   } finally { await h.close(); }
 });
@@ -82,7 +94,8 @@ test('3: a batch the console refuses is split; the one bad event is quarantined 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (req.url?.endsWith('/events') && body.includes('poisoned-file')) { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"error":{"code":"INTERNAL","message":"internal error"}}'); return; }
+      const events = req.url?.endsWith('/events') ? (JSON.parse(body.toString()) as { events?: { object: string }[] }).events ?? [] : [];
+      if (events.some((x) => x.object.includes('poisoned-file'))) { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"error":{"code":"INTERNAL","message":"internal error"}}'); return; }
       const fwd = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res); });
       fwd.end(body);
     });
@@ -247,7 +260,7 @@ test('TLS rotation: the next certificate is announced under the old one, pinned,
     rmSync(stale, { recursive: true, force: true });
     await import('node:fs').then((fs) => { fs.mkdirSync(stale); fs.writeFileSync(join(stale, 'sync.json'), JSON.stringify(old)); fs.copyFileSync(join(state, old.keyFile), join(stale, old.keyFile)); });
     const sc = client(stale);
-    await assert.rejects(sc.heartbeat(), /not pinned/);
+    await assert.rejects(sc.heartbeat(), /not one of the pinned ones/);
     await sc.stop();
   } finally { await h.close(); }
 });

@@ -11,7 +11,7 @@ import { hostname as osHostname } from 'node:os';
 import {
   AGENT_API_PREFIX, DEFAULT_PRESET, findPreset, keyRotationPayload, loadPolicy, PROTOCOL_LIMITS, tlsAnnouncementPayload,
   type AgentRunState, type EnrollResponse, type EventBatchRequest, type EventBatchResponse, type HeartbeatRequest, type HeartbeatResponse,
-  type HeartbeatTasks, type HostFacts, type PolicyDocument, type SignedPolicy, type SignedTlsAnnouncement,
+  type HeartbeatTasks, type HostFacts, type PolicyDocument, type QuarantineReport, type SignedPolicy, type SignedTlsAnnouncement,
 } from '@omamori/policy';
 import { OMAMORI_VERSION } from '@omamori/policy/version';
 import { openEventStore, type EventStore } from '../event-store.ts';
@@ -195,18 +195,38 @@ export function createSyncClient(o: SyncClientOptions): SyncClient {
     o.log(`the console announced its next certificate ${a.announcement.fingerprint}: pinned`);
   }
 
-  async function post(items: OutboxItem[], withReports: boolean): Promise<EventBatchResponse & { sentReports: string[] }> {
-    const reports = withReports ? outbox.reports() : [];
+  async function post(items: OutboxItem[], reports: QuarantineReport[] = []): Promise<EventBatchResponse> {
     const body: EventBatchRequest = { events: items.map((i) => i.event), ...(reports.length ? { quarantined: reports } : {}) };
-    const res = await transport.request<EventBatchResponse>('POST', `${AGENT_API_PREFIX}/events`, body, signer);
-    return { ...res, sentReports: reports.map((r) => r.key) };
+    return transport.request<EventBatchResponse>('POST', `${AGENT_API_PREFIX}/events`, body, signer);
+  }
+
+  /**
+   * Quarantine reports go in a request of their own, so a report the console cannot take never makes good events
+   * look bad: refused for its content, the reports are dropped (logged); a console failure keeps them for later
+   * without holding up the events.
+   */
+  async function sendReports(): Promise<void> {
+    const reports = outbox.reports();
+    if (!reports.length) return;
+    try {
+      await post([], reports);
+      outbox.clearReports(reports.map((r) => r.key));
+    } catch (e) {
+      if (!(e instanceof SyncError)) throw e;
+      const kind = refusal(e);
+      if (kind === 'content') {
+        outbox.clearReports(reports.map((r) => r.key));
+        o.log(`the console refused ${reports.length} quarantine report(s) (${e.code}: ${e.message}); dropped`);
+      } else if (kind === 'failure') {
+        o.log(`quarantine reports not taken yet (${e.code}); kept for the next upload`);
+      } else throw e;
+    }
   }
 
   /** Sends items (in order); splits on refusal until the one event the console will not take is quarantined. */
   async function send(items: OutboxItem[], sum: { accepted: number; duplicates: number; rejected: number; quarantined: number }, splitting = false): Promise<void> {
     try {
-      const res = await post(items, true);
-      if (res.sentReports.length) outbox.clearReports(res.sentReports);
+      const res = await post(items);
       for (const r of res.rejected ?? []) o.log(`the console refused event ${r.key} (${r.code}: ${r.message}); it keeps it in its quarantine`);
       if (items.length) outbox.ack(items[items.length - 1]!);
       sum.accepted += res.accepted; sum.duplicates += res.duplicates; sum.rejected += res.rejected?.length ?? 0;
@@ -275,12 +295,10 @@ export function createSyncClient(o: SyncClientOptions): SyncClient {
       const sum = { accepted: 0, duplicates: 0, rejected: 0, quarantined: 0 };
       for (;;) {
         const items = outbox.pending(batch);
-        if (items.length === 0) {
-          if (outbox.reports().length) await send([], sum);
-          break;
-        }
+        if (items.length === 0) break;
         await send(pack(items), sum);
       }
+      await sendReports();
       return sum;
     },
     async rotateKey() {

@@ -3,7 +3,7 @@
 // outbox over the event store (cursor beside the events, keys, fitting to the shared limits, quarantine reports),
 // machine facts, and the legacy spool's append/ack.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,11 @@ import { checkSignedPolicy, loadSavedPolicy, savePolicy, type PolicyFloor } from
 import { openSpool } from './spool.ts';
 import type { Enrollment } from './identity.ts';
 import { createOutbox, fitEvent, toUploaded } from './outbox.ts';
-import { parseUtmp } from './host-facts.ts';
+import { hostFacts, parseUtmp } from './host-facts.ts';
+import { hashFile, joinCommandLine, withEventFacts } from './event-facts.ts';
+import { createProcReader } from '../proc.ts';
 import { openEventStore } from '../event-store.ts';
-import { checkUploadedEvent, PROTOCOL_LIMITS, type Decision } from '@omamori/policy';
+import { checkHeartbeat, checkUploadedEvent, PROTOCOL_LIMITS, type Decision } from '@omamori/policy';
 
 const consoleKeys = generateKeyPairSync('ed25519');
 const enrollment: Enrollment = {
@@ -181,4 +183,42 @@ test('spool: keys kept, order kept, ack drops only what was acknowledged, surviv
     assert.equal(s.meta('cursor'), '3');
     s.close();
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('event facts: a logged event carries the subject user, its command line and the SHA-256 of the file (from /proc), lifted into the upload', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-facts-'));
+  try {
+    const file = join(dir, 'dropped payload.bin');
+    writeFileSync(file, 'MZ not really a program');
+    const passwd = join(dir, 'passwd');
+    const uid = process.getuid?.() ?? 0;
+    writeFileSync(passwd, `someone:x:4242:4242::/:/bin/sh\nthe-tester:x:${uid}:0::/:/bin/sh\n`);
+    const store = openEventStore(dir, { write: true });
+    const sink = withEventFacts(store, { proc: createProcReader(), passwd });
+    const d: Decision = { verdict: 'deny', reason: 'USER_SPACE_EXEC', rule: 'launch.user-space', policyVersion: 'p@1', lineage: [{ pid: process.pid, image: process.execPath }], object: file, cacheable: false };
+    sink.record(1, 'process.start', process.pid, d, { via: 'exec' });
+    sink.record(2, 'process.start', 999_999_999, { ...d, object: join(dir, 'gone') });
+    const rows = store.after(0, 10);
+    const up = toUploaded(rows[0]!, 's');
+    assert.equal(up.user, 'the-tester');
+    assert.equal(up.sha256, createHash('sha256').update('MZ not really a program').digest('hex'));
+    assert.ok(up.commandLine?.includes('sync.test.ts'), up.commandLine);
+    assert.deepEqual(up.detail, { via: 'exec' }, 'the lifted facts leave the detail');
+    assert.equal(checkUploadedEvent(up), undefined);
+    // A process that is gone and a file that is not there: nothing invented.
+    const gone = toUploaded(rows[1]!, 's');
+    assert.equal(gone.user, undefined); assert.equal(gone.commandLine, undefined); assert.equal(gone.sha256, undefined);
+    store.close();
+    assert.equal(joinCommandLine(['/bin/sh', '-c', 'echo a b', '']), '/bin/sh -c "echo a b" ""');
+    assert.equal(hashFile(dir), undefined, 'a folder is not hashed');
+    assert.equal(hashFile(file, 4), undefined, 'a file over the limit is not hashed');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('host facts: OS, kernel, addresses, uptime from this machine, within the protocol limits', () => {
+  const f = hostFacts({ utmp: '/nonexistent' });
+  assert.ok(f.os && f.kernel?.startsWith('Linux '), JSON.stringify(f));
+  assert.ok((f.uptimeSeconds ?? 0) > 0);
+  assert.ok(Array.isArray(f.addresses) && Array.isArray(f.users));
+  assert.equal(checkHeartbeat({ state: 'sync-only', agentVersion: '1', policyVersion: 0, spooled: 0, host: f }), undefined);
 });

@@ -66,9 +66,9 @@ function createRun(deps: AgentRunDeps): Command { return {
 
 Runs the Linux agent (as \`omamori protect\`) with the policy the console signed for this endpoint, and syncs:
 heartbeats with status and versions, new signed policies (verified: signature, target, rising version, and the
-policy validator; otherwise the last good policy stays), and the event log uploaded from an on-disk spool.
+policy validator; otherwise the last good policy stays), and the event log (events.db, the upload outbox) uploaded.
 Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
-is away the agent keeps protecting and events wait in the spool. --sync-only runs the sync loop without local
+is away the agent keeps protecting and events wait in events.db. --sync-only runs the sync loop without local
 enforcement (reported as sync-only). Incident tasks the console signs (isolate, lift isolation, collect evidence,
 run the check) run here and are reported back (docs/incident-response.md). SIGINT/SIGTERM stop.
 On Windows the policy is enforced by Windows' own engines instead (App Control, ASR, Controlled Folder Access, Office
@@ -78,8 +78,8 @@ settings): applied on each new policy, verified every 60 s and re-applied on dri
 
 コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
 状態とバージョンの死活通知、新しい署名済みポリシー (署名・対象・バージョンの増加・ポリシー検証を確認。不合格なら
-直前の正しいポリシーを維持)、ディスク上のスプールからのイベント送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
-プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
+直前の正しいポリシーを維持)、イベントログ (events.db、送信待ちを兼ねる) の送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
+プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントは events.db で待ちます。
 --sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。コンソールが署名したインシデント対応の依頼
 (隔離・隔離の解除・証拠の収集・チェックの実行) をここで実行し、結果を報告します (docs/incident-response.md)。
 SIGINT/SIGTERM で停止します。
