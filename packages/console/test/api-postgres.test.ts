@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { defineApiTests } from './api-suite.ts';
 import { defineDefectTests } from './defects-suite.ts';
 import { defineTransportTests } from './transport-suite.ts';
+import { defineDailyTests } from './daily-suite.ts';
 import { createTestConsole, PASSWORD, sampleEvent, signedInject, type TestConsole } from './helpers.ts';
 import { startPostgres, type TestPostgres } from './pg.ts';
 import { buildApp, openStore } from '../src/index.ts';
@@ -14,13 +15,14 @@ import { generateKeyPairSync } from 'node:crypto';
 describe('PostgreSQL', () => {
   let pgs: TestPostgres;
   let suiteUrl = '';
-  let defectsUrl = ''; let transportUrl = '';
-  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); defectsUrl = await pgs.createDatabase('defects'); transportUrl = await pgs.createDatabase('transport'); });
+  let defectsUrl = ''; let transportUrl = ''; let dailyUrl = '';
+  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); defectsUrl = await pgs.createDatabase('defects'); transportUrl = await pgs.createDatabase('transport'); dailyUrl = await pgs.createDatabase('daily'); });
   after(() => { pgs?.stop(); });
 
   defineApiTests('PostgreSQL', () => suiteUrl);
   defineDefectTests('PostgreSQL', () => defectsUrl);
   defineTransportTests('PostgreSQL', () => transportUrl);
+  defineDailyTests('PostgreSQL', () => dailyUrl);
 
   describe('two console instances on one database', () => {
     let a: TestConsole;
