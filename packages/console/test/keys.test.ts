@@ -58,3 +58,32 @@ test('an older console\'s database (0644, keys inside) is narrowed to 0600 and i
     writeFileSync(join(dir, 'x'), '');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('PostgreSQL with a key folder (--key-dir): keys in 0600 files, none in the database; a second console signs with the same key', async () => {
+  const { startPostgres } = await import('./pg.ts');
+  const pg = (await import('pg')).default;
+  const pgs = await startPostgres();
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-keys-'));
+  const old = process.umask(0o022);
+  try {
+    const url = await pgs.createDatabase('keys');
+    const keyDir = join(dir, 'keys');
+    const a = await startConsole({ dataDir: join(dir, 'a'), db: url, keyDir, listen: '127.0.0.1:0', tls: 'off', logger: false });
+    try { assert.match(a.keys, /keys in .*\/keys$/); } finally { await a.close(); }
+    assert.ok(readdirSync(keyDir).includes('policy-signing-key.json'), readdirSync(keyDir).join(', '));
+    const first = readFileSync(join(keyDir, 'policy-signing-key.json'), 'utf8');
+    assert.equal(mode(keyDir), '700');
+    for (const f of readdirSync(keyDir)) assert.equal(mode(join(keyDir, f)), '600', f);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const rows = (await c.query('SELECT key, value FROM settings')).rows as { key: string; value: string }[];
+      assert.ok(!rows.some((r) => /PRIVATE KEY/.test(r.value)), `no private key in the database: ${rows.map((r) => r.key).join(', ')}`);
+    } finally { await c.end(); }
+    const again = await openStore(url, { keyDir });
+    try {
+      await loadSigningKey(again.keys);
+      assert.equal(readFileSync(join(keyDir, 'policy-signing-key.json'), 'utf8'), first, 'the key made by the first console is used, not a new one');
+    } finally { await again.close(); }
+  } finally { process.umask(old); pgs.stop(); rmSync(dir, { recursive: true, force: true }); }
+});
