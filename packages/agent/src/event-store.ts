@@ -98,6 +98,8 @@ export function eventsDbPath(stateDir: string): string {
 export function openEventStore(stateDir: string, opts: { write: boolean }): EventStore {
   if (opts.write) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const db = new Database(eventsDbPath(stateDir), { readonly: !opts.write, fileMustExist: !opts.write });
+  // Another writer (a second process on the same state folder) waits its turn instead of failing at once.
+  db.pragma('busy_timeout = 2000');
   if (opts.write) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -105,8 +107,6 @@ export function openEventStore(stateDir: string, opts: { write: boolean }): Even
     // Added for the outbox: the key of events that come with one (older stores get the column here).
     if (!(db.prepare('PRAGMA table_info(events)').all() as { name: string }[]).some((c) => c.name === 'key')) db.exec('ALTER TABLE events ADD COLUMN key TEXT');
     db.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events(key) WHERE key IS NOT NULL');
-  } else {
-    db.pragma('busy_timeout = 2000');
   }
   const listeners = new Set<() => void>();
   const changed = () => { for (const l of listeners) l(); };
