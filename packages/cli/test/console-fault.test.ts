@@ -5,7 +5,7 @@
 // must reach the console exactly once, and no second copy of the events is made.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,6 +134,28 @@ test('console and agent killed and restarted during upload: every event arrives 
     assert.equal(existsSync(join(state, 'sync.db')), false, 'no second copy of the events');
   } finally {
     for (const c of children) await killed(c);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('omamori console --key-dir keeps the keys in 0600 files there; --new-epoch starts a new policy epoch and says so', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-console-flags-'));
+  const children: ChildProcess[] = [];
+  try {
+    const keys = join(dir, 'keys');
+    const args = ['console', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${await freePort()}`, '--key-dir', keys, '--no-tls'];
+    let c = await start(args, /token=\S+\n/);
+    children.push(c.child);
+    assert.match(c.out(), new RegExp(`keys: keys in ${keys}`));
+    assert.doesNotMatch(c.out(), /new policy epoch/);
+    await killed(c.child);
+    for (const f of readdirSync(keys)) assert.equal((statSync(join(keys, f)).mode & 0o777).toString(8), '600', f);
+    c = await start([...args, '--new-epoch'], /new policy epoch: \d+\n/);
+    children.push(c.child);
+    const epoch = Number(/new policy epoch: (\d+)/.exec(c.out())![1]);
+    assert.ok(epoch >= Date.now() - 60_000, `epoch ${epoch} is taken from the clock`);
+  } finally {
+    for (const ch of children) await killed(ch);
     rmSync(dir, { recursive: true, force: true });
   }
 });
