@@ -12,7 +12,7 @@ import { localMounts, mediaKind, mountOf, readMounts } from './mounts.ts';
 import { findOwnInstallation, trustOwnFiles } from './own-installation.ts';
 import { createDpkgDb, type PackageDb } from './package-db.ts';
 import { createProcReader } from './proc.ts';
-import { withEventFacts } from './sync/event-facts.ts';
+import { createSubjectFacts, withEventFacts } from './sync/event-facts.ts';
 import { createUserSpaceProbe } from './user-space-probe.ts';
 
 /** Loading a policy returns it, or the problems (already formatted for the log) that keep the old one in force. */
@@ -102,7 +102,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
   const sensor = createLaunchSensor({
-    engine, kernel: listener, proc, probe, packages, sink: withEventFacts(store, { proc }), launcher: realpathSync(launcherPath()), now: Date.now,
+    engine, kernel: listener, proc, probe, packages, sink: withEventFacts(store, { proc }), subjectFacts: createSubjectFacts({ proc }), launcher: realpathSync(launcherPath()), now: Date.now,
     ownHash: own.hashOf,
   });
   try {

@@ -67,11 +67,13 @@ export interface EventFactsOptions {
   hashMaxBytes?: number;
 }
 
-/** Wraps the sink the launch sensor writes to: each recorded event gets user, command line and SHA-256 in its detail. */
-export function withEventFacts(sink: RecordSink, o: EventFactsOptions): RecordSink {
+/**
+ * The user and command line of a process, from /proc (nothing for a process that is gone). The launch sensor calls it
+ * before answering the kernel, while the refused process still exists; the sink wrapper below fills in what is missing.
+ */
+export function createSubjectFacts(o: EventFactsOptions): (pid: number) => { user?: string; commandLine?: string } {
   let names: Map<number, string> | undefined;
   let namesRead = 0;
-  const hashes = new Map<string, string>();
   const userName = (uid: number): string => {
     // Re-read at most once a minute when a uid is unknown (a user added since).
     if (!names || (!names.has(uid) && Date.now() - namesRead > 60_000)) {
@@ -80,13 +82,28 @@ export function withEventFacts(sink: RecordSink, o: EventFactsOptions): RecordSi
     }
     return names.get(uid) ?? String(uid);
   };
+  return (pid) => {
+    const out: { user?: string; commandLine?: string } = {};
+    const uid = o.proc.uid(pid);
+    if (uid !== undefined) out.user = userName(uid);
+    const argv = o.proc.cmdline(pid);
+    if (argv?.length) out.commandLine = joinCommandLine(argv);
+    return out;
+  };
+}
+
+/** Wraps the sink the launch sensor writes to: each recorded event gets user, command line and SHA-256 in its detail. */
+export function withEventFacts(sink: RecordSink, o: EventFactsOptions): RecordSink {
+  const subject = createSubjectFacts(o);
+  const hashes = new Map<string, string>();
   return {
     record(time, kind, pid, d, detail) {
       const facts: Record<string, unknown> = { ...detail };
-      const uid = o.proc.uid(pid);
-      if (uid !== undefined && facts.user === undefined) facts.user = userName(uid);
-      const argv = o.proc.cmdline(pid);
-      if (argv?.length && facts.commandLine === undefined) facts.commandLine = joinCommandLine(argv);
+      if (facts.user === undefined || facts.commandLine === undefined) {
+        const s = subject(pid);
+        if (facts.user === undefined && s.user !== undefined) facts.user = s.user;
+        if (facts.commandLine === undefined && s.commandLine !== undefined) facts.commandLine = s.commandLine;
+      }
       if (d.object?.startsWith('/') && facts.sha256 === undefined) {
         const sha = hashFile(d.object, o.hashMaxBytes ?? HASH_MAX_BYTES, hashes);
         if (sha) facts.sha256 = sha;
