@@ -227,6 +227,19 @@ export function defineDefectTests(label: string, dbUrl: () => string | undefined
       assert.ok(newer.envelope.version > 5);
     });
 
+    test('10: an agent that lost every copy of its policy (policyMissing) is issued a version above the one it reports, once', async () => {
+      const a = await enrollTestAgent(tc, { hostname: 'lost-policy' });
+      const p = ((await a.req('POST', '/heartbeat', hb(0))).json() as HeartbeatResponse).policy!;
+      const cur = { policyEpoch: p.envelope.epoch };
+      assert.equal(((await a.req('POST', '/heartbeat', hb(p.envelope.version, cur))).json() as HeartbeatResponse).policy, undefined, 'up to date: nothing sent');
+      const re = ((await a.req('POST', '/heartbeat', hb(p.envelope.version, { ...cur, policyMissing: true }))).json() as HeartbeatResponse).policy;
+      assert.ok(re, 'reissued');
+      assert.equal(re.envelope.version, p.envelope.version + 1);
+      assert.equal(re.envelope.target.id, a.id);
+      const next = await a.req('POST', '/heartbeat', hb(re.envelope.version, { policyEpoch: re.envelope.epoch }));
+      assert.equal((next.json() as HeartbeatResponse).policy, undefined, 'once it runs it, nothing more');
+    });
+
     test('11: the Markdown report carries no raw HTML from host names, paths or findings', async () => {
       const a = await enrollTestAgent(tc, { hostname: '<img src=x onerror=alert(1)>' });
       await a.req('POST', '/events', { events: [sampleEvent('html-1', { object: '/home/u/<script>alert(2)</script>' })] });
