@@ -67,6 +67,22 @@ describe('PostgreSQL', () => {
       assert.equal((await signedInject(bApp.app, agentId, privateKey, 'POST', '/events', batch)).json().duplicates, 2);
     });
 
+    test('a change made on one instance wakes an agent long-polling the other (group switched to enforce)', async () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const tok = (await a.admin.req('POST', '/api/groups/default/tokens', { uses: 1, hours: 1 })).json();
+      const en = await a.app.inject({ method: 'POST', url: '/api/agent/v1/enroll', payload: { token: tok.token, publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), hostname: 'waiter', platform: 'linux', agentVersion: 't' } });
+      const { agentId } = en.json();
+      const mark = (await signedInject(bApp.app, agentId, privateKey, 'GET', '/wait?since=&ms=0')).json().mark as string;
+      const t0 = Date.now();
+      const waiting = signedInject(bApp.app, agentId, privateKey, 'GET', `/wait?since=${encodeURIComponent(mark)}&ms=20000`);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await a.admin.req('PATCH', '/api/groups/default', { rollout: 'enforce' })).statusCode, 200);
+      const woke = (await waiting).json().mark as string;
+      assert.notEqual(woke, mark);
+      assert.ok(Date.now() - t0 < 10_000, `woken after ${Date.now() - t0} ms, not at the 20 s timeout`);
+      await a.admin.req('PATCH', '/api/groups/default', { rollout: 'audit' });
+    });
+
     test('login rate limit is counted across instances', async () => {
       const codes: number[] = [];
       for (let i = 0; i < 6; i++) {
