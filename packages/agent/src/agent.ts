@@ -12,6 +12,7 @@ import { localMounts, mediaKind, mountOf, readMounts } from './mounts.ts';
 import { findOwnInstallation, trustOwnFiles } from './own-installation.ts';
 import { createDpkgDb, type PackageDb } from './package-db.ts';
 import { createProcReader } from './proc.ts';
+import { createSubjectFacts, withEventFacts } from './sync/event-facts.ts';
 import { createUserSpaceProbe } from './user-space-probe.ts';
 
 /** Loading a policy returns it, or the problems (already formatted for the log) that keep the old one in force. */
@@ -29,6 +30,8 @@ export interface AgentOptions {
   /** dpkg's info directory (tests may point elsewhere). */
   dpkgInfo?: string;
   packages?: PackageDb;
+  /** The event store, when the caller opened it (it is also the console sync's outbox); then not closed at stop. */
+  store?: EventStore;
 }
 
 export interface AgentStatus {
@@ -70,7 +73,8 @@ export function startAgent(opts: AgentOptions): AgentStart {
   if (mounts.length === 0) return { ok: false, code: 'NO_MOUNTS', message: 'no mount to protect' };
 
   const engine = createEngine(policy, { now: Date.now(), host: hostname(), keepRefusedStarts: false });
-  const store: EventStore = openEventStore(opts.stateDir, { write: true });
+  const store: EventStore = opts.store ?? openEventStore(opts.stateDir, { write: true });
+  const closeStore = () => { if (!opts.store) store.close(); };
   const probe = createUserSpaceProbe({ mounts: table });
   const proc = createProcReader();
   packages.isListed('/'); // read the package index now, not inside the first decision's time budget
@@ -94,17 +98,17 @@ export function startAgent(opts: AgentOptions): AgentStart {
       },
     });
   } catch (e) {
-    store.close();
+    closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
   const sensor = createLaunchSensor({
-    engine, kernel: listener, proc, probe, packages, sink: store, launcher: realpathSync(launcherPath()), now: Date.now,
+    engine, kernel: listener, proc, probe, packages, sink: withEventFacts(store, { proc }), subjectFacts: createSubjectFacts({ proc }), launcher: realpathSync(launcherPath()), now: Date.now,
     ownHash: own.hashOf,
   });
   try {
     listener.start((ev) => sensor.handle(ev));
   } catch (e) {
-    store.close();
+    closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
   const pidFile = join(opts.stateDir, 'agent.pid');
@@ -161,7 +165,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
         if (watched) unwatchFile(watched);
         listener.stop();
         try { store.note(Date.now(), 'AGENT_STOPPED', ''); } catch { /* store already unusable */ }
-        store.close();
+        closeStore();
         rmSync(pidFile, { force: true });
       },
     },

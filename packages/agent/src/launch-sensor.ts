@@ -55,6 +55,8 @@ export interface LaunchSensorDeps {
   launcher: string;
   /** SHA-256 of a file of the agent's own installation (own-installation.ts), undefined for every other file. */
   ownHash?: (path: string) => string | undefined;
+  /** What is known of a logged decision's subject (user, command line), read before the answer lets it go on or exit. */
+  subjectFacts?: (pid: number) => Record<string, unknown> | undefined;
   now: () => number;
 }
 
@@ -109,11 +111,13 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
   function finish(ev: PermissionEvent, kind: string, d: Decision, cache: boolean, systemSpace: boolean,
     detail?: Record<string, unknown>): void {
     const c = cache && d.cacheable && d.verdict === 'allow';
+    const facts = d.verdict !== 'allow' ? deps.subjectFacts?.(ev.pid) : undefined;
     const inTime = kernel.respond(ev.id, d.verdict !== 'deny', { cache: c, ignoreOpens: c && systemSpace });
     if (d.verdict !== 'allow') {
       counts.logged++;
+      const all = facts || detail ? { ...facts, ...detail } : undefined;
       // Too late: the native side already answered by the fail mode; say so next to the verdict.
-      sink.record(now(), kind, ev.pid, d, inTime ? detail : { ...detail, late: true });
+      sink.record(now(), kind, ev.pid, d, inTime ? all : { ...all, late: true });
     }
   }
 

@@ -5,8 +5,9 @@
 // SIGINT/SIGTERM stop everything in reverse order. The CLI only parses arguments and renders.
 //
 // Not here yet (docs/architecture.md, "One runtime"): the Windows agent mode and the fail-settings-driven listener
-// rebuild stay in `agent run` and agent.ts; the event upload still pulls from events.db.
+// rebuild stay in `agent run` and agent.ts.
 import { startAgent, type Agent, type AgentOptions, type AgentStart, type AgentStatus, type PolicyLoader } from './agent.ts';
+import type { EventStore } from './event-store.ts';
 import { ensureIsolation, type EnsureOutcome } from './response/isolation.ts';
 import type { CompiledPolicy } from '@omamori/policy';
 
@@ -33,6 +34,8 @@ export interface AgentRuntimeDeps {
   /** false: no kernel enforcement (sync only). */
   enforce: boolean;
   mounts?: string[] | undefined;
+  /** The event store the caller opened: with a console it is also the sync client's upload outbox. */
+  store?: EventStore | undefined;
   /** A policy file watched for changes (reloaded like SIGHUP). */
   watchFile?: string | undefined;
   /** The managed side: the sync client, started once enforcement is in place. */
@@ -88,7 +91,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
     };
     const started = (deps.startAgent ?? startAgent)({
       loadPolicy, stateDir: deps.stateDir, log: deps.log,
-      ...(deps.mounts?.length ? { mounts: deps.mounts } : {}), ...(deps.watchFile ? { watchFile: deps.watchFile } : {}),
+      ...(deps.mounts?.length ? { mounts: deps.mounts } : {}), ...(deps.store ? { store: deps.store } : {}), ...(deps.watchFile ? { watchFile: deps.watchFile } : {}),
     });
     if (!started.ok) return { ok: false, code: started.code, message: started.message, isolation };
     agent = started.agent;

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const scenarioFile = fileURLToPath(new URL('./fixtures/scenario.ts', import.meta.url));
@@ -54,6 +55,11 @@ test('enforce: user-space programs, scripts and libraries do not run; system spa
   assert.ok(logged(ev, 'USER_SPACE_EXEC', /^\/media\/usb\/true$/, 'deny'));
   assert.ok(logged(ev, 'GUARDED_NOT_CONTAINED', /thunderbird$/, 'deny'));
   assert.ok(ev.every((e: { detail?: { late?: boolean } }) => !e.detail?.late), 'every decision was in time');
+  // What the console shows with each event (sync/event-facts.ts): user, command line, SHA-256 of the refused file.
+  const usb = ev.find((e: { object: string; reason: string }) => e.reason === 'USER_SPACE_EXEC' && e.object === '/media/usb/true');
+  assert.equal(usb?.detail?.sha256, createHash('sha256').update(readFileSync('/usr/bin/true')).digest('hex'), JSON.stringify(usb));
+  assert.equal(typeof usb?.detail?.user, 'string');
+  assert.equal(typeof usb?.detail?.commandLine, 'string');
 });
 
 test('audit: nothing is blocked and each of those is logged as would-deny', async () => {

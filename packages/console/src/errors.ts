@@ -23,6 +23,15 @@ export const API_ERRORS = {
   NO_POLICY: { status: 409, en: 'no policy can be built for this endpoint: {detail}', ja: 'この端末のポリシーを作れません: {detail}' },
   UNSUPPORTED: { status: 415, en: 'send application/json', ja: 'application/json で送ってください' },
   INTERNAL: { status: 500, en: 'internal error (see the console log)', ja: '内部エラー (コンソールのログを参照)' },
+  // Appended with issue 13.
+  AGENT_REVOKED: { status: 403, en: 'this endpoint was revoked in the console; enroll it again to reconnect', ja: 'この端末はコンソールで失効されています。再接続するには登録し直してください' },
+  LAST_ADMIN: { status: 409, en: 'this is the last active administrator: make another administrator first', ja: '最後の有効な管理者です。先に別の管理者を作成してください' },
+  TOTP_REQUIRED: { status: 401, en: 'enter the 6-digit code of your authenticator app', ja: '認証アプリの 6 桁のコードを入力してください' },
+  TOTP_INVALID: { status: 401, en: 'wrong or already used two-factor code', ja: '2 段階認証のコードが違うか、すでに使われています' },
+  EXACT_MATCH: { status: 409, en: 'the path {path} contains pattern characters ({chars}) and the event has no SHA-256: an exception could not match that file alone', ja: 'パス {path} にはパターン文字 ({chars}) が含まれ、イベントに SHA-256 がないため、そのファイルだけに一致する例外を作れません' },
+  QUOTA: { status: 429, en: 'upload quota of {limit} events per hour used up; try again in {seconds} s', ja: '1 時間あたり {limit} 件の送信上限に達しました。{seconds} 秒後に再試行してください' },
+  OUT_OF_SCOPE: { status: 403, en: 'your account is limited to other groups', ja: 'このアカウントは他のグループに限定されています' },
+  WRONG_PASSWORD: { status: 403, en: 'the current password is wrong', ja: '現在のパスワードが違います' },
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -40,10 +49,11 @@ export function message(code: ApiErrorCode, params: Record<string, string | numb
 /** An expected failure thrown from a handler; the error handler renders it. */
 export class ApiFailure extends Error {
   constructor(readonly code: ApiErrorCode, readonly params: Record<string, string | number> = {},
-    readonly extra: { field?: string; problems?: unknown[] } = {}) { super(code); }
+    readonly extra: { field?: string; problems?: unknown[]; reason?: string } = {}) { super(code); }
 }
 
 export function sendFailure(req: FastifyRequest, reply: FastifyReply, f: ApiFailure): FastifyReply {
   const lang = langOf(req);
+  if (typeof f.params.seconds === 'number') reply.header('retry-after', String(f.params.seconds));
   return reply.code(API_ERRORS[f.code].status).send({ error: { code: f.code, message: message(f.code, f.params, lang), ...f.extra } });
 }

@@ -4,6 +4,8 @@ export { startConsole, type ConsoleOptions, type RunningConsole } from './server
 export { openStore, type Store } from './db/open.ts';
 export { prepareSetup } from './routes/auth.ts';
 export { certFingerprint, generateSelfSigned } from './tls.ts';
-export type { Ctx, User } from './context.ts';
+export type { Ctx, User, Limits } from './context.ts';
 export type { Role } from './db/schema.ts';
 export { prepareLocalEnrollment, type LocalEnrollment } from './local-enrollment.ts';
+export type { AlertTransports } from './alerts/dispatcher.ts';
+export { totpCode, TOTP_STEP_MS } from './totp.ts';

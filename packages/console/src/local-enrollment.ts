@@ -15,7 +15,7 @@ export async function prepareLocalEnrollment(db: Kysely<Database>, opts: { group
   let group = await db.selectFrom('groups').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
   if (!group) {
     group = { id: newId(), name };
-    await db.insertInto('groups').values({ id: group.id, name, policy_ref: `preset:${opts.preset ?? 'office'}`, rollout: 'audit', created_at: now }).execute();
+    await db.insertInto('groups').values({ id: group.id, name, policy_ref: `preset:${opts.preset ?? 'office'}`, rollout: 'audit', created_at: now, retention_days: null, upload_per_hour: null }).execute();
     await db.insertInto('audit').values({ time: now, user_id: SYSTEM.id, username: SYSTEM.username, action: 'group.create', target: `group:${group.id}`, detail: JSON.stringify({ name, rollout: 'audit' }) }).execute();
   }
   const token = newToken();

@@ -1,8 +1,10 @@
-// Passwords (scrypt), random tokens, token hashes and the console's Ed25519 policy-signing key. The signing key
-// lives in the database (settings), so every console process serving one database signs with the same key.
+// Passwords (scrypt), random tokens, token hashes and the console's Ed25519 policy-signing key. The signing key lives
+// in the key store (keys.ts: files beside a SQLite database, the database itself for PostgreSQL so that every
+// console process serving one database signs with the same key).
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scrypt, sign, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.ts';
+import { keyOnce, type KeyStore } from './keys.ts';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
@@ -66,8 +68,8 @@ export interface SigningKey {
   sign(payload: string): string;
 }
 
-export async function loadSigningKey(db: Kysely<Database>): Promise<SigningKey> {
-  const pem = await settingOnce(db, 'policy_signing_key', () => {
+export async function loadSigningKey(keys: KeyStore): Promise<SigningKey> {
+  const pem = await keyOnce(keys, 'policy-signing-key', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   });

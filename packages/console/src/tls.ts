@@ -1,14 +1,12 @@
 // The console's TLS certificate: given with --tls-cert/--tls-key, or generated once (self-signed, by `openssl`) and
-// kept in the database so that every console process on one database presents the same certificate that agents
-// pinned at enrollment.
+// kept in the key store (keys.ts) so that every console process presents the same certificate that agents pinned at
+// enrollment.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
-import type { Database } from './db/schema.ts';
-import { settingOnce } from './secrets.ts';
+import { keyOnce, type KeyStore } from './keys.ts';
 
 export interface TlsMaterial { cert: string; key: string; fingerprint: string }
 
@@ -30,9 +28,9 @@ export function certFingerprint(certPem: string): string {
   return new X509Certificate(certPem).fingerprint256;
 }
 
-export async function consoleTls(db: Kysely<Database>, given?: { cert: string; key: string }, hostnames: string[] = []): Promise<TlsMaterial> {
+export async function consoleTls(keys: KeyStore, given?: { cert: string; key: string }, hostnames: string[] = []): Promise<TlsMaterial> {
   if (given) return { ...given, fingerprint: certFingerprint(given.cert) };
-  const both = await settingOnce(db, 'tls', () => JSON.stringify(generateSelfSigned(hostnames)));
+  const both = await keyOnce(keys, 'tls', () => JSON.stringify(generateSelfSigned(hostnames)));
   const { cert, key } = JSON.parse(both) as { cert: string; key: string };
   return { cert, key, fingerprint: certFingerprint(cert) };
 }

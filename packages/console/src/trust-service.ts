@@ -6,7 +6,7 @@ import {
   applySuggestions, entryAllows, loadPolicy, normalizeWindowsPath, PATH_SETS, platformOf, PlatformPathSet, type PolicyDocument,
   type SuggestEvent, type TrustEntry,
 } from '@omamori/policy';
-import { audit, bumpPolicyEpoch, type Ctx, type User } from './context.ts';
+import { audit, policyInputsChanged, type Ctx, type User } from './context.ts';
 import type { EventsTable } from './db/schema.ts';
 import { ApiFailure } from './errors.ts';
 import { resolvePolicyRef } from './policy-delivery.ts';
@@ -171,7 +171,7 @@ export async function trustForGroup(ctx: Ctx, user: User, groupId: string, event
     });
     policyRef = `policy:${id}`;
   }
-  await bumpPolicyEpoch(ctx);
+  await policyInputsChanged(ctx);
   await audit(ctx, user, 'group.trust', `group:${group.id}`, { event: eventId, entry: r.entry, before: group.policy_ref, policyRef, version, allowed });
   return { groupId: group.id, policyRef, version, entry: r.entry, allowed };
 }
@@ -235,7 +235,7 @@ export async function confirmEnforce(ctx: Ctx, user: User, groupId: string, seen
   }
   if (p.group.rollout !== 'enforce') {
     await ctx.db.updateTable('groups').set({ rollout: 'enforce' }).where('id', '=', groupId).execute();
-    await bumpPolicyEpoch(ctx);
+    await policyInputsChanged(ctx);
   }
   await audit(ctx, user, 'group.enforce', `group:${groupId}`, { before: p.group.rollout, preview: p.totals, since });
   return { id: groupId, rollout: 'enforce' as const, preview: p.totals };

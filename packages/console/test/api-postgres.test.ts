@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defineApiTests } from './api-suite.ts';
+import { defineDefectTests } from './defects-suite.ts';
+import { defineTransportTests } from './transport-suite.ts';
+import { defineDailyTests } from './daily-suite.ts';
 import { createTestConsole, PASSWORD, sampleEvent, signedInject, type TestConsole } from './helpers.ts';
 import { startPostgres, type TestPostgres } from './pg.ts';
 import { buildApp, openStore } from '../src/index.ts';
@@ -12,10 +15,14 @@ import { generateKeyPairSync } from 'node:crypto';
 describe('PostgreSQL', () => {
   let pgs: TestPostgres;
   let suiteUrl = '';
-  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); });
+  let defectsUrl = ''; let transportUrl = ''; let dailyUrl = '';
+  before(async () => { pgs = await startPostgres(); suiteUrl = await pgs.createDatabase('suite'); defectsUrl = await pgs.createDatabase('defects'); transportUrl = await pgs.createDatabase('transport'); dailyUrl = await pgs.createDatabase('daily'); });
   after(() => { pgs?.stop(); });
 
   defineApiTests('PostgreSQL', () => suiteUrl);
+  defineDefectTests('PostgreSQL', () => defectsUrl);
+  defineTransportTests('PostgreSQL', () => transportUrl);
+  defineDailyTests('PostgreSQL', () => dailyUrl);
 
   describe('two console instances on one database', () => {
     let a: TestConsole;
@@ -58,6 +65,22 @@ describe('PostgreSQL', () => {
       const batch = { events: [sampleEvent('t1'), sampleEvent('t2')] };
       assert.equal((await signedInject(a.app, agentId, privateKey, 'POST', '/events', batch)).json().accepted, 2);
       assert.equal((await signedInject(bApp.app, agentId, privateKey, 'POST', '/events', batch)).json().duplicates, 2);
+    });
+
+    test('a change made on one instance wakes an agent long-polling the other (group switched to enforce)', async () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const tok = (await a.admin.req('POST', '/api/groups/default/tokens', { uses: 1, hours: 1 })).json();
+      const en = await a.app.inject({ method: 'POST', url: '/api/agent/v1/enroll', payload: { token: tok.token, publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), hostname: 'waiter', platform: 'linux', agentVersion: 't' } });
+      const { agentId } = en.json();
+      const mark = (await signedInject(bApp.app, agentId, privateKey, 'GET', '/wait?since=&ms=0')).json().mark as string;
+      const t0 = Date.now();
+      const waiting = signedInject(bApp.app, agentId, privateKey, 'GET', `/wait?since=${encodeURIComponent(mark)}&ms=20000`);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await a.admin.req('PATCH', '/api/groups/default', { rollout: 'enforce' })).statusCode, 200);
+      const woke = (await waiting).json().mark as string;
+      assert.notEqual(woke, mark);
+      assert.ok(Date.now() - t0 < 10_000, `woken after ${Date.now() - t0} ms, not at the 20 s timeout`);
+      await a.admin.req('PATCH', '/api/groups/default', { rollout: 'audit' });
     });
 
     test('login rate limit is counted across instances', async () => {

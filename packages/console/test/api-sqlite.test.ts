@@ -2,9 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineApiTests } from './api-suite.ts';
+import { defineDefectTests } from './defects-suite.ts';
+import { defineTransportTests } from './transport-suite.ts';
+import { defineDailyTests } from './daily-suite.ts';
 import { createTestConsole } from './helpers.ts';
 
 defineApiTests('SQLite', () => undefined);
+defineDefectTests('SQLite', () => undefined);
+defineTransportTests('SQLite', () => undefined);
+defineDailyTests('SQLite', () => undefined);
 
 test('login and enrollment are rate-limited (429 with a retry hint)', async () => {
   const tc = await createTestConsole({ limits: { loginPerMinute: 3, enrollPerMinute: 2 } });

@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { AGENT_API_PREFIX, AGENT_HEADERS, requestSigningPayload } from '@omamori/policy';
-import { buildApp, openStore, prepareSetup, type Ctx, type Role, type Store } from '../src/index.ts';
+import { buildApp, openStore, prepareSetup, type AppOptions, type Ctx, type Role, type Store } from '../src/index.ts';
 
 export interface TestConsole {
   /** The console's clock: real time plus `shift(ms)`. */
   now(): number; shift(ms: number): void;
+  /** Waits the login slow-down asked for (ms each), when no `sleep` was given. */
+  slept: number[];
+  /** The temporary folder of the SQLite store (also when the store is PostgreSQL). */
+  dir: string;
   app: FastifyInstance; ctx: Ctx; store: Store; admin: Session;
   login(username: string, password: string): Promise<Session>;
   user(role: Role): Promise<Session>;
@@ -38,12 +42,27 @@ function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): Session
   };
 }
 
-export async function createTestConsole(opts: { db?: string; limits?: Partial<Ctx['limits']> } = {}): Promise<TestConsole> {
+export interface TestConsoleOptions {
+  db?: string; limits?: Partial<Ctx['limits']>;
+  /** Minutes without a request before a session ends (default here 600: tests move the clock by hours). */
+  idleMinutes?: number;
+  /** Replaces the login slow-down wait (default: none, recorded in `slept`). */
+  sleep?: (ms: number) => Promise<void>;
+  alertTransports?: AppOptions['alertTransports'];
+  secure?: boolean;
+}
+
+export async function createTestConsole(opts: TestConsoleOptions = {}): Promise<TestConsole> {
   let offset = 0;
   const now = () => Date.now() + offset;
   const dir = mkdtempSync(join(tmpdir(), 'omamori-console-test-'));
   const store = await openStore(opts.db ?? `sqlite:${join(dir, 'console.db')}`);
-  const { app, ctx } = await buildApp({ store, secure: false, now, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const slept: number[] = [];
+  const { app, ctx } = await buildApp({
+    store, secure: opts.secure ?? false, now, idleMinutes: opts.idleMinutes ?? 600, retentionEveryMs: 0,
+    sleep: opts.sleep ?? (async (ms) => { slept.push(ms); }),
+    ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.alertTransports ? { alertTransports: opts.alertTransports } : {}),
+  });
   const token = await prepareSetup(ctx);
   let admin: Session;
   if (token) {
@@ -55,7 +74,7 @@ export async function createTestConsole(opts: { db?: string; limits?: Partial<Ct
     admin = sessionFrom(app, res);
   }
   const tc: TestConsole = {
-    now, shift: (ms) => { offset += ms; },
+    now, shift: (ms) => { offset += ms; }, slept, dir,
     app, ctx, store, admin,
     async login(username, password) {
       const res = await app.inject({ method: 'POST', url: '/api/login', payload: { username, password } });
@@ -75,7 +94,8 @@ export async function createTestConsole(opts: { db?: string; limits?: Partial<Ct
 
 export interface TestAgent {
   id: string; groupId: string; consoleKey: string;
-  req(method: string, path: string, body?: unknown, tamper?: { time?: number; nonce?: string; signatureOf?: string }): Promise<LightMyRequestResponse>;
+  req(method: string, path: string, body?: unknown, tamper?: Tamper): Promise<LightMyRequestResponse>;
+  key: KeyObject;
 }
 
 export async function enrollTestAgent(tc: TestConsole, opts: { groupId?: string; hostname?: string; token?: string } = {}): Promise<TestAgent> {
@@ -90,20 +110,33 @@ export async function enrollTestAgent(tc: TestConsole, opts: { groupId?: string;
   } });
   if (res.statusCode !== 201) throw new Error(`enroll failed: ${res.body}`);
   const e = res.json() as { agentId: string; groupId: string; consoleKey: string };
-  return { id: e.agentId, groupId: e.groupId, consoleKey: e.consoleKey, req: (m, p, b, t) => signedInject(tc.app, e.agentId, privateKey, m, p, b, { time: tc.now(), ...t }) };
+  return { id: e.agentId, groupId: e.groupId, consoleKey: e.consoleKey, key: privateKey, req: (m, p, b, t) => signedInject(tc.app, e.agentId, privateKey, m, p, b, { time: tc.now(), ...t }) };
+}
+
+export interface Tamper {
+  time?: number; nonce?: string;
+  /** Sign (and claim in the header) the hash of this text instead of the body. */
+  signatureOf?: string;
+  /** Send no content-hash header (as agents before it did): the body may then be at most 64 KiB. */
+  noHashHeader?: boolean;
+  /** The body as this text (for bodies JSON.stringify cannot make). */
+  raw?: string;
 }
 
 export function signedInject(app: FastifyInstance, agentId: string, key: KeyObject, method: string, path: string, body?: unknown,
-  tamper: { time?: number; nonce?: string; signatureOf?: string } = {}): Promise<LightMyRequestResponse> {
+  tamper: Tamper = {}): Promise<LightMyRequestResponse> {
   const url = `${AGENT_API_PREFIX}${path}`;
-  const raw = body === undefined ? '' : JSON.stringify(body);
+  const raw = tamper.raw ?? (body === undefined ? '' : JSON.stringify(body));
   const time = tamper.time ?? Date.now();
   const nonce = tamper.nonce ?? randomBytes(16).toString('hex');
   const hash = raw ? createHash('sha256').update(tamper.signatureOf ?? raw).digest('hex') : '';
   const sig = sign(null, Buffer.from(requestSigningPayload(method, url, time, nonce, hash)), key).toString('base64');
   return app.inject({
     method: method as 'GET', url,
-    headers: { [AGENT_HEADERS.agent]: agentId, [AGENT_HEADERS.time]: String(time), [AGENT_HEADERS.nonce]: nonce, [AGENT_HEADERS.signature]: sig, ...(raw ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      [AGENT_HEADERS.agent]: agentId, [AGENT_HEADERS.time]: String(time), [AGENT_HEADERS.nonce]: nonce, [AGENT_HEADERS.signature]: sig,
+      ...(raw ? { 'content-type': 'application/json' } : {}), ...(raw && !tamper.noHashHeader ? { [AGENT_HEADERS.contentSha256]: hash } : {}),
+    },
     ...(raw ? { payload: raw } : {}),
   });
 }

@@ -1,6 +1,9 @@
 // The console ⇄ agent sync protocol (version 1): request/response bodies, the signed-request headers and the
 // canonical byte strings that are signed. Pure: hashing and signing happen in the agent and the console (node:crypto);
-// this module only says WHAT is signed, so both sides build the same bytes. Fields are only ever added.
+// this module only says WHAT is signed, so both sides build the same bytes. Fields are only ever added. The limits
+// and body checks both sides apply are in protocol-check.ts (re-exported here).
+
+export * from './protocol-check.ts';
 
 export const SYNC_PROTOCOL_VERSION = 1 as const;
 
@@ -13,6 +16,12 @@ export const AGENT_HEADERS = {
   time: 'x-omamori-time',
   nonce: 'x-omamori-nonce',
   signature: 'x-omamori-signature',
+  /**
+   * Hex SHA-256 of the body, the same value the signature covers. With it the console verifies the signature from
+   * the headers alone, BEFORE it reads the body; without it (old agents) the body may be at most
+   * PROTOCOL_LIMITS.unverifiedBodyBytes.
+   */
+  contentSha256: 'x-omamori-content-sha256',
 } as const;
 
 /** A signed request is accepted only when its timestamp is within this window of the console's clock. */
@@ -45,7 +54,13 @@ export type PolicyTarget = { kind: 'agent'; id: string } | { kind: 'group'; id: 
 export interface PolicyEnvelope {
   protocol: typeof SYNC_PROTOCOL_VERSION;
   target: PolicyTarget;
-  /** Monotonic per agent: the agent refuses a version that does not go up. Also written as `version` in `policy`. */
+  /**
+   * The console's policy epoch (ms when it was started): policies are ordered by (epoch, version). After a database
+   * restore the console starts a new epoch (`omamori console --new-epoch`), and agents accept its versions although
+   * they are lower than what they ran. Absent in envelopes of older consoles: epoch 0.
+   */
+  epoch?: number;
+  /** Monotonic per agent within an epoch: the agent refuses a version that does not go up. Also `version` in `policy`. */
   version: number;
   /** Milliseconds since the epoch, when the console signed it. */
   issuedAt: number;
@@ -66,6 +81,27 @@ export interface SignedPolicy {
 
 export function policySigningPayload(envelope: PolicyEnvelope): string {
   return `omamori-policy-v1\n${canonicalJson(envelope)}`;
+}
+
+/** Orders two (epoch, version) pairs: > 0 when `a` is newer. */
+export function comparePolicyOrder(a: { epoch?: number; version: number }, b: { epoch?: number; version: number }): number {
+  return (a.epoch ?? 0) !== (b.epoch ?? 0) ? (a.epoch ?? 0) - (b.epoch ?? 0) : a.version - b.version;
+}
+
+/**
+ * A TLS certificate the console will serve next, announced in heartbeat answers while agents still talk to the old
+ * one, signed by the console's policy key (pinned at enrollment): agents add it to their pins, so switching the
+ * certificate needs no re-enrollment.
+ */
+export interface TlsAnnouncement { certPem: string; fingerprint: string; announcedAt: number }
+export interface SignedTlsAnnouncement { announcement: TlsAnnouncement; signature: string }
+export function tlsAnnouncementPayload(a: TlsAnnouncement): string {
+  return `omamori-tls-v1\n${canonicalJson(a)}`;
+}
+
+/** Proof that an agent holds the new key it asks the console to switch to (signed with the NEW key). */
+export function keyRotationPayload(agentId: string, newPublicKey: string): string {
+  return `omamori-rotate-v1\n${agentId}\n${newPublicKey}`;
 }
 
 // ---- bodies ----
@@ -91,23 +127,50 @@ export interface EnrollResponse {
 /** What the agent is doing: `protecting` (enforcing or auditing), `sync-only` (no local enforcement), `degraded`. */
 export type AgentRunState = 'protecting' | 'sync-only' | 'degraded';
 
+/** What the agent knows of its machine, shown on the endpoint page. */
+export interface HostFacts {
+  os?: string; kernel?: string; arch?: string;
+  /** Non-internal IP addresses. */
+  addresses?: string[];
+  /** Users logged in now (utmp). */
+  users?: string[];
+  uptimeSeconds?: number;
+  bootTime?: number;
+}
+
 export interface HeartbeatRequest {
   state: AgentRunState;
   agentVersion: string;
   /** Version of the console policy in force (0 when none yet). */
   policyVersion: number;
+  /** Epoch of that policy (absent: 0). */
+  policyEpoch?: number;
   /** Mode of the policy in force. */
   mode?: string;
+  /**
+   * The agent holds no usable copy of the policy it reports (its stored copies were tampered with or deleted) and runs
+   * a stand-in in that policy's mode: the console issues a new version above the reported one.
+   */
+  policyMissing?: boolean;
   /** Events waiting in the spool. */
   spooled: number;
   hostname?: string;
   detail?: Record<string, string | number | boolean>;
+  host?: HostFacts;
+  /** Fingerprints of the console certificates the agent accepts now. */
+  tlsPins?: string[];
 }
 
 export interface HeartbeatResponse {
   serverTime: number;
   /** Present when the console has a policy version other than the one the agent reported. */
   policy?: SignedPolicy;
+  /** A certificate the console will switch to; the agent pins it beside the current one. */
+  tlsNext?: SignedTlsAnnouncement;
+  /** The console asks the agent to make a new key pair and switch to it (POST /rotate-key). */
+  rotateKey?: boolean;
+  /** Tasks cancelled by an operator: the agent drops them if it has not run them yet. */
+  cancelled?: SignedTaskCancel[];
 }
 
 /** One event as uploaded: the agent's stored decision with an idempotency key unique per agent. */
@@ -124,11 +187,23 @@ export interface UploadedEvent {
   guarded?: string;
   /** Root first; the subject is last. */
   lineage: { pid: number; image: string; guarded?: string }[];
+  /** What the agent knows of the subject: its user, command line, the object's SHA-256 and code signer. */
+  user?: string;
+  commandLine?: string;
+  sha256?: string;
+  signer?: string;
   detail?: Record<string, unknown>;
 }
 
-export interface EventBatchRequest { events: UploadedEvent[] }
-export interface EventBatchResponse { accepted: number; duplicates: number }
+/** An event the agent could not upload (refused, or failing alone): the console keeps it with its reason. */
+export interface QuarantineReport { key: string; time?: number; code: string; reason: string; excerpt: string }
+
+export interface EventBatchRequest { events: UploadedEvent[]; quarantined?: QuarantineReport[] }
+export interface EventBatchResponse {
+  accepted: number; duplicates: number;
+  /** Events of the batch the console did not store, each kept in its quarantine with the reason (not to be resent). */
+  rejected?: { key: string; code: string; message: string }[];
+}
 
 /** Error body of every console API failure. */
 export interface ApiError { error: { code: string; message: string; field?: string; problems?: unknown[] } }
@@ -150,6 +225,15 @@ export interface AgentTask {
   requestedBy: string;
   /** Free text shown on the endpoint (e.g. `incident 3fz…: isolate`). */
   reason: string;
+  /** The agent refuses to start the task after this time (ms). Absent in tasks of older consoles: no expiry. */
+  expiresAt?: number;
+}
+
+/** An operator cancelled a task: signed, so only the console can stop a task the agent has queued. */
+export interface TaskCancel { taskId: string; agentId: string; cancelledAt: number; by: string }
+export interface SignedTaskCancel { cancel: TaskCancel; signature: string }
+export function taskCancelPayload(c: TaskCancel): string {
+  return `omamori-task-cancel-v1\n${canonicalJson(c)}`;
 }
 
 export interface SignedAgentTask { task: AgentTask; /** Base64 Ed25519 signature of `taskSigningPayload(task)`. */ signature: string }

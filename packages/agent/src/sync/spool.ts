@@ -1,4 +1,5 @@
-// The on-disk event spool (`<state>/sync.db`, SQLite WAL): events wait here, each with its idempotency key, until the
+// LEGACY: the event spool of agents before the outbox (`<state>/sync.db`, SQLite WAL), kept only so that a new
+// agent drains what an older one left (outbox.ts) and for tests. Events waited here, each with its idempotency key, until the
 // console has acknowledged them. Append and cursor move happen in one transaction; rows are deleted only after the
 // console answered, and a resend after a crash is deduplicated by key on the console. So no event is lost or doubled
 // across console restarts, network cuts and agent restarts.

@@ -2,8 +2,11 @@
 // the console key pinned at enrollment and addressed to this agent; it runs at most once per agent run, one at a time,
 // through a handler the caller injects (the CLI wires the response module and the checks). The result is posted back
 // and re-posted on a later heartbeat when the console did not get it. A task without a handler is reported failed.
+// A task past its signed expiry is not started; a task the console cancelled (signed cancellation) is dropped if it
+// has not started yet.
 import { createPublicKey, verify } from 'node:crypto';
-import { AGENT_API_PREFIX, taskSigningPayload, type AgentTask, type AgentTaskKind, type SignedAgentTask, type TaskResultRequest } from '@omamori/policy';
+import { verifyWithConsoleKey } from './verify.ts';
+import { AGENT_API_PREFIX, taskCancelPayload, taskSigningPayload, type AgentTask, type AgentTaskKind, type SignedAgentTask, type SignedTaskCancel, type TaskResultRequest } from '@omamori/policy';
 import type { Enrollment } from './identity.ts';
 import type { Transport } from './transport.ts';
 import type { KeyObject } from 'node:crypto';
@@ -13,7 +16,15 @@ export type TaskHandlers = Partial<Record<AgentTaskKind, TaskHandler>>;
 
 export type TaskCheck = { ok: true; task: AgentTask } | { ok: false; message: string };
 
-export function checkSignedTask(s: SignedAgentTask, e: Pick<Enrollment, 'agentId' | 'consoleKey'>): TaskCheck {
+
+/** A cancellation for this agent, signed by the console: the task id it cancels, else undefined. */
+export function checkTaskCancel(c: SignedTaskCancel, e: Pick<Enrollment, 'agentId' | 'consoleKey'>): string | undefined {
+  if (!c || typeof c !== 'object' || !c.cancel || typeof c.signature !== 'string' || typeof c.cancel.taskId !== 'string') return undefined;
+  if (c.cancel.agentId !== e.agentId || !verifyWithConsoleKey(e.consoleKey, taskCancelPayload(c.cancel), c.signature)) return undefined;
+  return c.cancel.taskId;
+}
+
+export function checkSignedTask(s: SignedAgentTask, e: Pick<Enrollment, 'agentId' | 'consoleKey'>, now = Date.now()): TaskCheck {
   if (!s || typeof s !== 'object' || !s.task || typeof s.signature !== 'string' || typeof s.task.id !== 'string') return { ok: false, message: 'not a signed task' };
   let good = false;
   try {
@@ -22,12 +33,15 @@ export function checkSignedTask(s: SignedAgentTask, e: Pick<Enrollment, 'agentId
   } catch { good = false; }
   if (!good) return { ok: false, message: `task ${s.task.id}: the signature does not verify with the console key` };
   if (s.task.agentId !== e.agentId) return { ok: false, message: `task ${s.task.id} is for agent ${s.task.agentId}` };
+  if (typeof s.task.expiresAt === 'number' && now > s.task.expiresAt) return { ok: false, message: `task ${s.task.id} expired at ${new Date(s.task.expiresAt).toISOString()}` };
   return { ok: true, task: s.task };
 }
 
 export interface TaskRunner {
   /** Tasks from a heartbeat answer: new ones are queued, finished ones whose result was not delivered are re-posted. */
   offer(tasks: SignedAgentTask[]): void;
+  /** Signed cancellations: queued tasks among them are dropped (a running one finishes). Returns the dropped ids. */
+  cancel(cancels: SignedTaskCancel[]): string[];
   /** Resolves when every queued task has run and its result post was tried. */
   idle(): Promise<void>;
 }
@@ -37,7 +51,7 @@ export function createTaskRunner(o: {
   handlers: TaskHandlers; log: (line: string) => void;
 }): TaskRunner {
   /** Task id → its result once run (undefined while queued or running); `posted` once the console took it. */
-  const seen = new Map<string, { result?: TaskResultRequest; posted: boolean }>();
+  const seen = new Map<string, { result?: TaskResultRequest; posted: boolean; started?: boolean; cancelled?: boolean }>();
   let chain: Promise<void> = Promise.resolve();
 
   async function post(id: string): Promise<void> {
@@ -50,6 +64,10 @@ export function createTaskRunner(o: {
   }
 
   async function run(task: AgentTask): Promise<void> {
+    const state = seen.get(task.id);
+    if (state?.cancelled) { o.log(`task ${task.id}: cancelled by the console before it started`); return; }
+    if (typeof task.expiresAt === 'number' && Date.now() > task.expiresAt) { o.log(`task ${task.id}: expired before it started`); seen.set(task.id, { posted: true }); return; }
+    if (state) state.started = true;
     const handler = o.handlers[task.kind];
     let result: TaskResultRequest;
     o.log(`task ${task.id}: ${task.kind} asked by ${task.requestedBy} (${task.reason})`);
@@ -75,6 +93,17 @@ export function createTaskRunner(o: {
         chain = chain.then(() => run(c.task));
       }
       if (seen.size > 10_000) for (const [k, v] of seen) { if (v.posted) seen.delete(k); if (seen.size <= 5_000) break; }
+    },
+    cancel(cancels) {
+      const dropped: string[] = [];
+      for (const c of cancels) {
+        const id = checkTaskCancel(c, o.enrollment);
+        if (!id) continue;
+        const s = seen.get(id);
+        if (s && !s.started && !s.result && !s.cancelled) { s.cancelled = true; s.posted = true; dropped.push(id); }
+        else if (!s) seen.set(id, { posted: true, cancelled: true });
+      }
+      return dropped;
     },
     idle: () => chain,
   };

@@ -1,5 +1,7 @@
-// HTTPS to the console with its certificate pinned (the one seen, or given by fingerprint, at enrollment), and
-// signed agent requests (Ed25519 over method + path + time + nonce + body hash; see @omamori/policy protocol).
+// HTTPS to the console with its certificate pinned (the one seen, or given by fingerprint, at enrollment, and those
+// the console announced since under its signing key), and signed agent requests (Ed25519 over method + path + time +
+// nonce + body hash; see @omamori/policy protocol). The body's hash also goes in a header, so the console checks the
+// signature before it reads the body.
 import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -7,10 +9,14 @@ import tls, { type PeerCertificate } from 'node:tls';
 import { AGENT_HEADERS, requestSigningPayload } from '@omamori/policy';
 
 export class SyncError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number) { super(message); }
+  constructor(readonly code: string, message: string, readonly status?: number, readonly retryAfterSeconds?: number) { super(message); }
 }
 
 export interface Pin { certPem: string; fingerprint: string }
+
+/** TLS errors that mean the console presented a certificate that chains to none of the pins. */
+const TLS_REFUSED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED']);
 
 /** Connects without trusting anything and returns the console's certificate, to pin it. */
 export function fetchCertificate(url: string, timeoutMs = 10_000): Promise<Pin> {
@@ -34,28 +40,32 @@ export function normalizeFingerprint(f: string): string {
 }
 
 export interface Transport {
-  request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signer?: Signer): Promise<T>;
+  request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signer?: Signer, opts?: { timeoutMs?: number; raw?: string }): Promise<T>;
+  /** Trusts these certificates from now on (after a signed announcement). */
+  setPins(pins: Pin[]): void;
   close(): void;
 }
 
 export interface Signer { agentId: string; key: KeyObject }
 
-export function createTransport(baseUrl: string, pin: Pin | undefined, timeoutMs = 15_000): Transport {
+export function createTransport(baseUrl: string, pin: Pin | Pin[] | undefined, timeoutMs = 15_000): Transport {
   const u = new URL(baseUrl);
   const secure = u.protocol === 'https:';
-  if (secure && !pin) throw new SyncError('TLS', 'https console without a pinned certificate');
-  const agent = secure
+  let pins = pin === undefined ? [] : Array.isArray(pin) ? pin : [pin];
+  if (secure && pins.length === 0) throw new SyncError('TLS', 'https console without a pinned certificate');
+  const makeAgent = () => secure
     ? new https.Agent({
-      keepAlive: true, maxSockets: 2, ca: pin!.certPem,
-      // The pinned certificate is the only trust anchor; its fingerprint must match exactly (host names do not matter).
-      checkServerIdentity: (_host, cert) => normalizeFingerprint(cert.fingerprint256) === normalizeFingerprint(pin!.fingerprint)
-        ? undefined : new Error(`console certificate ${cert.fingerprint256} is not the pinned ${pin!.fingerprint}`),
+      keepAlive: true, maxSockets: 4, ca: pins.map((p) => p.certPem),
+      // The pinned certificates are the only trust anchors; the fingerprint must match one exactly (names do not matter).
+      checkServerIdentity: (_host, cert) => pins.some((p) => normalizeFingerprint(cert.fingerprint256) === normalizeFingerprint(p.fingerprint))
+        ? undefined : new Error(`console certificate ${cert.fingerprint256} is not pinned (${pins.map((p) => p.fingerprint).join(', ')})`),
     })
-    : new http.Agent({ keepAlive: true, maxSockets: 2 });
+    : new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let agent = makeAgent();
   const lib = secure ? https : http;
   return {
-    request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signer?: Signer): Promise<T> {
-      const raw = body === undefined ? '' : JSON.stringify(body);
+    request<T>(method: 'GET' | 'POST', path: string, body?: unknown, signer?: Signer, opts: { timeoutMs?: number; raw?: string } = {}): Promise<T> {
+      const raw = opts.raw ?? (body === undefined ? '' : JSON.stringify(body));
       const fullPath = new URL(path, baseUrl).pathname + (new URL(path, baseUrl).search);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (raw) { headers['content-type'] = 'application/json'; headers['content-length'] = String(Buffer.byteLength(raw)); }
@@ -66,9 +76,10 @@ export function createTransport(baseUrl: string, pin: Pin | undefined, timeoutMs
         headers[AGENT_HEADERS.time] = String(time);
         headers[AGENT_HEADERS.nonce] = nonce;
         headers[AGENT_HEADERS.signature] = sign(null, Buffer.from(requestSigningPayload(method, fullPath, time, nonce, hash)), signer.key).toString('base64');
+        if (raw) headers[AGENT_HEADERS.contentSha256] = hash;
       }
       return new Promise<T>((resolve, reject) => {
-        const req = lib.request({ protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (secure ? 443 : 80), method, path: fullPath, headers, agent, timeout: timeoutMs }, (res) => {
+        const req = lib.request({ protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (secure ? 443 : 80), method, path: fullPath, headers, agent, timeout: opts.timeoutMs ?? timeoutMs }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -78,15 +89,19 @@ export function createTransport(baseUrl: string, pin: Pin | undefined, timeoutMs
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) { resolve(json as T); return; }
             const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-            reject(new SyncError(err?.code ?? `HTTP_${status}`, err?.message ?? `HTTP ${status}`, status));
+            const retry = Number(res.headers['retry-after']);
+            reject(new SyncError(err?.code ?? `HTTP_${status}`, err?.message ?? `HTTP ${status}`, status, Number.isFinite(retry) ? retry : undefined));
           });
           res.on('error', (e) => reject(new SyncError('NETWORK', e.message)));
         });
         req.on('timeout', () => req.destroy(new Error('request timed out')));
-        req.on('error', (e) => reject(new SyncError('NETWORK', e.message)));
+        req.on('error', (e: NodeJS.ErrnoException) => reject(TLS_REFUSED.has(e.code ?? '')
+          ? new SyncError('TLS_PIN', `the console's certificate is not one of the pinned ones (${pins.map((p) => p.fingerprint).join(', ')}): ${e.message}; if the console's certificate was replaced without an announcement, enroll again`)
+          : new SyncError('NETWORK', e.message)));
         req.end(raw || undefined);
       });
     },
+    setPins(next) { pins = next; const old = agent; agent = makeAgent(); old.destroy(); },
     close() { agent.destroy(); },
   };
 }

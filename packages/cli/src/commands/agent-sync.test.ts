@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isolate, windows, type NftRunner } from '@omamori/agent';
+import { isolate, openEventStore, windows, type NftRunner } from '@omamori/agent';
 import { main } from '../main.ts';
 import type { Io } from '../command.ts';
 import { createAgentSyncCommands } from './agent-sync.ts';
@@ -40,8 +40,10 @@ test('agent run on win32 goes into Windows mode: policy applied through PowerShe
     assert.equal(ps.calls[0]!.script, windows.STATE_QUERY);
     assert.ok(ps.calls.some((c) => /Add-MpPreference -AttackSurfaceReductionRules_Ids/.test(c.script)), 'ASR rules applied');
     assert.ok(existsSync(join(dir, 'windows', 'app-control-base.xml')), 'compiled XML written for the apply commands');
-    // The Linux agent (fanotify) would have opened its event log.
-    assert.equal(existsSync(join(dir, 'events.db')), false);
+    // events.db is the upload outbox (the Windows read-back writes there); the Linux agent (fanotify) would have
+    // noted its start in it.
+    const store = openEventStore(dir, { write: false });
+    try { assert.deepEqual(store.notes().filter((n) => n.code === 'AGENT_STARTED'), []); } finally { store.close(); }
     assert.doesNotMatch(err, /fanotify|cannot start the agent/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

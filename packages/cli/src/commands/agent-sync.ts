@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
 import {
-  createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, pullLocalEvents, runNft, SyncError, systemResolver, windows,
+  createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, runNft, SyncError, systemResolver, windows,
   ensureIsolation, type Agent, type AgentRuntime, type NftRunner, type RuntimeService, type SyncClient,
 } from '@omamori/agent';
 import { defineCommand } from '../args.ts';
@@ -74,9 +74,9 @@ function createRun(deps: AgentRunDeps): Command { return defineCommand({
   description: {
     en: `Runs the Linux agent (as \`omamori protect\`) with the policy the console signed for this endpoint, and syncs:
 heartbeats with status and versions, new signed policies (verified: signature, target, rising version, and the
-policy validator; otherwise the last good policy stays), and the event log uploaded from an on-disk spool.
+policy validator; otherwise the last good policy stays), and the event log (events.db, the upload outbox) uploaded.
 Until the first console policy arrives the agent runs the ${DEFAULT_PRESET} preset in audit mode. When the console
-is away the agent keeps protecting and events wait in the spool. --sync-only runs the sync loop without local
+is away the agent keeps protecting and events wait in events.db. --sync-only runs the sync loop without local
 enforcement (reported as sync-only). Incident tasks the console signs (isolate, lift isolation, collect evidence,
 run the check) run here and are reported back (docs/incident-response.md). SIGINT/SIGTERM stop.
 On Windows the policy is enforced by Windows' own engines instead (App Control, ASR, Controlled Folder Access, Office
@@ -84,8 +84,8 @@ settings): applied on each new policy, verified every 60 s and re-applied on dri
 (docs/windows.md, "Agent mode").`,
     ja: `コンソールがこの端末向けに署名したポリシーで Linux エージェント (\`omamori protect\` と同じ) を実行し、同期します:
 状態とバージョンの死活通知、新しい署名済みポリシー (署名・対象・バージョンの増加・ポリシー検証を確認。不合格なら
-直前の正しいポリシーを維持)、ディスク上のスプールからのイベント送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
-プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントはスプールで待ちます。
+直前の正しいポリシーを維持)、イベントログ (events.db、送信待ちを兼ねる) の送信。最初のポリシーが届くまでは ${DEFAULT_PRESET}
+プリセットを監査モードで実行します。コンソールに届かない間も保護を続け、イベントは events.db で待ちます。
 --sync-only はローカルの強制なしで同期だけを行います (sync-only と報告)。コンソールが署名したインシデント対応の依頼
 (隔離・隔離の解除・証拠の収集・チェックの実行) をここで実行し、結果を報告します (docs/incident-response.md)。
 SIGINT/SIGTERM で停止します。
@@ -134,7 +134,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         if (!('policy' in current)) { io.err(`omamori agent run: ${current.problems.join('; ')}\n`); await sync.stop(); return EXIT.FAILURE; }
         try {
           const ps = deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform });
-          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.spool, onEvents: () => sync.enqueue([]), stateDir: dir, log });
+          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.outbox, stateDir: dir, log });
           await winMode.start(current.policy, String(sync.policyVersion()));
         } catch (e) {
           io.err(ja ? `omamori agent run: Windows モードを開始できません: ${(e as Error).message}\n` : `omamori agent run: cannot start Windows mode: ${(e as Error).message}\n`);
@@ -143,16 +143,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
         }
       }
     }
-    // The upload pulls the agent's new log rows into the spool (Linux; Windows mode feeds the spool itself).
-    let pull: NodeJS.Timeout | undefined;
-    const pullLoop: RuntimeService = {
-      start: () => {
-        pull = setInterval(() => {
-          try { if (pullLocalEvents(dir, sync.spool) > 0) sync.enqueue([]); } catch (e) { log(`reading the local event log failed: ${(e as Error).message}`); }
-        }, 1000);
-      },
-      stop: () => { clearInterval(pull); },
-    };
+    // The agent's event store is the upload outbox: the sync loop hears of each new event in this process.
     // The first heartbeat may go at once: runState must already see the agent.
     const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
     let runtime: AgentRuntime | undefined;
@@ -160,7 +151,7 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
     else {
       // Linux: the one agent runtime (agent/src/runtime.ts) as `omamori protect` uses it, with the sync client.
       const started = createAgentRuntime({
-        stateDir: dir, log, loadPolicy: loadCurrent, enforce: !values['sync-only'], sync: syncService, services: [pullLoop],
+        stateDir: dir, log, loadPolicy: loadCurrent, enforce: !values['sync-only'], sync: syncService, store: sync.store,
         mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
       });
       if (!started.ok) {

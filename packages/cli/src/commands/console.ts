@@ -17,22 +17,30 @@ export const consoleCommand = defineCommand({
     'tls-cert': { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'TLS certificate (PEM; with --tls-key)', ja: 'TLS 証明書 (PEM。--tls-key と組で)' } },
     'tls-key': { type: 'string', value: { en: 'FILE', ja: 'ファイル' }, help: { en: 'TLS private key (PEM)', ja: 'TLS 秘密鍵 (PEM)' } },
     'no-tls': { type: 'boolean', help: { en: 'plain HTTP (only behind a TLS-terminating proxy)', ja: '平文 HTTP (TLS 終端プロキシの背後でのみ)' } },
+    'key-dir': { type: 'string', value: { en: 'DIR', ja: 'ディレクトリ' }, help: { en: 'keep the keys as 0600 files in DIR (PostgreSQL; SQLite keeps them in DATA/keys)', ja: '鍵を DIR に 0600 ファイルで保存 (PostgreSQL。SQLite では DATA/keys)' } },
+    'new-epoch': { type: 'boolean', help: { en: 'start a new policy epoch (after restoring the database from a backup)', ja: '新しいポリシーのエポックを始める (バックアップからの復元後)' } },
     'log-level': { type: 'string', choices: ['fatal', 'error', 'warn', 'info', 'debug'], help: { en: 'server log level (default warn)', ja: 'サーバーのログレベル (既定 warn)' } },
   },
   description: {
     en: `Serves the console API (and the web UI from packages/console/web/dist when built) over HTTPS. The store is one
 SQLite file under --data (default ${DEFAULT_DATA}, or OMAMORI_CONSOLE_DATA) unless --db names PostgreSQL; any
-number of consoles may serve one PostgreSQL database. On first run a self-signed certificate is made (kept in the
-database) and its SHA-256 fingerprint printed: agents pin it at enrollment. While no user exists, each start
-prints a one-time setup link. --listen defaults to 127.0.0.1:8443 (use 0.0.0.0:8443 to serve the network).
---no-tls serves plain HTTP (only behind a TLS-terminating proxy). See docs/console.md.`,
+number of consoles may serve one PostgreSQL database. On first run a self-signed certificate is made (kept with the
+keys) and its SHA-256 fingerprint printed: agents pin it at enrollment. The keys (policy signing, TLS) are 0600
+files in DIR/keys with SQLite, in the database with PostgreSQL unless --key-dir names a folder (copy it to every
+console host). While no user exists, each start prints a one-time setup link. --listen defaults to 127.0.0.1:8443
+(use 0.0.0.0:8443 to serve the network). --no-tls serves plain HTTP (only behind a TLS-terminating proxy).
+--new-epoch starts a new policy epoch: after restoring the database from a backup, so endpoints take the next
+policy even when they ran a higher version than the backup knows. See docs/console.md.`,
     ja: `コンソール API (ビルド済みなら packages/console/web/dist の Web UI も) を HTTPS で提供します。保存先は --data
 (既定 ${DEFAULT_DATA}、または OMAMORI_CONSOLE_DATA) の SQLite ファイル 1 つ、--db で PostgreSQL を指定できます。
-1 つの PostgreSQL データベースを複数のコンソールで共有できます。初回起動時に自己署名証明書を作り (データベースに
+1 つの PostgreSQL データベースを複数のコンソールで共有できます。初回起動時に自己署名証明書を作り (鍵と一緒に
 保存)、SHA-256 フィンガープリントを表示します。エージェントは登録時にこれを固定 (ピン留め) します。ユーザーが
 いない間は起動のたびに一度限りのセットアップリンクを表示します。--listen の既定は 127.0.0.1:8443 です
 (ネットワークに公開するには 0.0.0.0:8443)。--no-tls は平文 HTTP です (TLS 終端プロキシの背後でのみ)。
-docs/console.md を参照してください。`,
+鍵 (ポリシー署名鍵・TLS 鍵) は SQLite では DIR/keys の 0600 ファイル、PostgreSQL ではデータベースに保存します
+(--key-dir でフォルダーを指定した場合はそこ。すべてのコンソールのホストにコピーしてください)。--new-epoch は新しい
+ポリシーのエポックを始めます: バックアップからデータベースを戻した後、端末がバックアップの知らない高いバージョンを
+実行していても次のポリシーを受け取れるようにします。docs/console.md を参照してください。`,
   },
   async run({ values }, io) {
     const ja = io.lang === 'ja';
@@ -48,6 +56,7 @@ docs/console.md を参照してください。`,
         dataDir, logger: { level },
         ...(values.db ? { db: values.db.startsWith('sqlite:') ? `sqlite:${resolve(io.cwd, values.db.slice(7))}` : values.db } : {}),
         ...(values.listen ? { listen: values.listen } : {}),
+        ...(values['key-dir'] ? { keyDir: resolve(io.cwd, values['key-dir']) } : {}), ...(values['new-epoch'] ? { newEpoch: true } : {}),
         tls: values['no-tls'] ? 'off' : values['tls-cert'] ? { certFile: resolve(io.cwd, values['tls-cert']), keyFile: resolve(io.cwd, values['tls-key']!) } : 'generate',
       });
     } catch (e) {
@@ -58,6 +67,8 @@ docs/console.md を参照してください。`,
     const r = running;
     io.out(ja ? `omamori console: ${r.url} で待ち受け中 (保存先 ${r.store}, pid ${process.pid})\n` : `omamori console: listening on ${r.url} (store ${r.store}, pid ${process.pid})\n`);
     if (r.fingerprint) io.out(ja ? `証明書 SHA-256: ${r.fingerprint}\n` : `certificate SHA-256: ${r.fingerprint}\n`);
+    io.out(ja ? `鍵: ${r.keys}\n` : `keys: ${r.keys}\n`);
+    if (r.epoch !== undefined) io.out(ja ? `新しいポリシーのエポック: ${r.epoch}\n` : `new policy epoch: ${r.epoch}\n`);
     if (r.setupToken) {
       io.out(ja ? `初期設定 (一度限り): ${r.url}/setup#token=${r.setupToken}\n  (API: POST /api/setup {"token": "${r.setupToken}", "username": …, "password": …})\n`
         : `first-time setup (one use): ${r.url}/setup#token=${r.setupToken}\n  (API: POST /api/setup {"token": "${r.setupToken}", "username": …, "password": …})\n`);

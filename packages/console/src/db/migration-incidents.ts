@@ -18,11 +18,13 @@ export interface IncidentStepsTable {
 export interface IncidentLogTable {
   id: Generated<number>; incident_id: string; time: number; actor: string; step: string; action: string; detail: string;
 }
-export type TaskState = 'pending' | 'sent' | 'done' | 'failed';
+export type TaskState = 'pending' | 'sent' | 'done' | 'failed' | 'cancelled' | 'expired';
 export interface AgentTasksTable {
   id: string; agent_id: string; incident_id: string | null; step: string | null; kind: string; state: TaskState;
   created_by: string; created_at: number; sent_at: number | null; finished_at: number | null;
   message: string; result: string | null; signed: string;
+  /** Added by migration 003: when the signed task expires, who cancelled it and the signed cancellation. */
+  expires_at: number | null; cancelled_by: string | null; cancel_signed: string | null;
 }
 export interface IncidentFilesTable {
   id: string; incident_id: string; kind: string; name: string; sha256: string; size: number; content: string;

@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { m002Incidents } from './migration-incidents.ts';
+import { m003Hardening } from './migration-003.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -75,7 +76,7 @@ const m001: Migration = async (db, dialect) => {
     .addColumn('target', 'text', (c) => c.notNull()).addColumn('detail', 'text', (c) => c.notNull()).execute();
 };
 
-const MIGRATIONS: [string, Migration][] = [['001-initial', m001], ['002-incidents', m002Incidents]];
+const MIGRATIONS: [string, Migration][] = [['001-initial', m001], ['002-incidents', m002Incidents], ['003-hardening', m003Hardening]];
 
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   if (dialect === 'postgres') {
@@ -95,7 +96,10 @@ async function applyAll(db: Kysely<Database>, dialect: Dialect): Promise<void> {
   const have = new Set(done.rows.map((r) => r.name));
   for (const [name, run] of MIGRATIONS) {
     if (have.has(name)) continue;
-    await run(db, dialect);
-    await sql`INSERT INTO schema_migrations (name, applied_at) VALUES (${name}, ${Date.now()}) ON CONFLICT DO NOTHING`.execute(db);
+    // One transaction per migration (DDL is transactional in both stores): a crash leaves it undone, not half done.
+    await db.transaction().execute(async (tx) => {
+      await run(tx, dialect);
+      await sql`INSERT INTO schema_migrations (name, applied_at) VALUES (${name}, ${Date.now()}) ON CONFLICT DO NOTHING`.execute(tx);
+    });
   }
 }

@@ -1,6 +1,7 @@
 // The case as a report to keep or hand over: Markdown or HTML (self-contained, escaped), in Japanese or English.
 // Steps with who asked and who completed them and when, evidence hashes, check findings, the sweep per endpoint,
 // credentials to reset, the partner letter and the timeline.
+import { neutralize } from '../text.ts';
 import { partnerLetter } from './letter.ts';
 import type { Lang } from './steps.ts';
 import type { CaseView } from './view.ts';
@@ -57,25 +58,40 @@ function sections(c: CaseView, lang: Lang, now: number): { title: string; facts:
   };
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text from hosts, paths, findings and users as inert Markdown: no HTML (a Markdown viewer renders raw HTML; < > &
+ * become entities), no links or images (brackets escaped), no code spans or table breaks, no line breaks or hidden
+ * characters (neutralised as [U+XXXX]).
+ */
+export function mdText(s: string): string {
+  return neutralize(s).replace(/[&<>]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[ch]!)
+    .replace(/[\\`[\]|]/g, (ch) => `\\${ch}`);
+}
+
+/** A fenced block its content cannot close (the fence is longer than any backtick run inside). */
+function fence(text: string): string[] {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(longest + 1);
+  return [`${f}text`, text, f];
+}
 
 export function renderMarkdown(c: CaseView, lang: Lang, now: number): string {
   const r = sections(c, lang, now);
-  const lines = [`# ${r.title}`, '', ...r.facts.map(([k, v]) => `- **${k}**: ${v}`), ''];
+  const lines = [`# ${mdText(r.title)}`, '', ...r.facts.map(([k, v]) => `- **${mdText(k)}**: ${mdText(v)}`), ''];
   for (const s of r.sections) {
-    lines.push(`## ${s.title}`, '');
+    lines.push(`## ${mdText(s.title)}`, '');
     if (s.head && s.rows) {
-      lines.push(`| ${s.head.join(' | ')} |`, `|${s.head.map(() => '---').join('|')}|`, ...s.rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`));
+      lines.push(`| ${s.head.map(mdText).join(' | ')} |`, `|${s.head.map(() => '---').join('|')}|`, ...s.rows.map((row) => `| ${row.map(mdText).join(' | ')} |`));
       if (s.rows.length === 0) lines.push(`| ${s.head.map(() => '—').join(' | ')} |`);
     }
-    if (s.lines) lines.push(...s.lines.map((l) => l.startsWith('  ') ? `    - ${l.trim()}` : `- ${l}`));
-    if (s.pre !== undefined) lines.push('```text', s.pre, '```');
+    if (s.lines) lines.push(...s.lines.map((l) => l.startsWith('  ') ? `    - ${mdText(l.trim())}` : `- ${mdText(l)}`));
+    if (s.pre !== undefined) lines.push(...fence(s.pre.split('\n').map((l) => neutralize(l)).join('\n')));
     lines.push('');
   }
   return lines.join('\n');
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const esc = (s: string) => neutralize(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 export function renderHtml(c: CaseView, lang: Lang, now: number): string {
   const r = sections(c, lang, now);
@@ -87,7 +103,7 @@ export function renderHtml(c: CaseView, lang: Lang, now: number): string {
         ...s.rows.map((row) => `<tr>${row.map((cell) => `<td>${esc(cell)}</td>`).join('')}</tr>`), '</tbody></table>');
     }
     if (s.lines) body.push('<ul>', ...s.lines.map((l) => `<li>${esc(l.trim())}</li>`), '</ul>');
-    if (s.pre !== undefined) body.push(`<pre>${esc(s.pre)}</pre>`);
+    if (s.pre !== undefined) body.push(`<pre>${s.pre.split('\n').map(esc).join('\n')}</pre>`);
   }
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><title>${esc(r.title)}</title>

@@ -1,8 +1,8 @@
 // Incident cases in the store: opening a case (with its checklist), agent tasks (signed, queued until the agent
 // reports), applying an agent's result to the case step it belongs to, and reading a whole case for the API, the
 // report and the UI. Every change is written to the case timeline (incident_log) with who did it and when.
-import { AGENT_TASK_KINDS, taskSigningPayload, type AgentTask, type AgentTaskKind, type SignedAgentTask, type TaskResultRequest } from '@omamori/policy';
-import type { Ctx, User } from '../context.ts';
+import { AGENT_TASK_KINDS, taskCancelPayload, taskSigningPayload, type AgentTask, type AgentTaskKind, type SignedAgentTask, type SignedTaskCancel, type TaskCancel, type TaskResultRequest } from '@omamori/policy';
+import { audit, type Ctx, type User } from '../context.ts';
 import { incidentDb, type IncidentDb, type StepState } from '../db/migration-incidents.ts';
 import { ApiFailure } from '../errors.ts';
 import { newId } from '../secrets.ts';
@@ -49,17 +49,37 @@ export async function requireIncident(x: IdbCtx, id: string) {
   return inc;
 }
 
-/** Queues a signed task for one agent. */
-export async function createTask(x: IdbCtx, user: User, agentId: string, kind: AgentTaskKind, link: { incidentId: string; step: StepKey | null }): Promise<string> {
+/** How long a task stays valid unless the caller says otherwise: an agent that comes back later does not run it. */
+export const TASK_TTL_MS = 24 * 3600_000;
+
+/** Queues a signed task for one agent, valid until `ttlMs` from now. */
+export async function createTask(x: IdbCtx, user: User, agentId: string, kind: AgentTaskKind, link: { incidentId: string; step: StepKey | null }, ttlMs = TASK_TTL_MS): Promise<string> {
   const id = newId();
   const now = x.ctx.now();
-  const task: AgentTask = { id, kind, agentId, createdAt: now, requestedBy: user.username, reason: `incident ${link.incidentId}: ${kind}` };
+  const task: AgentTask = { id, kind, agentId, createdAt: now, requestedBy: user.username, reason: `incident ${link.incidentId}: ${kind}`, expiresAt: now + ttlMs };
   const signed: SignedAgentTask = { task, signature: x.ctx.signingKey.sign(taskSigningPayload(task)) };
   await x.db.insertInto('agent_tasks').values({
     id, agent_id: agentId, incident_id: link.incidentId, step: link.step, kind, state: 'pending', created_by: user.username,
     created_at: now, sent_at: null, finished_at: null, message: '', result: null, signed: JSON.stringify(signed),
+    expires_at: now + ttlMs, cancelled_by: null, cancel_signed: null,
   }).execute();
+  x.ctx.wake.changed();
   return id;
+}
+
+/** Cancels a task not finished yet: it is no longer sent, and a signed cancellation goes to the agent. */
+export async function cancelTask(x: IdbCtx, user: User, taskId: string): Promise<{ agentId: string; incidentId: string | null; step: string | null }> {
+  const t = await x.db.selectFrom('agent_tasks').select(['id', 'agent_id', 'state', 'incident_id', 'step']).where('id', '=', taskId).executeTakeFirst();
+  if (!t) throw new ApiFailure('NOT_FOUND', { what: `task ${taskId}` });
+  if (t.state !== 'pending' && t.state !== 'sent') throw new ApiFailure('CONFLICT', { detail: `the task is ${t.state} already` });
+  const now = x.ctx.now();
+  const cancel: TaskCancel = { taskId, agentId: t.agent_id, cancelledAt: now, by: user.username };
+  const signed: SignedTaskCancel = { cancel, signature: x.ctx.signingKey.sign(taskCancelPayload(cancel)) };
+  const upd = await x.db.updateTable('agent_tasks').set({ state: 'cancelled', finished_at: now, cancelled_by: user.username, cancel_signed: JSON.stringify(signed), message: `cancelled by ${user.username}` })
+    .where('id', '=', taskId).where('state', 'in', ['pending', 'sent']).executeTakeFirst();
+  if (Number(upd.numUpdatedRows) !== 1) throw new ApiFailure('CONFLICT', { detail: 'the task finished meanwhile' });
+  x.ctx.wake.changed();
+  return { agentId: t.agent_id, incidentId: t.incident_id, step: t.step };
 }
 
 export async function setStep(x: IdbCtx, incidentId: string, step: string, state: StepState, by: { requested?: string; done?: string; note?: string }): Promise<void> {
@@ -72,20 +92,40 @@ export async function setStep(x: IdbCtx, incidentId: string, step: string, state
   }).where('incident_id', '=', incidentId).where('step', '=', step).execute();
 }
 
-/** The tasks an agent should run now (not yet reported), marked as sent. */
-export async function tasksFor(x: IdbCtx, agentId: string): Promise<SignedAgentTask[]> {
+/**
+ * The tasks an agent should run now (not yet reported, not expired), marked as sent; tasks past their expiry become
+ * `expired` (their case step returns to be done); and the signed cancellations of the last day, for tasks the agent
+ * may have queued.
+ */
+export async function tasksFor(x: IdbCtx, agentId: string): Promise<{ tasks: SignedAgentTask[]; cancelled: SignedTaskCancel[] }> {
+  const now = x.ctx.now();
+  const stale = await x.db.selectFrom('agent_tasks').select(['id', 'incident_id', 'step']).where('agent_id', '=', agentId)
+    .where('state', 'in', ['pending', 'sent']).where('expires_at', '<=', now).execute();
+  for (const t of stale) {
+    const upd = await x.db.updateTable('agent_tasks').set({ state: 'expired', finished_at: now, message: 'expired before the agent ran it' })
+      .where('id', '=', t.id).where('state', 'in', ['pending', 'sent']).executeTakeFirst();
+    if (Number(upd.numUpdatedRows) === 1 && t.incident_id) {
+      await logCase(x, t.incident_id, 'system', t.step ?? '', 'task.expired', { task: t.id });
+      if (t.step && t.step !== 'sweep') await setStep(x, t.incident_id, t.step, 'todo', {});
+    }
+  }
   const rows = await x.db.selectFrom('agent_tasks').select(['id', 'signed', 'state']).where('agent_id', '=', agentId)
     .where('state', 'in', ['pending', 'sent']).orderBy('created_at').limit(20).execute();
   const fresh = rows.filter((r) => r.state === 'pending').map((r) => r.id);
-  if (fresh.length) await x.db.updateTable('agent_tasks').set({ state: 'sent', sent_at: x.ctx.now() }).where('id', 'in', fresh).where('state', '=', 'pending').execute();
-  return rows.map((r) => JSON.parse(r.signed) as SignedAgentTask);
+  if (fresh.length) await x.db.updateTable('agent_tasks').set({ state: 'sent', sent_at: now }).where('id', 'in', fresh).where('state', '=', 'pending').execute();
+  const cancels = await x.db.selectFrom('agent_tasks').select('cancel_signed').where('agent_id', '=', agentId).where('state', '=', 'cancelled')
+    .where('finished_at', '>', now - 86_400_000).where('sent_at', 'is not', null).limit(50).execute();
+  return {
+    tasks: rows.map((r) => JSON.parse(r.signed) as SignedAgentTask),
+    cancelled: cancels.filter((c) => c.cancel_signed).map((c) => JSON.parse(c.cancel_signed!) as SignedTaskCancel),
+  };
 }
 
 /** An agent reports a task: the task is finished and the case step it belongs to moves on. */
 export async function applyResult(x: IdbCtx, agentId: string, taskId: string, r: TaskResultRequest): Promise<{ duplicate: boolean }> {
   const task = await x.db.selectFrom('agent_tasks').selectAll().where('id', '=', taskId).where('agent_id', '=', agentId).executeTakeFirst();
   if (!task) throw new ApiFailure('NOT_FOUND', { what: `task ${taskId}` });
-  if (task.state === 'done' || task.state === 'failed') return { duplicate: true };
+  if (task.state !== 'pending' && task.state !== 'sent') return { duplicate: true };
   const agent = await x.db.selectFrom('agents').select('hostname').where('id', '=', agentId).executeTakeFirstOrThrow();
   const now = x.ctx.now();
   const { status, message, ...rest } = r;
@@ -93,7 +133,7 @@ export async function applyResult(x: IdbCtx, agentId: string, taskId: string, r:
     .where('id', '=', taskId).where('state', 'in', ['pending', 'sent']).executeTakeFirst();
   if (Number(upd.numUpdatedRows) !== 1) return { duplicate: true };
   const actor = `agent:${agent.hostname}`;
-  await x.db.insertInto('audit').values({ time: now, user_id: `agent:${agentId}`, username: agent.hostname, action: `task.${status}`, target: `task:${taskId}`, detail: JSON.stringify({ kind: task.kind, incident: task.incident_id, message: message.slice(0, 200) }) }).execute();
+  await audit(x.ctx, { kind: 'agent', id: agentId, hostname: agent.hostname }, `task.${status}`, `task:${taskId}`, { kind: task.kind, incident: task.incident_id, message: message.slice(0, 200) });
   if (!task.incident_id) return { duplicate: false };
   const inc = task.incident_id;
   await logCase(x, inc, actor, task.step ?? '', `task.${status}`, { task: taskId, kind: task.kind, message: message.slice(0, 500), ...(r.check ? { verdict: r.check.verdict, findings: r.check.findings.length } : {}), ...(r.evidence ? { bundleSha256: r.evidence.bundleSha256 } : {}) });

@@ -1,59 +1,31 @@
-// The agent API (/api/agent/v1): enrollment with a group token, then signed heartbeat, policy download and event
-// upload. Event upload is idempotent: (agent, key) is unique, a resent batch is counted as duplicates.
-import { Type } from '@sinclair/typebox';
+// The agent API (/api/agent/v1): enrollment with a group token, then signed heartbeat, policy download, event upload,
+// the wake-up long-poll and key rotation. Bodies are checked with the protocol checks the agent shares
+// (@omamori/policy protocol-check.ts); event upload is per event (ingest.ts). Host names are stored neutralised and
+// a rename is in the audit log under the agent, never under a user of the same name.
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import {
-  AGENT_API_PREFIX, type EnrollRequest, type EnrollResponse, type EventBatchRequest, type HeartbeatRequest,
-  type HeartbeatResponse,
+  AGENT_API_PREFIX, checkEnroll, checkEventBatchShape, checkHeartbeat, checkKeyRotation, comparePolicyOrder, keyRotationPayload,
+  PROTOCOL_LIMITS, type EnrollRequest, type EnrollResponse, type HeartbeatRequest, type HeartbeatResponse, type ProtocolProblem,
 } from '@omamori/policy';
-import { parsePublicKey } from '../agent-auth.ts';
-import type { Ctx } from '../context.ts';
+import { parsePublicKey, verifyWith } from '../agent-auth.ts';
+import { audit, type Ctx } from '../context.ts';
 import { ApiFailure } from '../errors.ts';
+import { ingestBatch } from '../ingest.ts';
 import { currentPolicy } from '../policy-delivery.ts';
-import { countAttempt } from '../rate-limit.ts';
+import { countAttempt, takeQuota } from '../rate-limit.ts';
 import { newId, sha256Hex } from '../secrets.ts';
+import { neutralize } from '../text.ts';
+import { tlsAnnouncementFor } from '../tls-rotation.ts';
 import { idb, tasksFor } from '../incident/store.ts';
-import { EVENTS_BODY_LIMIT } from '../context.ts';
 
-const Str = (max: number) => Type.String({ maxLength: max });
-
-const EnrollBody = Type.Object({
-  token: Type.String({ minLength: 1, maxLength: 200 }),
-  publicKey: Type.String({ minLength: 40, maxLength: 200 }),
-  hostname: Type.String({ minLength: 1, maxLength: 253 }),
-  platform: Type.Union([Type.Literal('linux'), Type.Literal('windows')]),
-  agentVersion: Str(64),
-}, { additionalProperties: false });
-
-const HeartbeatBody = Type.Object({
-  state: Type.Union([Type.Literal('protecting'), Type.Literal('sync-only'), Type.Literal('degraded')]),
-  agentVersion: Str(64),
-  policyVersion: Type.Integer({ minimum: 0 }),
-  mode: Type.Optional(Str(32)),
-  spooled: Type.Integer({ minimum: 0 }),
-  hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
-  detail: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.String({ maxLength: 512 }), Type.Number(), Type.Boolean()]), { maxProperties: 64 })),
-}, { additionalProperties: false });
-
-const LineageEntry = Type.Object({ pid: Type.Integer(), image: Str(4096), guarded: Type.Optional(Str(128)) }, { additionalProperties: false });
-const UploadedEvent = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 128 }),
-  time: Type.Integer({ minimum: 0 }),
-  verdict: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('audit-deny')]),
-  reason: Str(64), rule: Str(128), policyVersion: Str(64), kind: Str(64), pid: Type.Integer(),
-  object: Str(4096), guarded: Type.Optional(Str(128)),
-  lineage: Type.Array(LineageEntry, { maxItems: 256 }),
-  detail: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 64 })),
-}, { additionalProperties: false });
-const EventsBody = Type.Object({ events: Type.Array(UploadedEvent, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
-
-function baseName(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i >= 0 ? p.slice(i + 1) : p;
+function refuse(p: ProtocolProblem | undefined): void {
+  if (p) throw new ApiFailure('VALIDATION', { where: p.path ? `body.${p.path}` : 'body', detail: p.message }, { field: p.path });
 }
 
 export async function agentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void> {
-  app.post(`${AGENT_API_PREFIX}/enroll`, { config: { access: 'public' }, schema: { body: EnrollBody } }, async (req, reply) => {
+  app.post(`${AGENT_API_PREFIX}/enroll`, { config: { access: 'public' }, bodyLimit: 16 * 1024 }, async (req, reply) => {
+    refuse(checkEnroll(req.body));
     const b = req.body as EnrollRequest;
     await countAttempt(ctx, `enroll:${req.ip}`, ctx.limits.enrollPerMinute);
     if (!parsePublicKey(b.publicKey)) throw new ApiFailure('VALIDATION', { where: 'body.publicKey', detail: 'not an Ed25519 SPKI key in base64' }, { field: 'publicKey' });
@@ -65,29 +37,45 @@ export async function agentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void>
     if (Number(took.numUpdatedRows) !== 1) throw new ApiFailure('TOKEN_INVALID');
     const token = await ctx.db.selectFrom('enrollment_tokens').select(['group_id', 'id']).where('token_hash', '=', hash).executeTakeFirstOrThrow();
     const agentId = newId();
+    const hostname = neutralize(b.hostname);
     await ctx.db.insertInto('agents').values({
-      id: agentId, group_id: token.group_id, hostname: b.hostname, platform: b.platform, public_key: b.publicKey,
-      enrolled_at: now, last_seen: now, state: 'enrolled', agent_version: b.agentVersion, reported_version: 0, mode: null,
-      spooled: 0, issued_version: 0, issued_hash: '', issued_key: '', issued_policy: null,
+      id: agentId, group_id: token.group_id, hostname, platform: b.platform, public_key: b.publicKey,
+      enrolled_at: now, last_seen: now, state: 'enrolled', agent_version: neutralize(b.agentVersion), reported_version: 0, mode: null,
+      spooled: 0, issued_version: 0, issued_hash: '', issued_key: '', issued_policy: null, issued_epoch: 0, reported_epoch: 0,
+      revoked_at: null, revoked_by: null, prev_public_key: null, rotate_key: 0, host_facts: null, tls_pins: null,
     }).execute();
-    await ctx.db.insertInto('audit').values({ time: now, user_id: `agent:${agentId}`, username: b.hostname, action: 'agent.enroll', target: `agent:${agentId}`, detail: JSON.stringify({ group: token.group_id, tokenId: token.id }) }).execute();
+    await audit(ctx, { kind: 'agent', id: agentId, hostname }, 'agent.enroll', `agent:${agentId}`, { group: token.group_id, tokenId: token.id, ip: req.ip });
+    ctx.wake.changed();
     const res: EnrollResponse = { agentId, groupId: token.group_id, consoleKey: ctx.signingKey.publicKey, heartbeatSeconds: ctx.heartbeatSeconds };
     return reply.code(201).send(res);
   });
 
-  app.post(`${AGENT_API_PREFIX}/heartbeat`, { config: { access: 'agent' }, schema: { body: HeartbeatBody } }, async (req) => {
+  app.post(`${AGENT_API_PREFIX}/heartbeat`, { config: { access: 'agent' }, bodyLimit: 64 * 1024 }, async (req) => {
+    refuse(checkHeartbeat(req.body));
     const b = req.body as HeartbeatRequest;
     const now = ctx.now();
+    const before = await ctx.db.selectFrom('agents').select(['hostname']).where('id', '=', req.agentId!).executeTakeFirstOrThrow();
+    const hostname = b.hostname ? neutralize(b.hostname) : undefined;
     await ctx.db.updateTable('agents').set({
-      last_seen: now, state: b.state, agent_version: b.agentVersion, reported_version: b.policyVersion,
-      mode: b.mode ?? null, spooled: b.spooled, ...(b.hostname ? { hostname: b.hostname } : {}),
+      last_seen: now, state: b.state, agent_version: neutralize(b.agentVersion), reported_version: b.policyVersion,
+      reported_epoch: b.policyEpoch ?? 0, mode: b.mode ? neutralize(b.mode) : null, spooled: b.spooled,
+      ...(hostname ? { hostname } : {}),
+      ...(b.host ? { host_facts: JSON.stringify(b.host) } : {}), ...(b.tlsPins ? { tls_pins: JSON.stringify(b.tlsPins) } : {}),
     }).where('id', '=', req.agentId!).execute();
+    if (hostname && hostname !== before.hostname) {
+      await audit(ctx, { kind: 'agent', id: req.agentId!, hostname: before.hostname }, 'agent.rename', `agent:${req.agentId!}`, { from: before.hostname, to: hostname });
+    }
     const agent = await ctx.db.selectFrom('agents').selectAll().where('id', '=', req.agentId!).executeTakeFirstOrThrow();
     const res: HeartbeatResponse = { serverTime: now };
-    const pol = await currentPolicy(ctx, agent);
-    if (!('missing' in pol) && pol.envelope.version !== b.policyVersion) res.policy = pol;
-    const tasks = await tasksFor(idb(ctx), agent.id);
-    return tasks.length ? { ...res, tasks } : res;
+    const pol = await currentPolicy(ctx, agent, { reissue: b.policyMissing === true });
+    // Older agents report no epoch: their version alone is compared.
+    if (!('missing' in pol) && comparePolicyOrder(pol.envelope, { epoch: b.policyEpoch ?? pol.envelope.epoch ?? 0, version: b.policyVersion }) !== 0) res.policy = pol;
+    const tls = await tlsAnnouncementFor(ctx, b.tlsPins);
+    if (tls) res.tlsNext = tls;
+    if (agent.rotate_key) res.rotateKey = true;
+    const t = await tasksFor(idb(ctx), agent.id);
+    if (t.cancelled.length) res.cancelled = t.cancelled;
+    return t.tasks.length ? { ...res, tasks: t.tasks } : res;
   });
 
   app.get(`${AGENT_API_PREFIX}/policy`, { config: { access: 'agent' } }, async (req) => {
@@ -97,16 +85,40 @@ export async function agentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void>
     return pol;
   });
 
-  app.post(`${AGENT_API_PREFIX}/events`, { config: { access: 'agent' }, bodyLimit: EVENTS_BODY_LIMIT, schema: { body: EventsBody } }, async (req) => {
-    const { events } = req.body as EventBatchRequest;
-    const now = ctx.now();
-    const rows = events.map((e) => ({
-      agent_id: req.agentId!, key: e.key, time: e.time, received_at: now, verdict: e.verdict, reason: e.reason, rule: e.rule,
-      kind: e.kind, app: e.guarded ?? baseName(e.object), object: e.object, guarded: e.guarded ?? null,
-      policy_version: e.policyVersion, pid: e.pid, lineage: JSON.stringify(e.lineage), detail: e.detail ? JSON.stringify(e.detail) : null,
-    }));
-    const res = await ctx.db.insertInto('events').values(rows).onConflict((oc) => oc.columns(['agent_id', 'key']).doNothing()).executeTakeFirst();
-    const accepted = Number(res.numInsertedOrUpdatedRows ?? 0n);
-    return { accepted, duplicates: events.length - accepted };
+  app.post(`${AGENT_API_PREFIX}/events`, { config: { access: 'agent' }, bodyLimit: PROTOCOL_LIMITS.batchBytes }, async (req) => {
+    refuse(checkEventBatchShape(req.body));
+    const b = req.body as { events: unknown[]; quarantined?: unknown[] };
+    const agent = await ctx.db.selectFrom('agents').innerJoin('groups', 'groups.id', 'agents.group_id')
+      .select(['agents.hostname', 'groups.upload_per_hour']).where('agents.id', '=', req.agentId!).executeTakeFirst();
+    if (b.events.length) await takeQuota(ctx, `upload:${req.agentId!}`, b.events.length, agent?.upload_per_hour ?? ctx.limits.uploadPerHour);
+    const r = await ingestBatch(ctx, req.agentId!, b.events, b.quarantined ?? []);
+    const blocks = r.fresh.filter((e) => e.verdict === 'deny');
+    if (blocks.length) ctx.alerts.notify({ kind: 'block', agentId: req.agentId!, hostname: agent?.hostname ?? req.agentId!, events: blocks });
+    const { fresh: _f, ...answer } = r;
+    return answer;
+  });
+
+  // Long-poll: answers when something changed for agents (or after ~25 s); the agent then heartbeats at once.
+  app.get(`${AGENT_API_PREFIX}/wait`, {
+    config: { access: 'agent' },
+    schema: { querystring: Type.Object({ since: Type.String({ maxLength: 64, default: '' }), ms: Type.Integer({ minimum: 0, maximum: 55_000, default: 25_000 }) }, { additionalProperties: false }) },
+  }, async (req) => {
+    const q = req.query as { since: string; ms: number };
+    return { mark: await ctx.wake.wait(q.since, q.ms) };
+  });
+
+  // Key rotation, signed with the current key and proven with the new one. The old key stays valid until the agent
+  // signs with the new key (so a crash between the console's answer and the agent's save locks nothing out).
+  app.post(`${AGENT_API_PREFIX}/rotate-key`, { config: { access: 'agent' }, bodyLimit: 16 * 1024 }, async (req) => {
+    refuse(checkKeyRotation(req.body));
+    const b = req.body as { publicKey: string; proof: string };
+    if (!parsePublicKey(b.publicKey)) throw new ApiFailure('VALIDATION', { where: 'body.publicKey', detail: 'not an Ed25519 SPKI key in base64' }, { field: 'publicKey' });
+    if (!verifyWith(b.publicKey, keyRotationPayload(req.agentId!, b.publicKey), b.proof)) throw new ApiFailure('AGENT_AUTH', { detail: 'the proof does not verify with the new key' });
+    const agent = await ctx.db.selectFrom('agents').select(['public_key', 'hostname']).where('id', '=', req.agentId!).executeTakeFirstOrThrow();
+    if (agent.public_key !== b.publicKey) {
+      await ctx.db.updateTable('agents').set({ prev_public_key: agent.public_key, public_key: b.publicKey, rotate_key: 0 }).where('id', '=', req.agentId!).execute();
+      await audit(ctx, { kind: 'agent', id: req.agentId!, hostname: agent.hostname }, 'agent.key-rotated', `agent:${req.agentId!}`, { key: sha256Hex(b.publicKey).slice(0, 16) });
+    }
+    return { ok: true };
   });
 }

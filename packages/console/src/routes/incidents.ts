@@ -9,7 +9,9 @@ import { ApiFailure, langOf } from '../errors.ts';
 import { partnerLetter, type OrgDetails } from '../incident/letter.ts';
 import { renderHtml, renderMarkdown } from '../incident/report.ts';
 import { stepDef, STEP_KEYS } from '../incident/steps.ts';
-import { createTask, idb, logCase, openIncident, requireIncident, setStep } from '../incident/store.ts';
+import { cancelTask, createTask, idb, logCase, openIncident, requireIncident as requireAny, setStep, type IdbCtx } from '../incident/store.ts';
+import { agentInScope, requireAgentInScope } from '../scope.ts';
+import type { User } from '../context.ts';
 import { loadCase, replaySummary } from '../incident/view.ts';
 import { newId, sha256Hex } from '../secrets.ts';
 import { IdParams, query } from './schemas.ts';
@@ -42,12 +44,22 @@ const ReportQuery = query({ format: Type.Union([Type.Literal('md'), Type.Literal
 
 const ACTION_STEP = { isolate: 'isolate', 'release-isolation': null, collect: 'preserve', check: 'check' } as const;
 
+/** An incident whose endpoint is in the user's scope (else NOT_FOUND). */
+async function requireIncident(x: IdbCtx, id: string, user?: User) {
+  const inc = await requireAny(x, id);
+  if (user && user.scope !== null) {
+    try { await requireAgentInScope(x.ctx, user, inc.agent_id); } catch { throw new ApiFailure('NOT_FOUND', { what: `incident ${id}` }); }
+  }
+  return inc;
+}
+
 export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<void> {
   const x = idb(ctx);
 
-  app.get('/api/incidents', { config: { access: 'viewer' }, schema: { querystring: query({}) } }, async () => {
+  app.get('/api/incidents', { config: { access: 'viewer' }, schema: { querystring: query({}) } }, async (req) => {
     const rows = await x.db.selectFrom('incidents').leftJoin('agents', 'agents.id', 'incidents.agent_id')
       .select(['incidents.id', 'incidents.title', 'incidents.status', 'incidents.agent_id', 'incidents.created_at', 'incidents.created_by', 'agents.hostname'])
+      .where(agentInScope(req.user!, 'incidents.agent_id'))
       .orderBy('incidents.created_at', 'desc').limit(500).execute();
     const steps = await x.db.selectFrom('incident_steps').select(['incident_id', 'state']).execute();
     return { incidents: rows.map((r) => {
@@ -58,18 +70,42 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
   });
 
   app.post('/api/incidents', { config: { access: 'operator' }, schema: { body: OpenBody } }, async (req, reply) => {
-    const id = await openIncident(x, req.user!, req.body as { agentId?: string; eventId?: number; title?: string });
+    const b = req.body as { agentId?: string; eventId?: number; title?: string };
+    if (req.user!.scope !== null) {
+      const agentId = b.agentId ?? (b.eventId !== undefined ? (await x.db.selectFrom('events').select('agent_id').where('id', '=', b.eventId).executeTakeFirst())?.agent_id : undefined);
+      if (agentId) await requireAgentInScope(ctx, req.user!, agentId);
+    }
+    const id = await openIncident(x, req.user!, b);
     await audit(ctx, req.user!, 'incident.open', `incident:${id}`, req.body as Record<string, unknown>);
+    const inc = await requireAny(x, id);
+    const host = await x.db.selectFrom('agents').select('hostname').where('id', '=', inc.agent_id).executeTakeFirst();
+    ctx.alerts.notify({ kind: 'incident', incidentId: id, title: inc.title, hostname: host?.hostname ?? inc.agent_id, by: req.user!.username });
     return reply.code(201).send({ id });
   });
 
-  app.get('/api/incidents/:id', { config: { access: 'viewer' }, schema: { params: IdParams, querystring: query({}) } }, async (req) =>
-    loadCase(x, (req.params as { id: string }).id, langOf(req)));
+  app.post('/api/tasks/:id/cancel', { config: { access: 'operator' }, schema: { params: IdParams } }, async (req) => {
+    const { id } = req.params as { id: string };
+    const t = await x.db.selectFrom('agent_tasks').select(['agent_id']).where('id', '=', id).executeTakeFirst();
+    if (!t) throw new ApiFailure('NOT_FOUND', { what: `task ${id}` });
+    await requireAgentInScope(ctx, req.user!, t.agent_id);
+    const c = await cancelTask(x, req.user!, id);
+    if (c.incidentId) {
+      await logCase(x, c.incidentId, req.user!.username, c.step ?? '', 'task.cancel', { task: id });
+      if (c.step && c.step !== 'sweep') await setStep(x, c.incidentId, c.step, 'todo', {});
+    }
+    await audit(ctx, req.user!, 'task.cancel', `task:${id}`, { endpoint: c.agentId, incident: c.incidentId });
+    return { ok: true };
+  });
+
+  app.get('/api/incidents/:id', { config: { access: 'viewer' }, schema: { params: IdParams, querystring: query({}) } }, async (req) => {
+    await requireIncident(x, (req.params as { id: string }).id, req.user);
+    return loadCase(x, (req.params as { id: string }).id, langOf(req));
+  });
 
   app.patch('/api/incidents/:id', { config: { access: 'operator' }, schema: { params: IdParams, body: PatchBody } }, async (req) => {
     const { id } = req.params as { id: string };
     const b = req.body as { title?: string; org?: Partial<OrgDetails>; status?: 'open' | 'closed' };
-    const inc = await requireIncident(x, id);
+    const inc = await requireIncident(x, id, req.user);
     const now = ctx.now();
     const org = b.org ? { ...JSON.parse(inc.org) as OrgDetails, ...b.org } : undefined;
     await x.db.updateTable('incidents').set({
@@ -86,7 +122,7 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
   app.post('/api/incidents/:id/steps/:step', { config: { access: 'operator' }, schema: { params: StepParams, body: StepBody } }, async (req) => {
     const { id, step } = req.params as { id: string; step: string };
     const b = req.body as { state: 'done' | 'todo'; note?: string };
-    await requireIncident(x, id);
+    await requireIncident(x, id, req.user);
     await setStep(x, id, step, b.state, { ...(b.state === 'done' ? { done: req.user!.username } : {}), ...(b.note !== undefined ? { note: b.note } : {}) });
     await logCase(x, id, req.user!.username, step, b.state === 'done' ? 'step.done' : 'step.reopen', b.note ? { note: b.note.slice(0, 500) } : {});
     await audit(ctx, req.user!, `incident.step.${b.state}`, `incident:${id}`, { step });
@@ -96,12 +132,12 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
   app.post('/api/incidents/:id/actions', { config: { access: 'operator' }, schema: { params: IdParams, body: ActionBody } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const { action } = req.body as { action: 'isolate' | 'release-isolation' | 'collect' | 'check' | 'sweep' };
-    const inc = await requireIncident(x, id);
+    const inc = await requireIncident(x, id, req.user);
     if (inc.status === 'closed') throw new ApiFailure('CONFLICT', { detail: 'the incident is closed; reopen it first' });
     const user = req.user!;
     let tasks: string[];
     if (action === 'sweep') {
-      const agents = await x.db.selectFrom('agents').select('id').execute();
+      const agents = await x.db.selectFrom('agents').select('id').where('revoked_at', 'is', null).where(agentInScope(user, 'id')).execute();
       tasks = [];
       for (const a of agents) tasks.push(await createTask(x, user, a.id, 'check', { incidentId: id, step: 'sweep' }));
       await setStep(x, id, 'sweep', 'waiting', { requested: user.username });
@@ -121,7 +157,7 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
   app.post('/api/incidents/:id/files', { config: { access: 'operator' }, bodyLimit: 1024 * 1024, schema: { params: IdParams, body: FileBody } }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const b = req.body as { kind: string; name: string; content: string };
-    await requireIncident(x, id);
+    await requireIncident(x, id, req.user);
     try { JSON.parse(b.content); } catch (e) {
       throw new ApiFailure('VALIDATION', { where: 'body.content', detail: `not JSON (${(e as Error).message}); attach the output of omamori replay --format json` }, { field: 'content' });
     }
@@ -136,7 +172,7 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
   });
 
   app.get('/api/incidents/:id/letter', { config: { access: 'viewer' }, schema: { params: IdParams, querystring: query({}) } }, async (req) => {
-    const inc = await requireIncident(x, (req.params as { id: string }).id);
+    const inc = await requireIncident(x, (req.params as { id: string }).id, req.user);
     return partnerLetter(JSON.parse(inc.org) as OrgDetails, langOf(req));
   });
 
@@ -144,9 +180,12 @@ export async function incidentRoutes(app: FastifyInstance, ctx: Ctx): Promise<vo
     const { id } = req.params as { id: string };
     const { format } = req.query as { format: 'md' | 'html' };
     const lang = langOf(req);
+    await requireIncident(x, id, req.user);
     const c = await loadCase(x, id, lang);
     const text = format === 'html' ? renderHtml(c, lang, ctx.now()) : renderMarkdown(c, lang, ctx.now());
     reply.header('content-type', format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8');
+    // The HTML report is self-contained: its one inline stylesheet, nothing else (no script, no request out).
+    if (format === 'html') reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     reply.header('content-disposition', `attachment; filename="incident-${id}-${lang}.${format}"`);
     return text;
   });

@@ -3,10 +3,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatMessage, loadPolicy, PRESETS } from '@omamori/policy';
-import { audit, bumpPolicyEpoch, type Ctx } from '../context.ts';
+import { audit, policyInputsChanged, type Ctx } from '../context.ts';
 import { diffLines } from '../diff.ts';
 import { ApiFailure, langOf } from '../errors.ts';
 import { newId } from '../secrets.ts';
+import { typeNameJa } from '../validation-text.ts';
 import { IdParams, query } from './schemas.ts';
 
 const Text = Type.String({ minLength: 1, maxLength: 256 * 1024 });
@@ -17,8 +18,10 @@ const Name = Type.String({ minLength: 1, maxLength: 100 });
 function validate(req: FastifyRequest, ctx: Ctx, text: string) {
   const lang = langOf(req);
   const r = loadPolicy(text, { now: ctx.now() });
+  // The validator quotes type words (`integer`) in its Japanese messages too: named in Japanese here.
+  const params = (p: Record<string, string | number>) => lang === 'ja' && typeof p.expected === 'string' ? { ...p, expected: typeNameJa(p.expected) } : p;
   const problems = r.problems.map((p) => ({
-    severity: p.severity, code: p.code, line: p.line, column: p.column, path: p.path.join('.'), message: formatMessage(p.code, p.params, lang),
+    severity: p.severity, code: p.code, line: p.line, column: p.column, path: p.path.join('.'), message: formatMessage(p.code, params(p.params), lang),
   }));
   if (!r.policy) throw new ApiFailure('POLICY_INVALID', { count: problems.filter((p) => p.severity === 'error').length }, { problems });
   return { policy: r.policy, warnings: problems };
@@ -86,7 +89,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: Ctx): Promise<void
       if (Number(up.numUpdatedRows) !== 1) throw new ApiFailure('CONFLICT', { detail: 'the policy changed meanwhile; reload and retry' });
       await tx.insertInto('policy_versions').values({ policy_id: id, version, text: b.text, comment: b.comment, created_by: req.user!.username, created_at: ctx.now() }).execute();
     });
-    await bumpPolicyEpoch(ctx);
+    await policyInputsChanged(ctx);
     await audit(ctx, req.user!, 'policy.update', `policy:${id}`, { version, comment: b.comment });
     return { id, version, warnings };
   });

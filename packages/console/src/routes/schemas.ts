@@ -1,4 +1,4 @@
-// Shared pieces of route schemas.
+// Shared pieces of route schemas and queries.
 import { Type, type TProperties } from '@sinclair/typebox';
 
 /** A strict query-string schema that also accepts `lang` (ja|en) for messages. */
@@ -7,3 +7,11 @@ export function query<P extends TProperties>(props: P) {
 }
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+/**
+ * A LIKE pattern for "contains", case-insensitive (compare with lower(column)): the search text's own % and _ are
+ * dropped rather than escaped, so the pattern means the same in SQLite and PostgreSQL.
+ */
+export function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[%_\\]/g, '')}%`;
+}
