@@ -124,6 +124,7 @@ function StepBody({ c, s, reload }: { c: Case; s: Step; reload(): void }) {
   return <>
     {s.key === 'credentials' ? <><p>{ti('creds')}</p><ul className="plain">{c.credentials.map((x) => <li key={x}>{x}</li>)}</ul></> : null}
     {last ? <p data-testid={`task-${s.key}`}><strong>{ti('result')}:</strong> {last.state} — {last.message}</p> : null}
+    {last && last.finishedAt === null && operator ? <CancelTask id={last.id} reload={reload} /> : null}
     {last?.evidence ? <p><small>{ti('evidence', { path: last.evidence.path })}<br />{ti('sha', { sha: last.evidence.bundleSha256 })}, {ti('manifest', { sha: last.evidence.manifestSha256 })}</small></p> : null}
     {last?.check && s.key === 'check' ? <FindingList findings={last.check.findings} /> : null}
     {s.key === 'sweep' ? c.sweep.length === 0 ? <p>{ti('sweepNone')}</p> :
@@ -221,4 +222,17 @@ export function IncidentPage({ id }: { id: string }) {
       </> : null}
     </Page>
   );
+}
+
+/** Cancels a task the endpoint has not finished (the agent is told; a signed task also expires by itself). */
+function CancelTask({ id, reload }: { id: string; reload(): void }) {
+  const { t } = useI18n();
+  const [error, setError] = useState<unknown>();
+  return <div className="buttons">
+    <button type="button" onClick={async () => {
+      setError(undefined);
+      try { await api('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`); reload(); } catch (e) { setError(e); }
+    }}>{t('task.cancel')}</button>
+    <ErrorNote error={error} />
+  </div>;
 }
