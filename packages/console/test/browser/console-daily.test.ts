@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { totpCode, TOTP_STEP_MS } from '../../src/totp.ts';
 import { sampleEvent, type TestAgent } from '../helpers.ts';
 import { CHROMIUM, ROOT } from './procs.ts';
-import { cspViolations, heartbeat, PASSWORD, signIn, startWebConsole, watchCsp, type WebConsole } from './web-console.ts';
+import { cspConsole, cspViolations, heartbeat, PASSWORD, signIn, startWebConsole, watchCsp, type WebConsole } from './web-console.ts';
 
 const ARTIFACTS = join(ROOT, 'artifacts');
 const DAY = 86_400_000;
@@ -100,6 +100,20 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
 
   after(async () => {
     try { await browser?.close(); } finally { await wc?.close(); }
+  });
+
+  it('the CSP holds without inline script, and this test sees a violation when one happens', async () => {
+    const res = await page.goto(`${wc.url}/login`);
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/); assert.ok(!csp.includes('unsafe-inline'), csp);
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assert.deepEqual(await cspViolations(page), []);
+    // An injected inline script is refused, and the watch records it (so an empty list below means something).
+    await page.evaluate(`(() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.appendChild(s); })()`);
+    await page.waitForFunction('window.__csp.length > 0');
+    assert.equal(await page.evaluate('window.__ran'), undefined, 'the inline script did not run');
+    assert.match((await cspViolations(page))[0]!, /script-src/);
+    await page.evaluate('window.__csp = []'); cspConsole.length = 0;
   });
 
   it('signs in; the 7- and 30-day charts label ticks with dates and keep real blocks visible beside would-blocks', async () => {
