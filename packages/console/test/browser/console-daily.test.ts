@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 const LONG_APP = 'C:\\Users\\kaikei-tantou\\AppData\\Local\\Temp\\Rar$EXa1234.5678\\請求書_2026年11月分_株式会社サンプル商事_御中_確認用.exe';
 
 let wc: WebConsole; let browser: Browser; let ctx: BrowserContext; let page: Page;
-let main: TestAgent; let spare: TestAgent; let doomed: TestAgent; let kaikeiGroup = '';
+let main: TestAgent; let spare: TestAgent; let doomed: TestAgent; let kaikeiGroup = ''; let seedIncident = '';
 
 const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `daily-${name}.png`), fullPage: true });
 
@@ -88,6 +88,9 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     const up = await main.req('POST', '/events', { events: [...seedEvents(wc.now()), sampleEvent('big-2', { detail: { blob: 'x'.repeat(20_000) } })] });
     assert.equal(up.statusCode, 200, up.body);
     assert.deepEqual((up.json() as { rejected: { key: string; message: string }[] }).rejected.map((r) => r.key === 'big-2' ? r.key : r.message), ['big-2']);
+    const inc = await wc.admin.req('POST', '/api/incidents', { agentId: main.id, title: 'seed-incident' });
+    seedIncident = (inc.json() as { id: string }).id;
+    await wc.admin.req('POST', `/api/incidents/${seedIncident}/actions`, { action: 'collect' });
     browser = await chromium.launch(CHROMIUM);
     ctx = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await ctx.newPage();
@@ -296,7 +299,7 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     const cancel = page.getByRole('button', { name: 'Cancel task' });
     await cancel.waitFor();
     await cancel.click();
-    await page.getByTestId('task-check').filter({ hasText: /cancel/ }).waitFor();
+    await page.locator('[data-testid="task-check"][data-state="cancelled"]').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Cancel task' }).count(), 0);
   });
 
@@ -321,11 +324,12 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
       ['/', 'Dashboard', 'ダッシュボード'], ['/endpoints', 'Endpoints', '端末'], ['/events', 'Events', 'イベント'], ['/policies', 'Policies', 'ポリシー'],
       ['/groups', 'Groups', 'グループ'], ['/exceptions', 'Exceptions', '例外'], ['/incidents', 'Incidents', 'インシデント'],
       ['/quarantine', 'Refused events', '受付拒否イベント'], ['/users', 'Users and roles', 'ユーザーとロール'], ['/audit', 'Audit log', '監査ログ'],
-      ['/settings', 'Settings', '設定'], [`/endpoints/${main.id}`, 'pc-keiri-01', 'pc-keiri-01'],
+      ['/settings', 'Settings', '設定'], [`/endpoints/${main.id}`, 'pc-keiri-01', 'pc-keiri-01'], [`/incidents/${seedIncident}`, 'seed-incident', 'seed-incident'],
+      ['/account', 'My account', 'アカウント'],
     ];
     // Every problem of every page is collected, then reported together.
     const problems: string[] = [];
-    if (!page.url().startsWith(wc.url)) { await signIn(page, wc.url, 'admin', PASSWORD); await page.getByRole('heading', { level: 1 }).waitFor(); }
+    if (!page.url().startsWith(wc.url)) { await signIn(page, wc.url, 'admin', PASSWORD); await page.getByRole('button', { name: 'Sign out' }).waitFor(); }
     try { for (const lang of ['en', 'ja'] as const) {
       await page.getByRole('button', { name: lang === 'ja' ? '日本語' : 'English' }).click();
       for (const [path, en, ja] of pages) {

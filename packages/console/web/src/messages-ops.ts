@@ -53,6 +53,8 @@ export const opsEn = {
   'set.testOk': '{channel}: sent', 'set.testFailed': '{channel}: failed — {error}', 'set.noChannel': 'No channel is switched on.',
   'set.status': 'Sent {sent}, failed {failed}, held back {dropped}',
   'task.cancel': 'Cancel task', 'task.cancelled': 'Task cancelled.',
+  'task.state.pending': 'waiting for the endpoint', 'task.state.sent': 'sent to the endpoint', 'task.state.done': 'done', 'task.state.failed': 'failed',
+  'task.state.cancelled': 'cancelled', 'task.state.expired': 'expired',
   'confirm.cancel': 'Cancel',
 };
 
@@ -110,5 +112,7 @@ export const opsJa: Record<OpsKey, string> = {
   'set.testOk': '{channel}: 送信しました', 'set.testFailed': '{channel}: 失敗 — {error}', 'set.noChannel': '有効な送信先がありません。',
   'set.status': '送信 {sent} 件、失敗 {failed} 件、抑制 {dropped} 件',
   'task.cancel': 'タスクを取り消す', 'task.cancelled': 'タスクを取り消しました。',
+  'task.state.pending': '端末の応答待ち', 'task.state.sent': '端末へ送信済み', 'task.state.done': '完了', 'task.state.failed': '失敗',
+  'task.state.cancelled': '取り消し済み', 'task.state.expired': '期限切れ',
   'confirm.cancel': 'キャンセル',
 };
