@@ -289,6 +289,34 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     } finally { await new Promise((r) => hook.close(r)); }
   });
 
+  it('a user limited to a group sees only its endpoints; the limit is changed on the Users page', async () => {
+    await go(page, 'Users and roles');
+    const form = page.locator('form[aria-labelledby="new-user"]');
+    await form.getByLabel('User name').fill('keiri-op');
+    await form.getByLabel('Password').fill(PASSWORD);
+    await form.getByLabel('Role').selectOption('operator');
+    await form.getByRole('group', { name: /Limited to groups/ }).getByLabel('経理部').check();
+    await form.getByRole('button', { name: 'Create user' }).click();
+    const row = page.locator('tr[data-user="keiri-op"]');
+    await row.getByTestId('user-groups').filter({ hasText: '経理部' }).waitFor();
+    const other = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      const p = await other.newPage();
+      await watchCsp(p);
+      await signIn(p, wc.url, 'keiri-op', PASSWORD);
+      await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      await go(p, 'Endpoints');
+      await p.locator('tr[data-endpoint="pc-keiri-01"]').waitFor();
+      assert.equal(await p.locator('tr[data-endpoint="pc-spare-02"]').count(), 0, 'an endpoint of another group is not shown');
+      assert.deepEqual(await cspViolations(p), []);
+    } finally { await other.close(); }
+    await row.getByRole('button', { name: /Change groups/ }).click();
+    const picker = row.getByRole('group', { name: 'Groups of keiri-op' });
+    await picker.getByLabel('経理部').uncheck();
+    await picker.getByRole('button', { name: 'Save groups' }).click();
+    await row.getByTestId('user-groups').filter({ hasText: 'all groups' }).waitFor();
+  });
+
   it('a running task can be cancelled from its incident', async () => {
     const inc = await wc.admin.req('POST', '/api/incidents', { agentId: main.id, title: 'e2e' });
     assert.equal(inc.statusCode, 201, inc.body);

@@ -38,6 +38,7 @@ export function setGroupNames(m: Map<string, string>): void { groupNames = m; }
 function value(v: unknown, key: string, i: I18n): ReactNode {
   if (v === null || v === undefined) return '—';
   if (key === 'group' && typeof v === 'string') return groupNames.get(v) ?? v;
+  if (key === 'groups' && Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? groupNames.get(x) ?? x : String(x))).join(', ');
   if (typeof v === 'boolean') return v ? (i.lang === 'ja' ? 'はい' : 'yes') : (i.lang === 'ja' ? 'いいえ' : 'no');
   if (typeof v === 'number') return /At$/.test(key) && v > 1e12 ? i.time(v) : String(v);
   if (typeof v === 'string') return VALUES[v]?.[i.lang] ?? v;

@@ -56,6 +56,10 @@ export const opsEn = {
   'task.state.pending': 'waiting for the endpoint', 'task.state.sent': 'sent to the endpoint', 'task.state.done': 'done', 'task.state.failed': 'failed',
   'task.state.cancelled': 'cancelled', 'task.state.expired': 'expired',
   'confirm.cancel': 'Cancel',
+  'usr.groups': 'Groups', 'usr.allGroups': 'all groups', 'usr.limitTo': 'Limited to groups (none ticked: every group)',
+  'usr.editGroups': 'Change groups', 'usr.saveGroups': 'Save groups', 'usr.groupsOf': 'Groups of {name}',
+  'usr.totp': 'Two-factor', 'usr.totpOn': 'on', 'usr.totpOff': 'off', 'usr.resetTotp': 'Reset two-factor',
+  'usr.adminAll': 'Administrators always see every group.',
 };
 
 export type OpsKey = keyof typeof opsEn;
@@ -115,4 +119,8 @@ export const opsJa: Record<OpsKey, string> = {
   'task.state.pending': '端末の応答待ち', 'task.state.sent': '端末へ送信済み', 'task.state.done': '完了', 'task.state.failed': '失敗',
   'task.state.cancelled': '取り消し済み', 'task.state.expired': '期限切れ',
   'confirm.cancel': 'キャンセル',
+  'usr.groups': 'グループ', 'usr.allGroups': 'すべてのグループ', 'usr.limitTo': '対象グループの限定 (チェックなし: すべてのグループ)',
+  'usr.editGroups': 'グループを変更', 'usr.saveGroups': 'グループを保存', 'usr.groupsOf': '{name} のグループ',
+  'usr.totp': '2 要素認証', 'usr.totpOn': '有効', 'usr.totpOff': '無効', 'usr.resetTotp': '2 要素認証をリセット',
+  'usr.adminAll': '管理者は常にすべてのグループを扱えます。',
 };
