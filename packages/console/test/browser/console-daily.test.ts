@@ -69,6 +69,7 @@ function seedEvents(now: number) {
     time: now - 600_000, object: '/usr/bin/pwsh', user: 'tanaka', commandLine: 'pwsh -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA',
     signer: 'Microsoft Corporation', sha256: 'b'.repeat(64),
   }));
+  evs.push(sampleEvent('old-1', { time: now - 20 * DAY, verdict: 'audit-deny', object: '/home/u/old/tool' }));
   evs.push(sampleEvent('long-1', { time: now - 300_000, verdict: 'deny', object: LONG_APP }));
   return evs;
 }
@@ -252,6 +253,16 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     await row.filter({ hasText: '14' }).filter({ hasText: '500' }).waitFor();
     const g = ((await wc.admin.req('GET', '/api/groups')).json() as { groups: { id: string; retentionDays: number; uploadPerHour: number }[] }).groups.find((x) => x.id === kaikeiGroup)!;
     assert.equal(g.retentionDays, 14); assert.equal(g.uploadPerHour, 500);
+    // The sweep now: the 20-day-old event of this group goes, the rest stays.
+    await go(page, 'Settings');
+    await page.getByRole('button', { name: 'Delete expired events now' }).click();
+    await page.getByTestId('maintenance-done').filter({ hasText: '1 event(s) and 0 refused event(s) deleted.' }).waitFor();
+    const left = ((await wc.admin.req('GET', `/api/events?q=${encodeURIComponent('/home/u/old/tool')}`)).json() as { events: unknown[] }).events;
+    assert.equal(left.length, 0);
+    // A new policy epoch (after a restore) is confirmed first.
+    await page.getByRole('button', { name: /Start a new policy epoch/ }).click();
+    await page.getByRole('alertdialog', { name: 'Start a new policy epoch?' }).getByRole('button', { name: 'Start the new epoch' }).click();
+    await page.getByTestId('maintenance-done').filter({ hasText: /New policy epoch \d+/ }).waitFor();
   });
 
   it('alert settings: a webhook, syslog and SMTP are saved; the test alert reaches a local webhook and failures are shown', async () => {

@@ -60,6 +60,12 @@ export const opsEn = {
   'usr.editGroups': 'Change groups', 'usr.saveGroups': 'Save groups', 'usr.groupsOf': 'Groups of {name}',
   'usr.totp': 'Two-factor', 'usr.totpOn': 'on', 'usr.totpOff': 'off', 'usr.resetTotp': 'Reset two-factor',
   'usr.adminAll': 'Administrators always see every group.',
+  'set.maintenance': 'Maintenance', 'set.retentionRun': 'Delete expired events now',
+  'set.retentionIntro': 'Events older than their group\'s retention are deleted every hour; this runs it now.',
+  'set.retentionDone': '{events} event(s) and {quarantined} refused event(s) deleted.',
+  'set.epoch': 'Start a new policy epoch…', 'set.epochIntro': 'Only after restoring the database from a backup: agents then accept this console\'s policies although their version numbers went back.',
+  'set.epochConfirm': 'Start a new policy epoch?', 'set.epochText': 'Every endpoint gets its policy again under the new epoch. Do this only after a restore.',
+  'set.epochDone': 'New policy epoch {epoch}; endpoints were told at once.', 'set.epochYes': 'Start the new epoch',
 };
 
 export type OpsKey = keyof typeof opsEn;
@@ -123,4 +129,10 @@ export const opsJa: Record<OpsKey, string> = {
   'usr.editGroups': 'グループを変更', 'usr.saveGroups': 'グループを保存', 'usr.groupsOf': '{name} のグループ',
   'usr.totp': '2 要素認証', 'usr.totpOn': '有効', 'usr.totpOff': '無効', 'usr.resetTotp': '2 要素認証をリセット',
   'usr.adminAll': '管理者は常にすべてのグループを扱えます。',
+  'set.maintenance': '保守', 'set.retentionRun': '保存期間を過ぎたイベントを今すぐ削除',
+  'set.retentionIntro': 'グループの保存期間を過ぎたイベントは 1 時間ごとに削除されます。これは今すぐ実行します。',
+  'set.retentionDone': 'イベント {events} 件と受付拒否イベント {quarantined} 件を削除しました。',
+  'set.epoch': '新しいポリシーエポックを開始…', 'set.epochIntro': 'データベースをバックアップから復元した後だけ使います。バージョン番号が戻っても、端末がこのコンソールのポリシーを受け入れるようになります。',
+  'set.epochConfirm': '新しいポリシーエポックを開始しますか?', 'set.epochText': 'すべての端末が新しいエポックでポリシーを受け取り直します。復元の後だけ実行してください。',
+  'set.epochDone': '新しいポリシーエポック {epoch} を開始し、端末にすぐ通知しました。', 'set.epochYes': '新しいエポックを開始',
 };

@@ -2,10 +2,11 @@
 // language, and the channels: webhook (JSON, optionally signed with HMAC-SHA256), syslog (RFC 5424 over TCP or TLS) and
 // e-mail (SMTP with STARTTLS, TLS or none). Secrets are never shown back: left empty they are kept. A test alert goes
 // to every channel switched on, with each channel's result; counters show what was sent, failed or held back.
+// Maintenance: run the retention sweep now; start a new policy epoch after a database restore (confirmed first).
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.ts';
-import { Check, ErrorNote, Field, Loading, Page, useLoad } from '../ui.tsx';
+import { Check, Confirm, ErrorNote, Field, Loading, Page, useLoad } from '../ui.tsx';
 
 interface Webhook { url: string; secret?: string; secretSet?: boolean }
 interface Syslog { host: string; port: number; transport: 'tcp' | 'tls' }
@@ -22,6 +23,7 @@ export function SettingsPage() {
       <p>{t('set.alertsIntro')}</p>
       <Loading what={data} />
       {data.data ? <AlertsForm initial={data.data.config} status={data.data.status} onSaved={data.reload} /> : null}
+      <Maintenance />
     </Page>
   );
 }
@@ -109,5 +111,30 @@ function AlertsForm({ initial, status, onSaved }: { initial: Alerts; status: Sta
         <li key={r.channel} className={r.ok ? 'ok' : 'error'}>{r.ok ? t('set.testOk', { channel: label(r.channel) }) : t('set.testFailed', { channel: label(r.channel), error: r.error ?? '' })}</li>)}</ul> : null}
       <ul className="plain" aria-label={t('set.alerts')}>{status.filter((s) => s.configured).map((s) => <li key={s.channel}>{label(s.channel)}: {t('set.status', { sent: s.sent, failed: s.failed, dropped: s.suppressed })}{s.lastError ? <> — <span className="error">{s.lastError}</span></> : null}</li>)}</ul>
     </form>
+  );
+}
+
+function Maintenance() {
+  const { t } = useI18n();
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const [asking, setAsking] = useState(false);
+  const run = async (f: () => Promise<string>) => { setError(undefined); setDone(undefined); try { setDone(await f()); } catch (e) { setError(e); } };
+  return (
+    <section aria-labelledby="maintenance">
+      <h2 id="maintenance">{t('set.maintenance')}</h2>
+      <p>{t('set.retentionIntro')}</p>
+      <div className="buttons">
+        <button type="button" onClick={() => void run(async () => t('set.retentionDone', await api<{ events: number; quarantined: number }>('POST', '/api/settings/retention/run')))}>{t('set.retentionRun')}</button>
+      </div>
+      <p>{t('set.epochIntro')}</p>
+      <div className="buttons"><button type="button" onClick={() => setAsking(true)}>{t('set.epoch')}</button></div>
+      {asking ? <Confirm title={t('set.epochConfirm')} yes={t('set.epochYes')} onNo={() => setAsking(false)}
+        onYes={() => void run(async () => { const r = await api<{ epoch: number }>('POST', '/api/settings/epoch'); setAsking(false); return t('set.epochDone', { epoch: r.epoch }); })}>
+        <p>{t('set.epochText')}</p>
+      </Confirm> : null}
+      <ErrorNote error={error} />
+      {done ? <p role="status" className="ok" data-testid="maintenance-done">{done}</p> : null}
+    </section>
   );
 }
