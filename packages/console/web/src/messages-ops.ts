@@ -66,6 +66,12 @@ export const opsEn = {
   'set.epoch': 'Start a new policy epoch…', 'set.epochIntro': 'Only after restoring the database from a backup: agents then accept this console\'s policies although their version numbers went back.',
   'set.epochConfirm': 'Start a new policy epoch?', 'set.epochText': 'Every endpoint gets its policy again under the new epoch. Do this only after a restore.',
   'set.epochDone': 'New policy epoch {epoch}; endpoints were told at once.', 'set.epochYes': 'Start the new epoch',
+  'tls.title': 'TLS certificate', 'tls.none': 'This console is not served over TLS.', 'tls.current': 'Current certificate (SHA-256)',
+  'tls.next': 'Next certificate', 'tls.noNext': 'none prepared', 'tls.pinned': '{n} of {total} endpoint(s) have pinned it',
+  'tls.intro': 'Rotate without enrolling again: prepare the next certificate, wait until every endpoint has pinned it (they learn it, signed, with their heartbeat), then switch.',
+  'tls.prepare': 'Prepare the next certificate', 'tls.activate': 'Switch to the next certificate…',
+  'tls.confirm': 'Switch the console to the next certificate?', 'tls.confirmText': 'New connections get the next certificate. Endpoints that have not pinned it yet ({n}) must enroll again.',
+  'tls.yes': 'Switch now', 'tls.switched': 'The console now serves {fp}.', 'tls.prepared': 'Next certificate {fp} prepared; endpoints learn it with their next heartbeat.',
 };
 
 export type OpsKey = keyof typeof opsEn;
@@ -135,4 +141,10 @@ export const opsJa: Record<OpsKey, string> = {
   'set.epoch': '新しいポリシーエポックを開始…', 'set.epochIntro': 'データベースをバックアップから復元した後だけ使います。バージョン番号が戻っても、端末がこのコンソールのポリシーを受け入れるようになります。',
   'set.epochConfirm': '新しいポリシーエポックを開始しますか?', 'set.epochText': 'すべての端末が新しいエポックでポリシーを受け取り直します。復元の後だけ実行してください。',
   'set.epochDone': '新しいポリシーエポック {epoch} を開始し、端末にすぐ通知しました。', 'set.epochYes': '新しいエポックを開始',
+  'tls.title': 'TLS 証明書', 'tls.none': 'このコンソールは TLS で提供されていません。', 'tls.current': '現在の証明書 (SHA-256)',
+  'tls.next': '次の証明書', 'tls.noNext': '未準備', 'tls.pinned': '{total} 台中 {n} 台の端末が登録済み',
+  'tls.intro': '再登録なしで証明書を更新できます。次の証明書を準備し、すべての端末が登録する (署名付きでハートビート時に届きます) のを待ってから切り替えます。',
+  'tls.prepare': '次の証明書を準備', 'tls.activate': '次の証明書に切り替え…',
+  'tls.confirm': 'コンソールを次の証明書に切り替えますか?', 'tls.confirmText': '新しい接続には次の証明書を使います。まだ登録していない端末 ({n} 台) は登録し直しが必要です。',
+  'tls.yes': '今すぐ切り替え', 'tls.switched': 'コンソールは {fp} を使っています。', 'tls.prepared': '次の証明書 {fp} を準備しました。端末は次のハートビートで受け取ります。',
 };

@@ -2,7 +2,7 @@
 // language, and the channels: webhook (JSON, optionally signed with HMAC-SHA256), syslog (RFC 5424 over TCP or TLS) and
 // e-mail (SMTP with STARTTLS, TLS or none). Secrets are never shown back: left empty they are kept. A test alert goes
 // to every channel switched on, with each channel's result; counters show what was sent, failed or held back.
-// Maintenance: run the retention sweep now; start a new policy epoch after a database restore (confirmed first).
+// TLS: prepare the next certificate, see how many endpoints pinned it, switch (confirmed). Maintenance: run the retention sweep now; start a new policy epoch after a database restore (confirmed first).
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.ts';
@@ -23,6 +23,7 @@ export function SettingsPage() {
       <p>{t('set.alertsIntro')}</p>
       <Loading what={data} />
       {data.data ? <AlertsForm initial={data.data.config} status={data.data.status} onSaved={data.reload} /> : null}
+      <TlsRotation />
       <Maintenance />
     </Page>
   );
@@ -135,6 +136,42 @@ function Maintenance() {
       </Confirm> : null}
       <ErrorNote error={error} />
       {done ? <p role="status" className="ok" data-testid="maintenance-done">{done}</p> : null}
+    </section>
+  );
+}
+
+interface TlsState { current: string | null; stored: boolean; next: { fingerprint: string; announcedAt: number; canActivate: boolean } | null; endpoints: number; endpointsWithNext: number }
+
+function TlsRotation() {
+  const { t } = useI18n();
+  const st = useLoad(() => api<TlsState>('GET', '/api/settings/tls'), []);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const [asking, setAsking] = useState(false);
+  const run = async (f: () => Promise<string>) => { setError(undefined); setDone(undefined); try { setDone(await f()); st.reload(); } catch (e) { setError(e); } };
+  const d = st.data;
+  return (
+    <section aria-labelledby="tls-title">
+      <h2 id="tls-title">{t('tls.title')}</h2>
+      <Loading what={st} />
+      {d && !d.current ? <p>{t('tls.none')}</p> : null}
+      {d?.current ? <>
+        <p>{t('tls.intro')}</p>
+        <dl className="facts">
+          <dt>{t('tls.current')}</dt><dd><code className="detail" data-testid="tls-current">{d.current}</code></dd>
+          <dt>{t('tls.next')}</dt><dd>{d.next ? <><code className="detail" data-testid="tls-next">{d.next.fingerprint}</code> — {t('tls.pinned', { n: d.endpointsWithNext, total: d.endpoints })}</> : t('tls.noNext')}</dd>
+        </dl>
+        <div className="buttons">
+          <button type="button" onClick={() => void run(async () => t('tls.prepared', { fp: (await api<{ fingerprint: string }>('POST', '/api/settings/tls/next', { generate: true })).fingerprint }))}>{t('tls.prepare')}</button>
+          {d.next?.canActivate ? <button type="button" onClick={() => setAsking(true)}>{t('tls.activate')}</button> : null}
+        </div>
+        {asking && d.next ? <Confirm title={t('tls.confirm')} yes={t('tls.yes')} onNo={() => setAsking(false)}
+          onYes={() => void run(async () => { const r = await api<{ fingerprint: string }>('POST', '/api/settings/tls/activate'); setAsking(false); return t('tls.switched', { fp: r.fingerprint }); })}>
+          <p>{t('tls.confirmText', { n: d.endpoints - d.endpointsWithNext })}</p>
+        </Confirm> : null}
+      </> : null}
+      <ErrorNote error={error} />
+      {done ? <p role="status" className="ok" data-testid="tls-done">{done}</p> : null}
     </section>
   );
 }
