@@ -30,6 +30,18 @@ async function go(p: Page, navLabel: string): Promise<void> {
   await p.getByRole('heading', { level: 1, name: navLabel }).waitFor();
 }
 
+/**
+ * Polls an expression through CDP until it is true. (Playwright's waitForFunction compiles its predicate with
+ * `new Function` inside the page, which the console's CSP rightly refuses — and which would count as a violation.)
+ */
+async function waitUntil(p: Page, expr: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await p.evaluate(expr))) {
+    if (Date.now() > end) throw new Error(`not true within ${ms} ms: ${expr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Elements whose text runs over more than one line (a wrapped header, button or badge). */
 async function wrapped(p: Page): Promise<string[]> {
   return p.evaluate(`(() => {
@@ -114,9 +126,11 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     assert.deepEqual(await cspViolations(page), []);
     // An injected inline script is refused, and the watch records it (so an empty list below means something).
     await page.evaluate(`(() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1'; document.body.appendChild(s); })()`);
-    await page.waitForFunction('window.__csp.length > 0');
+    await waitUntil(page, 'window.__csp.length > 0');
     assert.equal(await page.evaluate('window.__ran'), undefined, 'the inline script did not run');
     assert.match((await cspViolations(page))[0]!, /script-src/);
+    // Chromium also logs the refusal on the console; let it arrive before clearing both records.
+    for (let i = 0; i < 30 && cspConsole.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     await page.evaluate('window.__csp = []'); cspConsole.length = 0;
   });
 
@@ -137,7 +151,7 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
       assert.ok(Math.max(...denyHeights) >= 40, `${range}: real blocks visible (${denyHeights.join(',')})`);
     }
     await page.getByRole('combobox', { name: 'Period' }).selectOption({ label: 'Last 24 hours' });
-    await page.waitForFunction(`[...document.querySelectorAll('.chart [data-tick]')].every((t) => t.textContent.includes(':'))`);
+    await waitUntil(page, `[...document.querySelectorAll('.chart [data-tick]')].every((t) => t.textContent.includes(':'))`);
     const dayTicks = await page.locator('.chart [data-tick]').allTextContents();
     for (const tk of dayTicks) assert.match(tk, /^\d{2}:\d{2}$/, `24-hour clock: ${tk}`);
     await shot(page, 'chart');
@@ -350,7 +364,7 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     assert.match(await page.locator('tr[data-action="login"]').first().textContent() ?? '', /address127\.0\.0\.1/);
     await page.getByLabel('Text contains').fill('apply-now');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(`[...document.querySelectorAll('tbody tr')].every((r) => r.getAttribute('data-action') === 'group.apply-now')`);
+    await waitUntil(page, `[...document.querySelectorAll('tbody tr')].every((r) => r.getAttribute('data-action') === 'group.apply-now')`);
     const href = await page.getByTestId('audit-export-csv').getAttribute('href') ?? '';
     const csv = await page.evaluate(`fetch(${JSON.stringify(href)}).then((r) => r.text())`) as string;
     const lines = csv.trim().split(/\r\n/);
