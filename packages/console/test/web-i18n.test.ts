@@ -24,3 +24,9 @@ test('reasons: codes are explained in both languages; unknown codes stay as they
   assert.match(reasonText('USER_SPACE_EXEC', 'ja'), /ユーザー領域/);
   assert.equal(reasonText('SOMETHING_NEW', 'ja'), 'SOMETHING_NEW');
 });
+
+test('messages: every text names the same {parameters} in both languages (no English left for a value)', () => {
+  const params = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  const differ = Object.keys(en).filter((k) => params(en[k as keyof typeof en]) !== params(ja[k as keyof typeof ja]));
+  assert.deepEqual(differ, []);
+});

@@ -137,6 +137,8 @@ describe('console web UI end to end (Chromium, real console and agent)', { timeo
     await row.getByLabel('Policy (default)').selectOption({ label: 'e2e-office' });
     await row.getByLabel('Rollout (default)').selectOption('enforce');
     await row.getByRole('button', { name: /Save/ }).click();
+    // Going to enforce is confirmed (with what enforce would block), then applied at once.
+    await row.getByRole('alertdialog', { name: 'Switch default to enforce?' }).getByRole('button', { name: 'Switch to enforce and apply now' }).click();
     await row.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     // The agent takes the new signed policy on its next heartbeat (every 30 s).
     await agentProc!.waitFor(/policy version \d+ \(policy:\S+ group:default rollout:enforce, mode enforce\) accepted/, 'stderr', 75_000);

@@ -7,8 +7,12 @@ export interface PolicyProblem { severity: 'error' | 'warning'; code: string; li
 /** An error the API answered with: stable code, a message in the asked language, and field or policy problems. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string,
-    readonly field?: string, readonly problems?: PolicyProblem[]) { super(message); }
+    readonly field?: string, readonly problems?: PolicyProblem[], readonly reason?: string) { super(message); }
 }
+
+/** Told when a signed-in request finds the session gone (`idle`, `expired`, …): the app shows the login page. */
+let onSignedOut: ((reason: string | undefined) => void) | undefined;
+export function setSignedOutHandler(f: ((reason: string | undefined) => void) | undefined): void { onSignedOut = f; }
 
 let csrfToken: string | undefined;
 let lang: Lang = 'en';
@@ -33,8 +37,10 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   let data: unknown = undefined;
   try { data = text ? JSON.parse(text) : undefined; } catch { /* not JSON: reported below */ }
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string; field?: string; problems?: PolicyProblem[] } } | undefined)?.error;
-    throw new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.field, e?.problems);
+    const e = (data as { error?: { code?: string; message?: string; field?: string; problems?: PolicyProblem[]; reason?: string } } | undefined)?.error;
+    const err = new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${res.status} ${res.statusText}`, e?.field, e?.problems, e?.reason);
+    if (res.status === 401 && err.code === 'UNAUTHENTICATED' && path !== '/api/me' && path !== '/api/logout') onSignedOut?.(e?.reason);
+    throw err;
   }
   return data as T;
 }
@@ -54,20 +60,31 @@ export interface Endpoint {
   id: string; hostname: string; platform: string; groupId: string; group: string; state: string; online: boolean;
   protected: boolean; lastSeen: number; enrolledAt: number; agentVersion: string; mode: string | null; spooled: number;
   policyVersion: number; issuedVersion: number; policyCurrent: boolean;
+  revokedAt?: number | null; os?: string | null; kernel?: string | null; addresses?: string[]; users?: string[]; uptimeSeconds?: number | null;
 }
+export interface HostFacts { os?: string; kernel?: string; arch?: string; addresses?: string[]; users?: string[]; uptimeSeconds?: number; bootTime?: number }
 export interface EndpointDetail extends Endpoint {
   policyRef: string | null; rollout: string | null;
   issuedPolicy: { version: number; source: string; issuedAt: number } | null;
   exceptions: { id: string; path: string | null; sha256: string | null; expiresAt: number; note: string }[];
   eventCounts: Record<string, number>;
+  quarantined?: number; host?: HostFacts | null; keyRotationPending?: boolean;
 }
 export interface LineageStep { pid: number; image: string; guarded?: string }
 export interface EventRow {
   id: number; endpointId: string; hostname: string | null; time: number; receivedAt: number; verdict: 'allow' | 'deny' | 'audit-deny';
   reason: string; rule: string; kind: string; app: string; object: string; guarded: string | null; policyVersion: string;
   pid: number; lineage: LineageStep[]; detail: Record<string, unknown> | null;
+  user?: string | null; sha256?: string | null; signer?: string | null; commandLine?: string | null;
 }
-export interface Group { id: string; name: string; policyRef: string; rollout: 'audit' | 'enforce'; endpoints: number; createdAt: number }
+export interface QuarantineEntry {
+  id: number; endpointId: string; hostname: string | null; key: string | null; time: number | null; receivedAt: number;
+  source: string; code: string; reason: string; excerpt: string;
+}
+export interface Group {
+  id: string; name: string; policyRef: string; rollout: 'audit' | 'enforce'; endpoints: number; createdAt: number;
+  retentionDays?: number | null; uploadPerHour?: number | null; effectiveRetentionDays?: number; effectiveUploadPerHour?: number;
+}
 export interface Preset { name: string; ref: string; summary: string; text: string }
 export interface PolicySummary { id: string; name: string; ref: string; latestVersion: number; createdAt: number }
 export interface PolicyDetail {
@@ -79,7 +96,10 @@ export interface ExceptionRow {
   id: string; endpointId: string; path: string | null; sha256: string | null; expiresAt: number; note: string;
   eventId: number | null; createdBy: string; active: boolean;
 }
-export interface AuditEntry { id: number; time: number; user: string; userId: string; action: string; target: string; detail: unknown }
+export interface AuditEntry {
+  id: number; time: number; user: string; userId: string; action: string; target: string; detail: unknown;
+  actor?: { kind: 'user' | 'agent' | 'system' | 'anonymous'; id: string; name: string };
+}
 export interface Dashboard {
   endpoints: { total: number; online: number; offline: number; unprotected: number };
   from: number; to: number; bucketMs: number; blocks: { t: number; deny: number; auditDeny: number }[];

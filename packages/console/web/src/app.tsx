@@ -1,7 +1,7 @@
 // The console UI shell: decides between first-run setup, login and the signed-in app (navigation, language switch,
 // sign out), and routes paths to pages. Navigation shows only what the role can use; the server enforces it anyway.
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, setApiLang, setCsrf, type User } from './api.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, setApiLang, setCsrf, setSignedOutHandler, type User } from './api.ts';
 import { I18nContext, LANG_KEY, makeI18n, preferredLang, useI18n, type Lang, type MessageKey } from './i18n.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { can, ErrorNote, Link, UserContext } from './ui.tsx';
@@ -16,8 +16,11 @@ import { AuditPage } from './pages/audit.tsx';
 import { ExceptionsPage } from './pages/exceptions.tsx';
 import { IncidentPage, IncidentsPage, NewIncidentPage } from './pages/incidents.tsx';
 import { EnforcePreviewPage, TrustFromEventPage } from './pages/trust.tsx';
+import { QuarantinePage } from './pages/quarantine.tsx';
+import { AccountPage } from './pages/account.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 
-type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; user: User } | { kind: 'down'; error: unknown };
+type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login'; idle?: number } | { kind: 'in'; user: User } | { kind: 'down'; error: unknown };
 
 const NAV: { to: string; label: MessageKey; need: User['role'] }[] = [
   { to: '/', label: 'nav.dashboard', need: 'viewer' },
@@ -27,8 +30,10 @@ const NAV: { to: string; label: MessageKey; need: User['role'] }[] = [
   { to: '/groups', label: 'nav.groups', need: 'viewer' },
   { to: '/exceptions', label: 'nav.exceptions', need: 'viewer' },
   { to: '/incidents', label: 'nav.incidents', need: 'viewer' },
+  { to: '/quarantine', label: 'nav.quarantine', need: 'viewer' },
   { to: '/users', label: 'nav.users', need: 'admin' },
   { to: '/audit', label: 'nav.audit', need: 'admin' },
+  { to: '/settings', label: 'nav.settings', need: 'admin' },
 ];
 
 export function App() {
@@ -39,14 +44,24 @@ export function App() {
   const i18n = useMemo(() => makeI18n(lang, setLang), [lang, setLang]);
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const loc = useLocation();
+  const idleMinutes = useRef(30);
+  // A request that finds the session ended for idleness shows the login page with a notice saying why.
+  useEffect(() => {
+    setSignedOutHandler((reason) => {
+      setCsrf(undefined);
+      setPhase((p) => (p.kind === 'in' ? { kind: 'login', ...(reason === 'idle' ? { idle: idleMinutes.current } : {}) } : p));
+    });
+    return () => setSignedOutHandler(undefined);
+  }, []);
 
   const check = useCallback(async () => {
     try {
       const h = await api<{ setupRequired: boolean }>('GET', '/api/health');
       if (h.setupRequired) { setPhase({ kind: 'setup' }); return; }
       try {
-        const me = await api<{ user: User; csrf?: string }>('GET', '/api/me');
+        const me = await api<{ user: User; csrf?: string; idleMinutes?: number }>('GET', '/api/me');
         setCsrf(me.csrf);
+        if (me.idleMinutes) idleMinutes.current = me.idleMinutes;
         setPhase({ kind: 'in', user: me.user });
       } catch { setPhase({ kind: 'login' }); }
     } catch (error) { setPhase({ kind: 'down', error }); }
@@ -63,7 +78,7 @@ export function App() {
   if (phase.kind === 'loading') body = <p aria-live="polite">{i18n.t('loading')}</p>;
   else if (phase.kind === 'down') body = <ErrorNote error={phase.error} />;
   else if (phase.kind === 'setup') body = <SetupPage onDone={signedIn} />;
-  else if (phase.kind === 'login') body = <LoginPage onDone={signedIn} />;
+  else if (phase.kind === 'login') body = <LoginPage onDone={signedIn} {...(phase.idle ? { idleMinutes: phase.idle } : {})} />;
   else body = <Routes path={loc.path} />;
 
   const user = phase.kind === 'in' ? phase.user : null;
@@ -77,7 +92,7 @@ export function App() {
           <div className="top-right">
             <LangSwitch />
             {user ? <>
-              <span className="who">{user.username} <span className="badge role">{i18n.t(`role.${user.role}`)}</span></span>
+              <Link to="/account" className="who">{user.username} <span className="badge role">{i18n.t(`role.${user.role}`)}</span><span className="sr"> — {i18n.t('nav.account')}</span></Link>
               <button type="button" onClick={async () => {
                 try { await api('POST', '/api/logout'); } finally { setCsrf(undefined); setPhase({ kind: 'login' }); navigate('/login', true); }
               }}>{i18n.t('logout')}</button>
@@ -132,5 +147,8 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/incidents/:id', path))) return <IncidentPage id={m.id!} />;
   if (path === '/users') return <UsersPage />;
   if (path === '/audit') return <AuditPage />;
+  if (path === '/quarantine') return <QuarantinePage />;
+  if (path === '/account') return <AccountPage />;
+  if (path === '/settings') return <SettingsPage />;
   return <p role="alert">{t('notFound')}</p>;
 }

@@ -25,12 +25,17 @@ export interface I18n {
   lang: Lang;
   setLang(l: Lang): void;
   t(key: MessageKey, params?: Record<string, string | number>): string;
+  /** Date and time, 24-hour clock in both languages. */
   time(ms: number): string;
+  /** Date only. */
+  date(ms: number): string;
 }
 
 export function makeI18n(lang: Lang, setLang: (l: Lang) => void): I18n {
-  const fmt = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
-  return { lang, setLang, t: (k, p) => translate(lang, k, p), time: (ms) => fmt.format(new Date(ms)) };
+  const locale = lang === 'ja' ? 'ja-JP' : 'en-GB';
+  const fmt = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  const dfmt = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+  return { lang, setLang, t: (k, p) => translate(lang, k, p), time: (ms) => fmt.format(new Date(ms)), date: (ms) => dfmt.format(new Date(ms)) };
 }
 
 export const I18nContext = createContext<I18n>(makeI18n('en', () => {}));

@@ -1,5 +1,7 @@
 // Every text of the console UI in English and Japanese. `ja` is typed by `en`'s keys: a missing or extra key is a
-// compile error, so the two languages stay complete.
+// compile error, so the two languages stay complete. The daily-operation pages' texts are in messages-ops.ts.
+import { opsEn, opsJa } from './messages-ops.ts';
+
 export const en = {
   loading: 'Loading…', console: 'console', skip: 'Skip to content', language: 'Language', logout: 'Sign out',
   notFound: 'This page does not exist.', none: 'None.', all: 'All', refresh: 'Refresh', save: 'Save', saved: 'Saved.', cancel: 'Cancel',
@@ -50,6 +52,7 @@ export const en = {
   'usr.role': 'Role', 'usr.roleOf': 'Role of {name}', 'usr.created': 'Created', 'usr.active': 'active', 'usr.disabled': 'disabled',
   'usr.enable': 'Enable', 'usr.disable': 'Disable', 'usr.new': 'New user', 'usr.create': 'Create user',
   'aud.action': 'Action', 'aud.target': 'Target', 'aud.detail': 'Detail',
+  ...opsEn,
 };
 
 export type MessageKey = keyof typeof en;
@@ -104,4 +107,5 @@ export const ja: Record<MessageKey, string> = {
   'usr.role': 'ロール', 'usr.roleOf': '{name} のロール', 'usr.created': '作成日時', 'usr.active': '有効', 'usr.disabled': '無効',
   'usr.enable': '有効にする', 'usr.disable': '無効にする', 'usr.new': '新しいユーザー', 'usr.create': 'ユーザーを作成',
   'aud.action': '操作', 'aud.target': '対象', 'aud.detail': '詳細',
+  ...opsJa,
 };

@@ -98,3 +98,48 @@ export function StatusBadge({ online, protectedNow }: { online: boolean; protect
   if (!online) return <span className="badge offline">{t('status.offline')}</span>;
   return protectedNow ? <span className="badge online">{t('status.online')}</span> : <span className="badge unprotected">{t('status.unprotected')}</span>;
 }
+
+/** A checkbox with its label on the same line (a column Field would float the box above its text). */
+export function Check({ label, checked, onChange, name }: { label: string; checked: boolean; onChange(v: boolean): void; name?: string }) {
+  const id = useId();
+  return (
+    <div className="check">
+      <input id={id} type="checkbox" name={name} checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
+
+const STATES = ['protecting', 'sync-only', 'degraded', 'revoked'] as const;
+const MODES = ['audit', 'enforce', 'lockdown'] as const;
+
+/** An agent's run state in words of the UI language (unknown values shown as sent, in code style). */
+export function AgentState({ state }: { state: string }) {
+  const { t } = useI18n();
+  return (STATES as readonly string[]).includes(state) ? <>{t(`state.${state as (typeof STATES)[number]}`)}</> : <code>{state}</code>;
+}
+
+/** A policy mode in words of the UI language. */
+export function ModeText({ mode }: { mode: string | null }) {
+  const { t } = useI18n();
+  if (!mode) return <>—</>;
+  return (MODES as readonly string[]).includes(mode) ? <>{t(`mode.${mode as (typeof MODES)[number]}`)}</> : <code>{mode}</code>;
+}
+
+/** An inline confirmation: the question, what follows, and the two choices; focus goes to it when it opens. */
+export function Confirm({ title, children, yes, onYes, onNo, busy }: { title: string; children?: ReactNode; yes: string; onYes(): void; onNo(): void; busy?: boolean }) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDivElement>(null);
+  const id = useId();
+  useEffect(() => { ref.current?.focus(); }, []);
+  return (
+    <div className="panel confirm" role="alertdialog" aria-labelledby={`${id}-t`} tabIndex={-1} ref={ref}>
+      <h3 id={`${id}-t`}>{title}</h3>
+      {children}
+      <div className="buttons">
+        <button type="button" className="danger" disabled={busy} onClick={onYes}>{yes}</button>
+        <button type="button" onClick={onNo}>{t('confirm.cancel')}</button>
+      </div>
+    </div>
+  );
+}

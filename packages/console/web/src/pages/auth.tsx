@@ -11,26 +11,34 @@ function fieldError(e: unknown, field: string): string | undefined {
   return e instanceof ApiError && e.field === field ? e.message : undefined;
 }
 
-export function LoginPage({ onDone }: { onDone: Done }) {
+export function LoginPage({ onDone, idleMinutes }: { onDone: Done; idleMinutes?: number }) {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  // Shown once the server said this account signs in with a second factor (TOTP_REQUIRED).
+  const [askCode, setAskCode] = useState(false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true); setError(undefined);
     try {
-      const r = await api<{ user: User; csrf: string }>('POST', '/api/login', { username, password });
+      const r = await api<{ user: User; csrf: string }>('POST', '/api/login', { username, password, ...(askCode && code.trim() ? { code: code.trim() } : {}) });
       onDone(r.user, r.csrf);
-    } catch (err) { setError(err); } finally { setBusy(false); }
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'TOTP_REQUIRED') { setAskCode(true); setError(undefined); } else setError(err);
+    } finally { setBusy(false); }
   };
   return (
     <Page title={t('login.title')}>
+      {idleMinutes ? <p className="notice" role="status" data-testid="idle-notice">{t('login.idle', { n: idleMinutes })}</p> : null}
       <form className="narrow" onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
         <Field label={t('login.username')}>{(p) => <input {...p} name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />}</Field>
         <Field label={t('login.password')}>{(p) => <input {...p} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
-        <div id="login-error"><ErrorNote error={error} /></div>
+        {askCode ? <Field label={t('login.code')} hint={t('login.codeHint')} error={fieldError(error, 'code')}>{(p) =>
+          <input {...p} name="code" inputMode="numeric" autoComplete="one-time-code" required autoFocus value={code} onChange={(e) => setCode(e.target.value)} />}</Field> : null}
+        <div id="login-error">{fieldError(error, 'code') ? null : <ErrorNote error={error} />}</div>
         <button type="submit" disabled={busy}>{t('login.submit')}</button>
       </form>
     </Page>

@@ -1,5 +1,7 @@
-// Events: filter by endpoint, rule, app, verdict and time; each event shows its reason in plain words and its
-// lineage as a tree; an operator can allow the app on that endpoint for N hours in one step.
+// Events: filter by endpoint, rule, app, verdict, time and free text, export what the filters select (CSV or JSON
+// lines); each event (loaded in full by id: lists carry a projection) shows its reason in plain words, user, command
+// line, SHA-256 and signer when the agent knew them, and its lineage as a tree; an operator can allow the app on that
+// endpoint for N hours in one step. Refused (quarantined) events have their own page.
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, withQuery, type Endpoint, type EventRow, type ExceptionRow } from '../api.ts';
 import { useI18n } from '../i18n.ts';
@@ -9,7 +11,7 @@ import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser, VerdictBa
 import { OpenIncidentLink } from './incidents.tsx';
 import { tt } from '../trust-messages.ts';
 
-const KEYS = ['endpoint', 'rule', 'app', 'verdict', 'from', 'to'] as const;
+const KEYS = ['endpoint', 'group', 'rule', 'app', 'verdict', 'q', 'from', 'to'] as const;
 
 function toLocalInput(ms: string | null): string {
   if (!ms) return '';
@@ -46,6 +48,7 @@ export function EventsPage() {
       <form className="filters" role="search" aria-label={t('ev.filters')} onSubmit={apply} key={loc.search.toString()}>
         <Field label={t('col.endpoint')}>{(p) => <select {...p} name="endpoint" defaultValue={q.endpoint}>
           <option value="">{t('all')}</option>{endpoints.data?.endpoints.map((e) => <option key={e.id} value={e.id}>{e.hostname}</option>)}</select>}</Field>
+        <Field label={t('ev.search')}>{(p) => <input {...p} name="q" type="search" maxLength={200} defaultValue={q.q} />}</Field>
         <Field label={t('col.rule')}>{(p) => <input {...p} name="rule" defaultValue={q.rule} />}</Field>
         <Field label={t('col.app')}>{(p) => <input {...p} name="app" defaultValue={q.app} />}</Field>
         <Field label={t('col.verdict')}>{(p) => <select {...p} name="verdict" defaultValue={q.verdict}>
@@ -53,9 +56,16 @@ export function EventsPage() {
           <option value="audit-deny">{t('verdict.auditDeny')}</option><option value="allow">{t('verdict.allow')}</option></select>}</Field>
         <Field label={t('ev.from')}>{(p) => <input {...p} name="from" type="datetime-local" defaultValue={toLocalInput(q.from || null)} />}</Field>
         <Field label={t('ev.to')}>{(p) => <input {...p} name="to" type="datetime-local" defaultValue={toLocalInput(q.to || null)} />}</Field>
+        {q.group ? <input type="hidden" name="group" value={q.group} /> : null}
         <div className="buttons"><button type="submit">{t('ev.apply')}</button>
           <button type="button" onClick={() => { setPages([]); navigate('/events'); }}>{t('ev.clear')}</button></div>
       </form>
+      <p className="buttons">
+        <span>{t('ev.export')}:</span>
+        <a href={withQuery('/api/events/export', { ...q, format: 'csv', lang })} download data-testid="events-export-csv">{t('ev.exportCsv')}</a>
+        <a href={withQuery('/api/events/export', { ...q, format: 'json', lang })} download data-testid="events-export-json">{t('ev.exportJson')}</a>
+        <Link to="/quarantine">{t('ev.quarantine')}</Link>
+      </p>
       <Loading what={list} />
       {list.data ? list.data.events.length === 0 ? <p>{t('ev.none')}</p> : <>
         <table className="data" aria-label={t('nav.events')}>
@@ -76,7 +86,7 @@ export function EventsPage() {
           {list.data.next ? <button type="button" onClick={() => setPages([...pages, list.data!.next!])}>{t('ev.older')}</button> : null}
         </div>
       </> : null}
-      {current ? <EventDetail e={current} /> : null}
+      {current ? <EventDetailLoader id={current.id} /> : null}
     </Page>
   );
 }
@@ -102,6 +112,12 @@ export function Lineage({ e }: { e: EventRow }) {
   return <div className="lineage" role="group" aria-label={t('ev.lineage')}>{steps.length || object ? render(0) : <p>{t('none')}</p>}</div>;
 }
 
+/** The full event (detail, lineage, command line) by id. */
+function EventDetailLoader({ id }: { id: number }) {
+  const full = useLoad(() => api<EventRow>('GET', `/api/events/${id}`), [id]);
+  return <>{full.data ? <EventDetail e={full.data} /> : <section id="event-detail" className="panel"><Loading what={full} /></section>}</>;
+}
+
 function EventDetail({ e }: { e: EventRow }) {
   const { t, lang, time } = useI18n();
   const user = useUser();
@@ -116,6 +132,10 @@ function EventDetail({ e }: { e: EventRow }) {
         <dt>{t('col.time')}</dt><dd>{time(e.time)}</dd>
         <dt>{t('col.endpoint')}</dt><dd><Link to={`/endpoints/${encodeURIComponent(e.endpointId)}`}>{e.hostname ?? e.endpointId}</Link></dd>
         <dt>{t('ev.object')}</dt><dd><code>{e.object}</code></dd>
+        {e.user ? <><dt>{t('ev.user')}</dt><dd>{e.user}</dd></> : null}
+        {e.commandLine ? <><dt>{t('ev.commandLine')}</dt><dd><code data-testid="event-cmdline">{e.commandLine}</code></dd></> : null}
+        {e.sha256 ? <><dt>SHA-256</dt><dd><code className="detail">{e.sha256}</code></dd></> : null}
+        {e.signer ? <><dt>{t('ev.signer')}</dt><dd>{e.signer}</dd></> : null}
         <dt>{t('col.rule')}</dt><dd><code>{e.rule}</code> ({e.reason})</dd>
         <dt>{t('ev.policy')}</dt><dd>{e.policyVersion}</dd>
         {e.guarded ? <><dt>{t('ev.guarded')}</dt><dd>{e.guarded}</dd></> : null}
@@ -132,7 +152,7 @@ function ExceptionForm({ e }: { e: EventRow }) {
   const { t, time } = useI18n();
   const [hours, setHours] = useState('24');
   const [note, setNote] = useState('');
-  const hasSha = typeof e.detail?.sha256 === 'string';
+  const hasSha = typeof e.sha256 === 'string' || typeof e.detail?.sha256 === 'string';
   const [matchBy, setMatchBy] = useState<'path' | 'sha256'>('path');
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<ExceptionRow>();

@@ -8,6 +8,7 @@ import { useI18n, type Lang } from '../i18n.ts';
 import { useIncidentText, type IncidentKey } from '../incident-text.ts';
 import { navigate, useLocation } from '../router.ts';
 import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser } from '../ui.tsx';
+import { DetailFields } from '../fields.tsx';
 
 interface Finding { code: string; severity: string; title: string; path?: string }
 interface Task {
@@ -123,7 +124,8 @@ function StepBody({ c, s, reload }: { c: Case; s: Step; reload(): void }) {
   const operator = can(useUser(), 'operator');
   return <>
     {s.key === 'credentials' ? <><p>{ti('creds')}</p><ul className="plain">{c.credentials.map((x) => <li key={x}>{x}</li>)}</ul></> : null}
-    {last ? <p data-testid={`task-${s.key}`}><strong>{ti('result')}:</strong> {last.state} — {last.message}</p> : null}
+    {last ? <p data-testid={`task-${s.key}`} data-state={last.state}><strong>{ti('result')}:</strong> <TaskState state={last.state} /> — {last.message}</p> : null}
+    {last && last.finishedAt === null && operator ? <CancelTask id={last.id} reload={reload} /> : null}
     {last?.evidence ? <p><small>{ti('evidence', { path: last.evidence.path })}<br />{ti('sha', { sha: last.evidence.bundleSha256 })}, {ti('manifest', { sha: last.evidence.manifestSha256 })}</small></p> : null}
     {last?.check && s.key === 'check' ? <FindingList findings={last.check.findings} /> : null}
     {s.key === 'sweep' ? c.sweep.length === 0 ? <p>{ti('sweepNone')}</p> :
@@ -177,7 +179,8 @@ function Letter({ c, reload }: { c: Case; reload(): void }) {
 
 export function IncidentPage({ id }: { id: string }) {
   const ti = useIncidentText();
-  const { t, time, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, time, lang } = i18n;
   const d = useLoad(() => api<Case>('GET', `/api/incidents/${encodeURIComponent(id)}`), [id, lang]);
   const c = d.data;
   const operator = can(useUser(), 'operator');
@@ -217,8 +220,27 @@ export function IncidentPage({ id }: { id: string }) {
         </div>
         <ErrorNote error={error} />
         <h2>{ti('timeline')}</h2>
-        <table aria-label={ti('timeline')}><tbody>{c.log.map((l, i) => <tr key={i}><td>{time(l.time)}</td><td>{l.actor}</td><td>{l.step}</td><td>{l.action} <code className="detail">{JSON.stringify(l.detail)}</code></td></tr>)}</tbody></table>
+        <table aria-label={ti('timeline')}><tbody>{c.log.map((l, i) => <tr key={i}><td>{time(l.time)}</td><td>{l.actor}</td><td>{l.step}</td><td>{l.action} <DetailFields detail={l.detail} i={i18n} /></td></tr>)}</tbody></table>
       </> : null}
     </Page>
   );
+}
+
+/** Cancels a task the endpoint has not finished (the agent is told; a signed task also expires by itself). */
+function CancelTask({ id, reload }: { id: string; reload(): void }) {
+  const { t } = useI18n();
+  const [error, setError] = useState<unknown>();
+  return <div className="buttons">
+    <button type="button" onClick={async () => {
+      setError(undefined);
+      try { await api('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`); reload(); } catch (e) { setError(e); }
+    }}>{t('task.cancel')}</button>
+    <ErrorNote error={error} />
+  </div>;
+}
+
+const TASK_STATES = ['pending', 'sent', 'done', 'failed', 'cancelled', 'expired'] as const;
+function TaskState({ state }: { state: string }) {
+  const { t } = useI18n();
+  return (TASK_STATES as readonly string[]).includes(state) ? <>{t(`task.state.${state as (typeof TASK_STATES)[number]}`)}</> : <code>{state}</code>;
 }

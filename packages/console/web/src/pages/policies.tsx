@@ -7,11 +7,13 @@ import { PolicyEditor, type EditorHandle } from '../editor.tsx';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.ts';
 import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser } from '../ui.tsx';
+import { EnforceConfirm } from './rollout.tsx';
 
 export function PoliciesPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const user = useUser();
-  const presets = useLoad(() => api<{ presets: Preset[] }>('GET', '/api/presets'), []);
+  // Preset summaries come in the UI language: loaded again when it changes.
+  const presets = useLoad(() => api<{ presets: Preset[] }>('GET', '/api/presets'), [lang]);
   const policies = useLoad(() => api<{ policies: PolicySummary[] }>('GET', '/api/policies'), []);
   return (
     <Page title={t('nav.policies')}>
@@ -27,7 +29,7 @@ export function PoliciesPage() {
       <Loading what={presets} />
       {presets.data?.presets.map((p) => (
         <details key={p.name} className="preset">
-          <summary><strong>{p.name}</strong> — {p.summary}</summary>
+          <summary><strong><code>{p.name}</code></strong> — {p.summary}</summary>
           <pre>{p.text}</pre>
         </details>))}
     </Page>
@@ -55,13 +57,18 @@ function AssignmentRow({ g, presets, policies, onSaved }: { g: Group; presets: P
   const [saved, setSaved] = useState(false);
   const editable = can(user, 'operator');
   const changed = ref !== g.policyRef || rollout !== g.rollout;
+  const [asking, setAsking] = useState(false);
   const save = async () => {
     setError(undefined); setSaved(false);
     try {
       await api('PATCH', `/api/groups/${encodeURIComponent(g.id)}`, { ...(ref !== g.policyRef ? { policyRef: ref } : {}), ...(rollout !== g.rollout ? { rollout } : {}) });
-      setSaved(true); onSaved();
+      // Applied at once: the group's agents are woken instead of waiting for their next heartbeat.
+      await api('POST', `/api/groups/${encodeURIComponent(g.id)}/apply-now`);
+      setAsking(false); setSaved(true); onSaved();
     } catch (e) { setError(e); }
   };
+  // Going to enforce is confirmed first, with what enforce would block.
+  const onSave = () => { if (rollout === 'enforce' && g.rollout !== 'enforce') setAsking(true); else void save(); };
   const policyLabel = `${t('pol.policy')} (${g.name})`; const rolloutLabel = `${t('pol.rollout')} (${g.name})`;
   return (
     <tr data-group={g.name}>
@@ -75,8 +82,9 @@ function AssignmentRow({ g, presets, policies, onSaved }: { g: Group; presets: P
         <option value="audit">{t('rollout.audit')}</option><option value="enforce">{t('rollout.enforce')}</option>
       </select> : t(`rollout.${g.rollout}`)}</td>
       <td>{g.endpoints}</td>
-      <td>{editable ? <button type="button" disabled={!changed} onClick={save}>{t('save')}<span className="sr"> ({g.name})</span></button> : null}
-        {saved ? <span role="status" className="ok"> {t('saved')}</span> : null}<ErrorNote error={error} /></td>
+      <td>{editable ? <button type="button" disabled={!changed || asking} onClick={onSave}>{t('save')}<span className="sr"> ({g.name})</span></button> : null}
+        {saved ? <span role="status" className="ok"> {t('saved')}</span> : null}<ErrorNote error={error} />
+        {asking ? <EnforceConfirm group={g} onYes={() => void save()} onNo={() => setAsking(false)} /> : null}</td>
     </tr>
   );
 }
