@@ -320,12 +320,14 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
       return;
     }
     lock.unlock();
-    bool data = !S_ISREG(st.st_mode) || (opts_.open_filter == OpenFilter::Executable && !LooksExecutable(fd, st));
-    if (data && S_ISREG(st.st_mode) && IsInterpreter(pid)) {
-      data = false;  // a script host reading a file: JS decides whether it is a script
+    bool reg = S_ISREG(st.st_mode);
+    bool looks = reg && (opts_.open_filter == OpenFilter::All || LooksExecutable(fd, st));
+    // A script host reading a regular file: JS decides whether it is a script (whatever the file looks like).
+    if (reg && IsInterpreter(pid)) {
       interpreter_open = true;
-      interpreter_opens_.fetch_add(1, std::memory_order_relaxed);
+      if (!looks) interpreter_opens_.fetch_add(1, std::memory_order_relaxed);
     }
+    bool data = !looks && !interpreter_open;
     if (data) {
       filtered_.fetch_add(1, std::memory_order_relaxed);
       // A regular file that is not code by its content (no exec bit either) stays allowed until its content

@@ -32,6 +32,11 @@ export const REASONS = {
   FAIL_OPEN_TIMEOUT: 'FAIL_OPEN_TIMEOUT',
   FAIL_CLOSED_TIMEOUT: 'FAIL_CLOSED_TIMEOUT',
   GUARDED_NOT_CONTAINED: 'GUARDED_NOT_CONTAINED',
+  // fail modes, continued: too many decisions waiting, or the file the kernel opened could not be established
+  FAIL_OPEN_QUEUE_FULL: 'FAIL_OPEN_QUEUE_FULL',
+  FAIL_CLOSED_QUEUE_FULL: 'FAIL_CLOSED_QUEUE_FULL',
+  FAIL_OPEN_UNREADABLE: 'FAIL_OPEN_UNREADABLE',
+  FAIL_CLOSED_UNREADABLE: 'FAIL_CLOSED_UNREADABLE',
 } as const;
 
 export type ReasonCode = (typeof REASONS)[keyof typeof REASONS];

@@ -26,6 +26,10 @@ export const REASON_TEXT: Readonly<Record<ReasonCode, Readonly<Record<'ja' | 'en
   FAIL_OPEN_TIMEOUT: { en: 'the decision came late: allowed by the fail mode', ja: '判定が遅れたため、フェイルモードにより許可' },
   FAIL_CLOSED_TIMEOUT: { en: 'the decision came late: denied by the fail mode', ja: '判定が遅れたため、フェイルモードにより拒否' },
   GUARDED_NOT_CONTAINED: { en: 'a guarded application was started outside containment (use omamori run)', ja: '保護対象アプリケーションが封じ込めの外で起動されました (omamori run を使ってください)' },
+  FAIL_OPEN_QUEUE_FULL: { en: 'too many decisions were waiting: allowed by the fail mode', ja: '判定待ちが多すぎたため、フェイルモードにより許可' },
+  FAIL_CLOSED_QUEUE_FULL: { en: 'too many decisions were waiting: denied by the fail mode', ja: '判定待ちが多すぎたため、フェイルモードにより拒否' },
+  FAIL_OPEN_UNREADABLE: { en: 'the file as opened could not be examined: allowed by the fail mode', ja: '開かれたファイルを確認できなかったため、フェイルモードにより許可' },
+  FAIL_CLOSED_UNREADABLE: { en: 'the file as opened could not be examined: denied by the fail mode', ja: '開かれたファイルを確認できなかったため、フェイルモードにより拒否' },
 };
 
 /** The explanation of a reason code; codes this version does not know are shown as they are. */
