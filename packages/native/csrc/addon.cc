@@ -46,6 +46,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
                         InstanceMethod("read", &Listener::Read),
                         InstanceMethod("setFailSettings", &Listener::SetFailSettings),
                         InstanceMethod("addInterpreter", &Listener::AddInterpreter),
+                        InstanceMethod("setFastExec", &Listener::SetFastExec),
                         InstanceMethod("setSubjectClass", &Listener::SetSubjectClass),
                         InstanceMethod("clearSubjectClass", &Listener::ClearSubjectClass),
                         InstanceMethod("clearCache", &Listener::ClearCache),
@@ -140,6 +141,22 @@ class Listener : public Napi::ObjectWrap<Listener> {
     return info.Env().Undefined();
   }
 
+  // setFastExec({ enabled, names, prefixes, devs })
+  Napi::Value SetFastExec(const Napi::CallbackInfo &info) {
+    Napi::Object o = info[0].As<Napi::Object>();
+    omamori::FastExec f;
+    f.enabled = Bool(o, "enabled", false);
+    f.names = Strings(o, "names");
+    f.prefixes = Strings(o, "prefixes");
+    Napi::Value d = o.Get("devs");
+    if (d.IsArray()) {
+      Napi::Array a = d.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) f.devs.push_back((uint64_t)a.Get(i).As<Napi::Number>().Int64Value());
+    }
+    core_.SetFastExec(f);
+    return info.Env().Undefined();
+  }
+
   Napi::Value SetSubjectClass(const Napi::CallbackInfo &info) {
     bool ok = core_.SetSubjectClass(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Uint32Value());
     return Napi::Boolean::New(info.Env(), ok);
@@ -188,6 +205,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
     o.Set("interpreterOpens", (double)s.interpreter_opens);
     o.Set("attribFlushes", (double)s.attrib_flushes);
     o.Set("failRecordsLost", (double)s.fail_records_lost);
+    o.Set("fastAllows", (double)s.fast_allows);
     o.Set("mountChanges", (double)s.mounts.changes);
     o.Set("mountReconciles", (double)s.mounts.reconciles);
     o.Set("namespaces", (double)s.mounts.namespaces);

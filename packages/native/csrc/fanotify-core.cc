@@ -9,6 +9,9 @@
 //     unless the opener runs a registered interpreter);
 //   - the open that follows an exec we allowed, for the same pid and file (the kernel sends both);
 //   - a decision-cache hit (the verdict TypeScript gave earlier for the same file identity, kind and subject class);
+//   - the fast exec rule TypeScript compiled from its policy (SetFastExec): an exec outside every subject class of an
+//     ELF program only root can change, in directories only root can change, on a filesystem TypeScript named,
+//     whose name and path TypeScript did not ask to see; allowed and cached as if TypeScript had said so;
 //   - JS is late (timeout), its queue is full, the file cannot be read, or the listener is stopping: answer by the
 //     fail mode, and (unless JS already holds the event) hand JS a FailRecord saying what the kernel got.
 // Every permission event is answered exactly once, within the timeout (+ one poll tick) of its arrival.
@@ -403,6 +406,30 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     if (it != pending_.end()) it->second.interp = InternLocked(interp);
     lock.unlock();
   }
+  if (kind == EventKind::Exec && cls == 0) {
+    lock.lock();
+    bool fast = FastAllowLocked(*ev);
+    auto it = fast ? pending_.find(id) : pending_.end();
+    if (it != pending_.end()) {
+      uint32_t interp = it->second.interp;
+      pending_.erase(it);
+      if (cache_.size() >= opts_.cache_capacity) cache_.clear();
+      cache_[key] = CacheValue{true, interp};
+      NoteRecentLocked(pid, key.dev, key.ino, interp);
+      // Only root can change the file (the rule's premise): its plain opens may be skipped in the kernel too.
+      if (opts_.open_ignore_marks) AddIgnoreMark(fd);
+      lock.unlock();
+      delete ev;
+      fast_allows_.fetch_add(1, std::memory_order_relaxed);
+      Answer(fd, true);
+      return;
+    }
+    lock.unlock();
+    if (fast) {  // answered meanwhile (timeout)
+      delete ev;
+      return;
+    }
+  }
   if (!forward_(ev)) {
     delete ev;
     lock.lock();
@@ -486,6 +513,57 @@ void FanotifyCore::AddInterpreter(uint64_t dev, uint64_t ino) {
   have_interpreters_.store(true);
 }
 
+void FanotifyCore::SetFastExec(const FastExec &f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fast_ = f;
+}
+
+namespace {
+// Only root can change it: root-owned, no write for others, group write only for group root; in a root-owned
+// sticky directory only an entry's owner can replace it (the rule of the agent's UserSpaceProbe).
+bool RootOnly(uint32_t uid, uint32_t gid, uint32_t mode, bool dir) {
+  if (uid != 0) return false;
+  bool sticky = dir && (mode & S_ISVTX);
+  if ((mode & S_IWOTH) && !sticky) return false;
+  return !((mode & S_IWGRP) && gid != 0 && !sticky);
+}
+// python3.11 -> python3 (".N" parts off), and -> python (every trailing digit and dot off).
+std::string StripMinor(std::string s) {
+  for (;;) {
+    size_t dot = s.rfind('.');
+    if (dot == std::string::npos || dot + 1 == s.size() || s.find_first_not_of("0123456789", dot + 1) != std::string::npos) return s;
+    s.resize(dot);
+  }
+}
+std::string Versionless(const std::string &n) {
+  size_t e = n.size();
+  while (e > 0 && ((n[e - 1] >= '0' && n[e - 1] <= '9') || n[e - 1] == '.')) e--;
+  return n.substr(0, e);
+}
+}  // namespace
+
+bool FanotifyCore::FastAllowLocked(const Event &ev) const {
+  const FastExec &f = fast_;
+  if (!f.enabled || !ev.content_read || !ev.dirs_ok || !S_ISREG(ev.st.st_mode)) return false;
+  bool safe_dev = false;
+  for (uint64_t d : f.devs) safe_dev |= d == (uint64_t)ev.st.st_dev;
+  if (!safe_dev || !RootOnly(ev.st.st_uid, ev.st.st_gid, ev.st.st_mode, false)) return false;
+  for (const auto &d : ev.dirs)
+    if (!RootOnly(d.uid, d.gid, d.mode, true)) return false;
+  // A program: ET_EXEC, or ET_DYN with an interpreter (not a script, not a shared object or the loader itself).
+  const auto &h = ev.header;
+  if (h.size() < 18 || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') return false;
+  unsigned type = h[5] == 2 ? (unsigned)(h[16] << 8 | h[17]) : (unsigned)(h[17] << 8 | h[16]);
+  if (type != 2 && (type != 3 || InterpreterOf(h).empty())) return false;
+  if (ev.path.empty() || ev.path.find(" (deleted)") != std::string::npos) return false;
+  for (const auto &p : f.prefixes)
+    if (ev.path.compare(0, p.size(), p) == 0) return false;
+  std::string base = ev.path.substr(ev.path.rfind('/') + 1), minor = StripMinor(base), bare = Versionless(base);
+  for (const auto &n : f.names)
+    if (n == base || n == minor || n == bare) return false;
+  return true;
+}
+
 void FanotifyCore::ClearCache() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
@@ -511,6 +589,7 @@ StatsSnapshot FanotifyCore::Stats() {
   s.interpreter_opens = interpreter_opens_.load();
   s.attrib_flushes = attrib_flushes_.load();
   s.fail_records_lost = fail_lost_.load();
+  s.fast_allows = fast_allows_.load();
   s.mounts = mounts_.Counters();
   s.fail_mode = (FailMode)fail_mode_.load();
   s.timeout_ms = timeout_ms_.load();

@@ -74,9 +74,19 @@ struct FailRecord {
   FailCause cause;
 };
 
+// A pre-verdict JS compiles from the policy (docs/native.md, "Fast exec allow"): an exec, outside every subject
+// class, of a regular file that only root can change in a directory chain only root can change, on a filesystem JS
+// declared plain local, whose name and path JS does not need to see, is allowed and cached here without asking JS.
+struct FastExec {
+  bool enabled = false;
+  std::vector<std::string> names;     // images JS must see (guarded applications, interpreters, the launcher)
+  std::vector<std::string> prefixes;  // paths that are user space by the policy
+  std::vector<uint64_t> devs;         // filesystems that are neither removable, network nor FUSE
+};
+
 struct StatsSnapshot {
   uint64_t events, allowed, denied, cache_hits, timeouts, drops, filtered, self_ignored, late_responses, ignore_marks;
-  uint64_t unreadable, interps, interpreter_opens, attrib_flushes, fail_records_lost;
+  uint64_t unreadable, interps, interpreter_opens, attrib_flushes, fail_records_lost, fast_allows;
   uint64_t queue_depth, cache_size, subject_count;
   MountCounters mounts;
   FailMode fail_mode;
@@ -107,6 +117,7 @@ class FanotifyCore {
   void SetFailSettings(FailMode mode, uint32_t timeout_ms);
   // An interpreter image: every regular-file open by a process running it is handed to JS.
   void AddInterpreter(uint64_t dev, uint64_t ino);
+  void SetFastExec(const FastExec &f);
   bool SetSubjectClass(int32_t pid, uint32_t cls);
   bool ClearSubjectClass(int32_t pid);
   void ClearCache();
@@ -171,6 +182,7 @@ class FanotifyCore {
   void NoteRecentLocked(int32_t pid, uint64_t dev, uint64_t ino, uint32_t interp);
   uint32_t InternLocked(const std::string &s);
   bool IsInterpreter(int32_t pid);
+  bool FastAllowLocked(const Event &ev) const;
 
   Options opts_;
   Forward forward_;
@@ -199,10 +211,11 @@ class FanotifyCore {
   std::unordered_map<std::string, uint32_t> interp_ids_;
   std::unordered_set<std::pair<uint64_t, uint64_t>, IdHash> interpreters_;
   std::atomic<bool> have_interpreters_{false};
+  FastExec fast_;
 
   std::atomic<uint64_t> events_{0}, allowed_{0}, denied_{0}, cache_hits_{0}, timeouts_{0}, drops_{0}, filtered_{0},
       self_ignored_{0}, late_{0}, ignore_marks_{0}, unreadable_{0}, interps_seen_{0}, interpreter_opens_{0},
-      attrib_flushes_{0}, fail_lost_{0};
+      attrib_flushes_{0}, fail_lost_{0}, fast_allows_{0};
 };
 
 // Reads /proc/<pid>/stat: parent pid and start time (clock ticks since boot). False when the process is gone.

@@ -109,6 +109,19 @@ export interface FailureRecord {
   cause: 'timeout' | 'queue-full' | 'unreadable';
 }
 
+/**
+ * A pre-verdict compiled by the caller (docs/native.md, "Fast exec allow"): an exec outside every subject class of
+ * an ELF program that only root can change, in a directory chain only root can change, on one of `devs`, whose path
+ * starts with none of `prefixes` and whose name (with or without a version suffix) is not in `names`, is allowed and
+ * cached in C without an event. The caller promises its policy allows every such exec, cacheably.
+ */
+export interface FastExecRule {
+  enabled: boolean;
+  names: string[];
+  prefixes: string[];
+  devs: number[];
+}
+
 /** `answered`: in time. `late-*`: the fail mode had answered; what the kernel got. `unknown`: no such event. */
 export type RespondResult = 'answered' | 'late-allowed' | 'late-denied' | 'unknown';
 const RESPOND: readonly RespondResult[] = ['unknown', 'answered', 'late-allowed', 'late-denied'];
@@ -150,6 +163,8 @@ export interface FanotifyStats {
   attribFlushes: number;
   /** Fail records JS could not be told about (its queue was full). */
   failRecordsLost: number;
+  /** Execs allowed by the fast exec rule without an event. */
+  fastAllows: number;
   mountChanges: number;
   mountReconciles: number;
   /** Mount namespaces other than ours being followed. */
@@ -187,6 +202,8 @@ export interface FanotifyListener {
   setFailSettings(s: { failMode: FailMode; timeoutMs: number }): void;
   /** Registers an interpreter image (device and inode of its file): its processes' opens reach `onEvent`. */
   addInterpreter(dev: number, ino: bigint): void;
+  /** Sets (or, with `enabled: false`, turns off) the fast exec rule. */
+  setFastExec(f: FastExecRule): void;
   /**
    * Puts `pid` and its future descendants in subject class `cls` (1..2^32-1; 0 clears). The pid is identified
    * with its start time, so a reused pid does not inherit. Returns false when the process is gone.
@@ -260,6 +277,10 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
       raw.setFailSettings(s.failMode === 'open' ? 0 : 1, positiveInt('timeoutMs', s.timeoutMs, 200));
     },
     addInterpreter: (dev, ino) => raw.addInterpreter(dev, ino),
+    setFastExec(f) {
+      for (const p of f.prefixes) if (!p.startsWith('/')) throw new TypeError(`fast exec prefix must be absolute: ${p}`);
+      raw.setFastExec({ enabled: f.enabled === true, names: [...f.names], prefixes: [...f.prefixes], devs: [...f.devs] });
+    },
     setSubjectClass(pid, cls) {
       if (!Number.isInteger(pid) || pid < 1) throw new RangeError(`pid must be a positive integer, got ${pid}`);
       if (!Number.isInteger(cls) || cls < 0 || cls > 0xffffffff) throw new RangeError(`class must be 0..2^32-1, got ${cls}`);

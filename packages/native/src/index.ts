@@ -5,6 +5,7 @@ export {
   createFanotifyListener,
   type FailMode,
   type FailureRecord,
+  type FastExecRule,
   type FollowMounts,
   type MarkedFilesystem,
   type OpenEvents,

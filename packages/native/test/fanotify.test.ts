@@ -271,3 +271,11 @@ test('an ignore mark is dropped when the file owner changes (chown), so the next
   assert.deepEqual(r.seen, ['open 0', 'open 1000']);
   assert.ok(r.stats.attribFlushes >= 1);
 });
+
+test('fast exec rule: a root-only program on a declared filesystem is allowed in C; names, prefixes, user space and scripts still reach JS', async () => {
+  const r = await runScenario('fast-exec');
+  assert.deepEqual(r.codes, [0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(r.fast, 1, 'the first exec of sys/prog was allowed by the rule');
+  assert.equal(r.cacheHits, 1, 'the second came from the cache the rule filled');
+  assert.deepEqual(r.seen, ['sys/python3.11', 'user/prog', 'skip/prog', 'sys/script', 'sys/prog']);
+});
