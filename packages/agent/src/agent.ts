@@ -11,6 +11,7 @@ import {
   type MarkedFilesystem, type PermissionEvent,
 } from '@omamori/native';
 import { createDesktopNotifier, type DesktopNotifier } from './desktop-notify.ts';
+import { compileFastExec } from './fast-exec.ts';
 import { openEventStore, type EventStore } from './event-store.ts';
 import { installedInterpreters, languageOf } from './interpreters.ts';
 import { createLaunchSensor, type LaunchSensor } from './launch-sensor.ts';
@@ -163,8 +164,9 @@ export function startAgent(opts: AgentOptions): AgentStart {
     store.close();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
+  const launcher = realpathSync(launcherPath());
   const s = createLaunchSensor({
-    engine, kernel: listener, proc, probe, packages, sink: store, launcher: realpathSync(launcherPath()), now: Date.now,
+    engine, kernel: listener, proc, probe, packages, sink: store, launcher, now: Date.now,
     watchAll: dirs === undefined,
     ...(notify ? { onDeny: (pid: number, kind: string, d: Decision) => notifier.notify(pid, kind, d) } : {}),
   });
@@ -183,6 +185,8 @@ export function startAgent(opts: AgentOptions): AgentStart {
     store.close();
     return { ok: false, code: 'NO_MOUNTS', message: 'no filesystem to protect' };
   }
+  // What the native side may allow on its own (re-compiled on reload, with the marks of that moment).
+  listener.setFastExec(compileFastExec(policy, marks, launcher));
   const pidFile = join(opts.stateDir, 'agent.pid');
   writeFileSync(pidFile, `${process.pid}\n`);
   const shown = dirs ?? ['/'];
@@ -207,8 +211,10 @@ export function startAgent(opts: AgentOptions): AgentStart {
     // Fail settings first: from here on every new event is timed and answered by the new ones.
     const fs = failSettings(next.policy);
     listener.setFailSettings(fs);
+    listener.setFastExec({ enabled: false, names: [], prefixes: [], devs: [] });
     engine.swapPolicy(next.policy);
     listener.clearCache();
+    listener.setFastExec(compileFastExec(next.policy, listener.marks(), launcher));
     opts.log(`policy ${next.policy.version} (${next.policy.mode}) in force; fail mode ${fs.failMode} after ${fs.timeoutMs} ms`);
     store.note(Date.now(), 'POLICY_RELOADED', `${next.policy.version} ${next.policy.mode} fail ${fs.failMode}/${fs.timeoutMs}ms`);
     return true;

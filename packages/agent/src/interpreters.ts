@@ -70,9 +70,13 @@ export function languageOf(image: string): Language | undefined {
   return LANGUAGE[n] ?? LANGUAGE[unversioned(n)];
 }
 
-/** Linux interpreter names from the policy's sets (@shells, @script-hosts without Windows names). */
+/**
+ * Every image name (without its version suffix) the agent treats as an interpreter: the Linux members of the policy's
+ * @shells and @script-hosts that have a language here, and the other names `languageOf` knows (nodejs, luajit …).
+ */
 export function interpreterNames(): string[] {
-  return [...(NAME_SETS.shells ?? []), ...(NAME_SETS['script-hosts'] ?? [])].filter((n) => !n.includes('.') && languageOf(n) !== undefined);
+  const fromSets = [...(NAME_SETS.shells ?? []), ...(NAME_SETS['script-hosts'] ?? [])].filter((n) => !n.includes('.') && languageOf(n) !== undefined);
+  return [...new Set([...fromSets, ...Object.keys(LANGUAGE)])];
 }
 
 const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -111,7 +111,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
   function adoptGuarded(pid: number, label: string): void {
     const st = proc.stat(pid);
     if (!st || engine.lookup({ pid, start: st.start })?.guarded !== undefined) return;
-    const ancestors = readAncestors(proc, st.ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+    const ancestors = ancestorsOf(st.ppid);
     const ev: OmamoriEvent = { v: 1, platform: 'linux', kind: 'process.start', proc: { pid, start: st.start, image: proc.exe(pid) ?? st.comm, guardedAs: label } };
     if (ancestors.length) { ev.parent = { pid: ancestors[0]!.pid, start: ancestors[0]!.start! }; ev.ancestors = ancestors; }
     engine.decide(ev); // only to build lineage: this process already runs
@@ -201,12 +201,33 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     }
   }
 
+  /**
+   * A process the engine knows may have exec'd in place since it last heard of it (an exec answered in C, from the
+   * cache or by the fast exec rule): its node is brought up to date (an exec in place: the old image becomes its
+   * parent in the lineage), so lineages name what runs now. `image` is what /proc says it runs.
+   */
+  function freshen(pid: number, start: number, image: string | undefined): void {
+    const node = engine.lookup({ pid, start });
+    if (!node || image === undefined || image === '?') return;
+    const now = image.endsWith(' (deleted)') ? image.slice(0, -10) : image;
+    if (node.image === now) return;
+    engine.decide({ v: 1, platform: 'linux', kind: 'process.start', proc: { pid, start, image: now }, parent: { pid, start } });
+  }
+
+  /** The ancestors of `ppid` from /proc, the engine's last known one brought up to date. */
+  function ancestorsOf(ppid: number): ProcessInfo[] {
+    const ancestors = readAncestors(proc, ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+    const last = ancestors[ancestors.length - 1];
+    if (last?.start !== undefined) freshen(last.pid, last.start, last.image);
+    return ancestors;
+  }
+
   /** Makes sure the engine knows `pid` (and its ancestors from /proc) before a decision about it. */
   function adopt(pid: number, start: number, ppid: number): ProcessRef & { image?: string } {
     const ref = { pid, start };
-    if (engine.lookup(ref)) return ref;
+    if (engine.lookup(ref)) { freshen(pid, start, proc.exe(pid)); return ref; }
     const image = proc.exe(pid) ?? '?';
-    const ancestors = readAncestors(proc, ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+    const ancestors = ancestorsOf(ppid);
     const ev: OmamoriEvent = { v: 1, platform: 'linux', kind: 'process.start', proc: { pid, start, image } };
     if (ancestors.length) { ev.parent = { pid: ancestors[0]!.pid, start: ancestors[0]!.start! }; ev.ancestors = ancestors; }
     engine.decide(ev); // only to build lineage: this process already runs
@@ -216,7 +237,8 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
   /** A process.start of `image` by `ev.pid`, decided and answered. */
   function decideStart(ev: PermissionEvent, st: ProcStat, image: string, facts: Facts, kind: FileKind, detail?: Record<string, unknown>): void {
     const isLauncher = image === deps.launcher;
-    const contained = proc.exe(ev.pid) === deps.launcher;
+    const current = proc.exe(ev.pid); // the image being replaced (the exec is not complete yet)
+    const contained = current === deps.launcher;
     const info: ProcessInfo = { pid: ev.pid, start: st.start, image, userSpace: facts.userSpace, contained };
     if (facts.packageOwned !== undefined) info.packageOwned = facts.packageOwned;
     if (contained) {
@@ -230,9 +252,10 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const treeLabel = labels.get(ev.subjectClass);
     if (treeLabel !== undefined) adoptGuarded(engine.lookup({ pid: ev.pid, start: st.start }) ? ev.pid : st.ppid, treeLabel);
     if (engine.lookup({ pid: ev.pid, start: st.start })) {
+      freshen(ev.pid, st.start, current);
       e.parent = { pid: ev.pid, start: st.start }; // exec without fork: the previous image is the parent
     } else {
-      const ancestors = readAncestors(proc, st.ppid, (p, s) => engine.lookup({ pid: p, start: s }) !== undefined);
+      const ancestors = ancestorsOf(st.ppid);
       if (ancestors.length) { e.parent = { pid: ancestors[0]!.pid, start: ancestors[0]!.start! }; e.ancestors = ancestors; }
     }
     const d = engine.decide(e);

@@ -151,6 +151,7 @@ test('launch sensor: cached allows of system files ask for kernel ignore marks; 
   const answers: { id: number; allow: boolean; cache?: boolean; ignoreOpens?: boolean }[] = [];
   const classes: [number, number][] = [];
   const logged: { reason: string; verdict: string; detail?: Record<string, unknown> }[] = [];
+  const lineages: string[][] = [];
   const LAUNCHER = '/x/omamori-launch';
   const procs: Record<number, { exe: string; argv: string[]; ppid?: number }> = {
     10: { exe: '/usr/bin/cp', argv: ['cp', '/usr/bin/true', '/tmp/t'] },
@@ -176,7 +177,7 @@ test('launch sensor: cached allows of system files ask for kernel ignore marks; 
     },
     probe: createUserSpaceProbe({ mounts: [] }),
     packages: { isPackageOwned: () => false, isListed: () => false, size: 0 },
-    sink: { record: (_t, _k, _p, d, detail) => { logged.push({ reason: d.reason, verdict: d.verdict, ...(detail ? { detail } : {}) }); } },
+    sink: { record: (_t, _k, _p, d, detail) => { logged.push({ reason: d.reason, verdict: d.verdict, ...(detail ? { detail } : {}) }); lineages.push(d.lineage.map((l) => l.image)); } },
     launcher: LAUNCHER,
     now: () => 0,
   });
@@ -227,6 +228,43 @@ test('launch sensor: cached allows of system files ask for kernel ignore marks; 
   assert.deepEqual(logged.at(-1), { reason: 'FAIL_OPEN_TIMEOUT', verdict: 'allow', detail: { userSpaceWhy: '/home/alice/late: owner uid 1000', decided: 'deny', decidedReason: 'USER_SPACE_EXEC', decidedRule: 'launch.user-space' } });
   sensor.failed({ pid: 24, kind: 'exec', path: '/opt/x', answer: 'deny', cause: 'queue-full' });
   assert.deepEqual(logged.at(-1), { reason: 'FAIL_CLOSED_QUEUE_FULL', verdict: 'deny', detail: { cause: 'queue-full' } });
+  // bash (seen) exec'd make in place with no event reaching the sensor (answered in C: cache or fast exec rule);
+  // make's child is refused: the lineage names make, not the bash the engine saw last.
+  procs[40] = { exe: '/usr/bin/dash', argv: ['sh'] };
+  sensor.handle(ev(12, 40, 'exec', '/usr/bin/bash'));
+  procs[40] = { exe: '/usr/bin/make', argv: ['make'] };
+  procs[41] = { exe: '/usr/bin/make', argv: ['make'], ppid: 40 };
+  sensor.handle(ev(13, 41, 'exec', '/home/alice/evil', { uid: 1000 }));
+  assert.equal(logged.at(-1)?.reason, 'USER_SPACE_EXEC');
+  assert.deepEqual(lineages.at(-1)!.slice(-3), ['/usr/bin/bash', '/usr/bin/make', '/home/alice/evil']);
+});
+
+test('fast exec rule compiled from the policy: off where system space is not enough; names, prefixes and filesystems the sensor must see', async () => {
+  const { compileFastExec } = await import('../src/fast-exec.ts');
+  const office = compile(loadPolicy(findPreset('office')!.text).policy!);
+  const sys = mkdtempSync(join(tmpdir(), 'omamori-sys-')); // a /sys of its own: device 8:16 is removable
+  try {
+    mkdirSync(join(sys, 'dev/block/8:16'), { recursive: true });
+    writeFileSync(join(sys, 'dev/block/8:16/removable'), '1\n');
+    const mark = (dev: number, where: string, type = 'ext4', execOnly = false) => ({ dev, where, type, execOnly });
+    const marks = [mark(2049, '/'), mark(45, '/home', 'tmpfs'), mark(2064, '/mnt/stick'), mark(46, '/media/usb', 'tmpfs'),
+      mark(47, '/srv/share', 'nfs4', true)];
+    const f = compileFastExec(office, marks, '/usr/lib/omamori/omamori-launch', sys);
+    assert.equal(f.enabled, true);
+    assert.deepEqual(f.devs, [2049, 45], 'removable (8:16 = 2064), /media and exec-only filesystems are left to the sensor');
+    for (const n of ['omamori-launch', 'env', 'sh', 'bash', 'python3', 'perl', 'node', 'nodejs', 'luajit', 'thunderbird', 'soffice.bin']) {
+      assert.ok(f.names.includes(n), `${n} reaches the sensor`);
+    }
+    for (const p of ['/home/', '/root/', '/tmp/', '/var/tmp/', '/dev/shm/', '/media/', '/run/media/', '/mnt/']) assert.ok(f.prefixes.includes(p), p);
+    const edit = (a: string, b: string) => { const t = findPreset('office')!.text; assert.ok(t.includes(a), a); return compile(loadPolicy(t.replace(a, b)).policy!); };
+    assert.equal(compileFastExec(edit('mode: enforce', 'mode: lockdown'), marks, '/x/omamori-launch', sys).enabled, false, 'lockdown: system space is not enough');
+    assert.equal(compileFastExec(edit('paths: ["@user-space"]', 'paths: ["@user-space", "/**/Downloads/**"]'), marks, '/x/omamori-launch', sys).enabled, false,
+      'a user-space pattern with no fixed directory');
+    assert.deepEqual(compileFastExec(edit('paths: ["@user-space"]', 'paths: ["@user-space", "/opt/vendor/*/bin/**"]'), marks, '/x/l', sys).prefixes.filter((p) => p.startsWith('/opt')), ['/opt/vendor/']);
+    assert.equal(compileFastExec(office, [mark(47, '/srv/share', 'nfs4', true)], '/x/l', sys).enabled, false, 'no plain local filesystem');
+  } finally {
+    rmSync(sys, { recursive: true, force: true });
+  }
 });
 
 test('interpreters: versioned names, the script argument, language extensions, #! of the same language, start-up files', async () => {
