@@ -197,9 +197,11 @@ void FanotifyCore::DrainSide(const std::vector<struct pollfd> *fired) {
   if (!any) return;
   // An owner or mode changed on a file whose plain opens the kernel skips: that skip may no longer hold. Drop every
   // inode mark (rare: chmod/chown/link/utime of an allowed file); the decision cache needs nothing (ctime is in its key).
+  // A cache hit of such a file puts its mark back (CacheValue::mark_gen): its identity, ctime included, is unchanged.
   std::lock_guard<std::mutex> lock(mu_);
   fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
   fanotify_mark(attrib_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  mark_gen_++;
   attrib_flushes_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -354,6 +356,11 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   auto hit = cache_.find(key);
   if (hit != cache_.end()) {
     CacheValue v = hit->second;
+    // Its ignore mark was flushed (an attribute change of some other marked inode): the same identity earns it again.
+    if (v.allow && v.ignore_opens && v.mark_gen != mark_gen_) {
+      AddIgnoreMark(fd);
+      hit->second.mark_gen = mark_gen_;  // once per flush, whether or not the mark could be put
+    }
     if (v.allow && kind != EventKind::Open) NoteRecentLocked(pid, key.dev, key.ino, v.interp);
     lock.unlock();
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
@@ -414,7 +421,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
       uint32_t interp = it->second.interp;
       pending_.erase(it);
       if (cache_.size() >= opts_.cache_capacity) cache_.clear();
-      cache_[key] = CacheValue{true, interp};
+      cache_[key] = CacheValue{true, interp, opts_.open_ignore_marks, mark_gen_};
       NoteRecentLocked(pid, key.dev, key.ino, interp);
       // Only root can change the file (the rule's premise): its plain opens may be skipped in the kernel too.
       if (opts_.open_ignore_marks) AddIgnoreMark(fd);
@@ -469,13 +476,14 @@ RespondResult FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ig
   pending_.erase(it);
   if (cache) {
     if (cache_.size() >= opts_.cache_capacity) cache_.clear();  // crude but bounded; see docs/native.md
-    cache_[p.key] = CacheValue{allow, p.interp};
+    bool ignore = allow && ignore_opens && opts_.open_ignore_marks;
+    cache_[p.key] = CacheValue{allow, p.interp, ignore, mark_gen_};
     // ignore_opens (with open_ignore_marks): the caller promises that every plain open of this file is allowed
     // for every subject class, and that only root can change the file. The kernel then stops sending
     // FAN_OPEN_PERM for the inode (the open that follows an exec included) until the file is written (ignore
     // marks without SURV_MODIFY are dropped on write(2), NOT on a store through a shared writable mapping: hence
     // "only root can change it"), its owner or mode changes (attribute watch), or ClearCache flushes the marks.
-    if (allow && ignore_opens && opts_.open_ignore_marks) AddIgnoreMark(p.fd);
+    if (ignore) AddIgnoreMark(p.fd);
   }
   if (allow && p.key.kind != (uint8_t)EventKind::Open) NoteRecentLocked(p.pid, p.key.dev, p.key.ino, p.interp);
   lock.unlock();
@@ -567,6 +575,7 @@ bool FanotifyCore::FastAllowLocked(const Event &ev) const {
 void FanotifyCore::ClearCache() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
+  mark_gen_++;
   // Inode marks only (no FAN_MARK_MOUNT/FILESYSTEM flag): the filesystem and mount marks stay.
   if (fan_fd_ >= 0) fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
   if (attrib_fd_ >= 0) fanotify_mark(attrib_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);

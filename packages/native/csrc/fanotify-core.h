@@ -143,7 +143,9 @@ class FanotifyCore {
   };
   struct CacheValue {
     bool allow;
-    uint32_t interp;  // index into interps_ (0: none)
+    uint32_t interp;    // index into interps_ (0: none)
+    bool ignore_opens;  // the verdict came with leave to put a kernel ignore mark on the inode
+    uint32_t mark_gen;  // mark_gen_ when that mark was put: an attribute flush since then dropped it
   };
   struct Pending {
     int fd;
@@ -212,6 +214,7 @@ class FanotifyCore {
   std::unordered_set<std::pair<uint64_t, uint64_t>, IdHash> interpreters_;
   std::atomic<bool> have_interpreters_{false};
   FastExec fast_;
+  uint32_t mark_gen_ = 1;  // bumped whenever every inode mark is flushed
 
   std::atomic<uint64_t> events_{0}, allowed_{0}, denied_{0}, cache_hits_{0}, timeouts_{0}, drops_{0}, filtered_{0},
       self_ignored_{0}, late_{0}, ignore_marks_{0}, unreadable_{0}, interps_seen_{0}, interpreter_opens_{0},
