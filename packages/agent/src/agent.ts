@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createEngine, type CompiledPolicy, type Decision, type Engine } from '@omamori/policy';
 import {
-  createFanotifyListener, launcherPath, nativeAvailable, type FailureRecord, type FanotifyListener, type FanotifyStats,
+  createFanotifyListener, launcherPath, nativeAvailable, sdNotify, type FailureRecord, type FanotifyListener, type FanotifyStats,
   type MarkedFilesystem, type PermissionEvent,
 } from '@omamori/native';
 import { createDesktopNotifier, type DesktopNotifier } from './desktop-notify.ts';
@@ -16,6 +16,7 @@ import { openEventStore, type EventStore } from './event-store.ts';
 import { installedInterpreters, languageOf } from './interpreters.ts';
 import { createLaunchSensor, type LaunchSensor } from './launch-sensor.ts';
 import { execOnlyFsTypes, mediaKind, mountOf, readMounts, virtualFsTypes } from './mounts.ts';
+import { findOwnInstallation, trustOwnFiles } from './own-installation.ts';
 import { createDpkgDb, type PackageDb } from './package-db.ts';
 import { createProcReader } from './proc.ts';
 import { createUserSpaceProbe } from './user-space-probe.ts';
@@ -112,7 +113,14 @@ function registerInterpreters(l: FanotifyListener): number {
 export function startAgent(opts: AgentOptions): AgentStart {
   const avail = nativeAvailable();
   if (!avail.available) return { ok: false, code: 'NATIVE_UNAVAILABLE', message: avail.reason };
-  const first = opts.loadPolicy();
+  // The agent never blocks its own program (own-installation.ts): every policy it loads trusts those exact files.
+  const own = findOwnInstallation();
+  const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
+  const loadPolicy: PolicyLoader = () => {
+    const r = opts.loadPolicy();
+    return 'policy' in r ? { policy: trustOwnFiles(r.policy, own, packages) } : r;
+  };
+  const first = loadPolicy();
   if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n') };
   const policy = first.policy;
   const table = readMounts();
@@ -126,7 +134,6 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const engine = createEngine(policy, { now: Date.now(), host: hostname(), keepRefusedStarts: false });
   const store: EventStore = openEventStore(opts.stateDir, { write: true });
   const probe = createUserSpaceProbe({ mounts: table });
-  const packages = opts.packages ?? createDpkgDb(opts.dpkgInfo);
   const proc = createProcReader();
   packages.isListed('/'); // read the package index now, not inside the first decision's time budget
   // Removable and network media are user space for the engine too (paths it sees in command lines).
@@ -166,7 +173,8 @@ export function startAgent(opts: AgentOptions): AgentStart {
   }
   const launcher = realpathSync(launcherPath());
   const s = createLaunchSensor({
-    engine, kernel: listener, proc, probe, packages, sink: store, launcher, now: Date.now,
+    engine, kernel: listener, proc, probe, packages, sink: store, launcher, now: Date.now, ownHash: own.hashOf,
+    ownModule: own.isOwnModule,
     watchAll: dirs === undefined,
     ...(notify ? { onDeny: (pid: number, kind: string, d: Decision) => notifier.notify(pid, kind, d) } : {}),
   });
@@ -191,10 +199,16 @@ export function startAgent(opts: AgentOptions): AgentStart {
   writeFileSync(pidFile, `${process.pid}\n`);
   const shown = dirs ?? ['/'];
   store.note(Date.now(), 'AGENT_STARTED', `${policy.version} ${policy.mode} ${dirs ? shown.join(' ') : 'all'} (${marks.map((m) => m.where).join(' ')})`);
+  // Start-up garbage (the dpkg index's reading) is returned now when the runtime allows it (`--expose-gc`, as the
+  // systemd unit runs the agent): an idle agent may otherwise never collect it (~10 MB resident).
+  (globalThis as { gc?: () => void }).gc?.();
+  // systemd (Type=notify): ready only now, with the marks in place, so `After=omamori.service` means protected.
+  const notified = sdNotify(`READY=1\nSTATUS=protecting ${dirs ? shown.join(' ') : 'every filesystem'} (${policy.version}, ${policy.mode})`);
+  if (!notified.sent && notified.reason === 'error') opts.log(`cannot tell systemd the agent is ready: ${notified.message}`);
 
   function reload(): boolean {
     let next;
-    try { next = opts.loadPolicy(); } catch (e) { next = { problems: [(e as Error).message] }; }
+    try { next = loadPolicy(); } catch (e) { next = { problems: [(e as Error).message] }; }
     if (!('policy' in next)) {
       const why = next.problems.join('\n');
       opts.log(`policy reload failed; keeping ${engine.policy.version}:\n${why}`);
@@ -238,6 +252,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
       stop() {
         if (stopped) return;
         stopped = true;
+        sdNotify('STOPPING=1');
         if (watched) unwatchFile(watched);
         listener.stop();
         notifier.stop();

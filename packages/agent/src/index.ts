@@ -15,3 +15,4 @@ export { buildContainmentSpec, defaultHomes, type ContainmentOptions } from './c
 export * as windows from './windows/index.ts';
 export * from './response/index.ts';
 export * from './sync/index.ts';
+export { findOwnInstallation, ownCodeFiles, trustOwnFiles, userSpaceWhy, type OwnFile, type OwnInstallation } from './own-installation.ts';

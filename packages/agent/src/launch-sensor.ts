@@ -66,6 +66,10 @@ export interface LaunchSensorDeps {
   sink: DecisionSink;
   /** Resolved path of the omamori-launch executable: an exec by it starts a contained process. */
   launcher: string;
+  /** SHA-256 of a file of the agent's own installation (own-installation.ts), undefined for every other file. */
+  ownHash?: (path: string, opened?: { dev: number; ino: bigint }) => string | undefined;
+  /** A JavaScript module of the agent's own installation, unchanged since it started (own-installation.ts). */
+  ownModule?: (path: string, ctimeNs: bigint) => boolean;
   now: () => number;
   /** Every local filesystem is watched (no --mount): a program on an unmarked filesystem is suspect. */
   watchAll?: boolean;
@@ -77,7 +81,7 @@ export interface LaunchSensor {
   handle(ev: PermissionEvent): void;
   /** An answer the native side gave by the fail mode without the sensor holding the event. */
   failed(rec: FailureRecord): void;
-  readonly counts: Readonly<Record<'exec' | 'open' | 'interp' | 'scriptReads' | 'unseen' | 'logged' | 'late' | 'failed', number>>;
+  readonly counts: Readonly<Record<'exec' | 'open' | 'interp' | 'scriptReads' | 'ownModules' | 'unseen' | 'logged' | 'late' | 'failed', number>>;
 }
 
 /** Subject class of a launcher and what it forks until it execs the target. */
@@ -94,7 +98,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
   const interpreters = new Set<string>();
   /** pid → the program an allowed `#!/usr/bin/env NAME` script asked env to run next. */
   const envNext = new Map<number, { start: number; name: string }>();
-  const counts = { exec: 0, open: 0, interp: 0, scriptReads: 0, unseen: 0, logged: 0, late: 0, failed: 0 };
+  const counts = { exec: 0, open: 0, interp: 0, scriptReads: 0, ownModules: 0, unseen: 0, logged: 0, late: 0, failed: 0 };
   let marked: { at: number; devs: Set<number> } = { at: -Infinity, devs: new Set() };
 
   function classOf(guarded: string | undefined): number {
@@ -142,6 +146,9 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     if (!f.unknown && ev.contentRead && (userSpace || engine.policy.mode === 'lockdown')) {
       f.packageOwned = packages.isPackageOwned(path, { key: `${ev.dev}:${ev.ino}:${ev.ctimeNs}:${ev.mtimeNs}`, read: (b, p) => kernel.read(ev.id, b, p) });
     }
+    // The agent's own files carry their hash, only while the name still leads to the file the kernel opened.
+    const own = f.unknown ? undefined : deps.ownHash?.(path, { dev: ev.dev, ino: ev.ino });
+    if (own !== undefined) f.sha256 = own;
     return f;
   }
 
@@ -241,6 +248,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const contained = current === deps.launcher;
     const info: ProcessInfo = { pid: ev.pid, start: st.start, image, userSpace: facts.userSpace, contained };
     if (facts.packageOwned !== undefined) info.packageOwned = facts.packageOwned;
+    if (facts.sha256 !== undefined) info.sha256 = facts.sha256;
     if (contained) {
       const label = launcherLabel(proc.cmdline(ev.pid) ?? []);
       if (label) info.guardedAs = label;
@@ -368,6 +376,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
         image: proc.exe(ev.pid) ?? '', argv: proc.cmdline(ev.pid) ?? [], resolveArg: (a) => resolveArg(ev.pid, a), path, kind,
         home: proc.environ(ev.pid, 'HOME'),
       });
+      if (why && deps.ownModule?.(path, ev.ctimeNs)) { counts.ownModules++; kernel.respond(ev.id, true); return; }
       if (why) { counts.scriptReads++; onCodeOpen(ev, path, 'script', st, { scriptBy: why }); return; }
     }
     let via: ModuleLoadEvent['via'] | undefined;
@@ -387,6 +396,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const subject = adopt(ev.pid, st.start, st.ppid);
     const file: FileRef = { path: facts.path, userSpace: facts.userSpace };
     if (facts.packageOwned !== undefined) file.packageOwned = facts.packageOwned;
+    if (facts.sha256 !== undefined) file.sha256 = facts.sha256;
     return via === 'script'
       ? { v: 1, platform: 'linux', time: now(), kind: 'script.read', proc: subject, file }
       : { v: 1, platform: 'linux', time: now(), kind: 'module.load', proc: subject, file, via };

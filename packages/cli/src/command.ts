@@ -13,10 +13,14 @@ export interface Io {
   cwd: string;
 }
 
-export interface Command {
+/** What `omamori --help` lists of a command (the build writes these to dist/commands/summaries.json). */
+export interface CommandSummary {
   /** Words that select the command, e.g. `['policy', 'check']`. */
   path: string[];
   summary: Record<Lang, string>;
+}
+
+export interface Command extends CommandSummary {
   /** Full help text shown by `omamori <path> --help`. */
   help: Record<Lang, string>;
   run(argv: string[], io: Io): Promise<number>;

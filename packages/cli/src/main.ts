@@ -1,10 +1,9 @@
 // The `omamori` dispatcher: global flags (--lang, --help), command lookup by the longest matching word path,
 // usage errors to exit 2. Commands print through `Io` so tests can run them in-process.
-import { EXIT, UsageError, type Command, type Io, type Lang } from './command.ts';
-import { loadCommands } from './commands/index.ts';
+import { OMAMORI_VERSION } from '@omamori/policy/version';
+import { EXIT, UsageError, type Command, type CommandSummary, type Io, type Lang } from './command.ts';
+import { loadCommands, loadSummaries } from './commands/index.ts';
 import { detectLang } from './lang.ts';
-
-const VERSION = '0.1.0';
 
 function findCommand(words: string[], commands: Command[]): { command: Command; rest: string[] } | undefined {
   let best: Command | undefined;
@@ -16,7 +15,7 @@ function findCommand(words: string[], commands: Command[]): { command: Command; 
   return best ? { command: best, rest: words.slice(best.path.length) } : undefined;
 }
 
-function overview(lang: Lang, commands: Command[]): string {
+function overview(lang: Lang, commands: readonly CommandSummary[]): string {
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
   const head = lang === 'ja'
     ? 'omamori — 封じ込め型エンドポイント保護\n\n使い方: omamori <コマンド> [オプション]   (各コマンドに --help)\n\nコマンド:\n'
@@ -61,14 +60,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, ioOverride?: 
     }
     io.lang = langArg;
   }
+  // The overview and --version load no command module; a command loads only the module of its first word.
   const overviewWanted = rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help';
-  const commands = only ?? await loadCommands(overviewWanted || rest[0]!.startsWith('-') ? undefined : rest[0]);
   if (overviewWanted) {
-    io.out(overview(io.lang, commands));
+    io.out(overview(io.lang, only ?? await loadSummaries()));
     return rest.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
-  if (rest[0] === '--version') { io.out(`omamori ${VERSION}\n`); return EXIT.OK; }
-  const found = findCommand(rest, commands);
+  if (rest[0] === '--version') { io.out(`omamori ${OMAMORI_VERSION}\n`); return EXIT.OK; }
+  const found = findCommand(rest, only ?? await loadCommands(rest[0]!));
   if (!found) {
     io.err(io.lang === 'ja'
       ? `omamori: 不明なコマンドです: ${rest[0]}\n'omamori --help' で一覧を表示します。\n`

@@ -21,6 +21,7 @@ import { policyRoutes } from './routes/policies.ts';
 import { userRoutes } from './routes/users.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { agentTaskRoutes } from './routes/agent-tasks.ts';
+import { trustRoutes } from './routes/trust.ts';
 
 export interface AppOptions {
   store: Store;
@@ -132,6 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await eventRoutes(app, ctx);
   await incidentRoutes(app, ctx);
   await agentTaskRoutes(app, ctx);
+  await trustRoutes(app, ctx);
 
   const web = opts.webDir;
   if (web && existsSync(join(web, 'index.html'))) {

@@ -23,6 +23,7 @@ export function analyseSnapshot(snap: Snapshot): Analysis {
   const limitations: Analysis['limitations'] = [];
   if (!snap.host.isAdmin) limitations.push({ code: 'NOT_ADMIN', count: 0 });
   if (unreadable > 0) limitations.push({ code: 'PROCESS_DETAILS_UNREADABLE', count: unreadable });
+  if (snap.collector.languageMode === 'ConstrainedLanguage') limitations.push({ code: 'CONSTRAINED_LANGUAGE', count: 0 });
   return {
     verdict: findings.some((f) => f.severity === 'infected') ? 'infected' : 'clean',
     findings,

@@ -16,7 +16,9 @@ export type FindingCode =
   | 'V5_PROCESS'              // EmoCheck V5: process running a file timestomped 7 days back
   | 'V5_FILE'                 // V5 timestamp pattern only
   | 'LOADER2022_AUTOSTART'    // regsvr32/rundll32 autostart of a DLL in a random-named folder (2022–2023)
-  | 'USERSPACE_AUTOSTART';    // any autostart entry that starts code from user space
+  | 'USERSPACE_AUTOSTART'     // any autostart entry that starts code from user space
+  | 'LOADER2022_PROCESS'      // regsvr32/rundll32 running such a DLL now, with no autostart entry
+  | 'LOADER_DLL_REVIEW';      // regsvr32/rundll32 loading a DLL from AppData/ProgramData without the loader's traits
 
 /** infected: Emotet (or its persistence) found; review: worth a look, not proof. */
 export type Severity = 'infected' | 'review';
@@ -53,5 +55,5 @@ export interface Analysis {
   /** Name V1 derives from the serial, and names decoded by V2 (shown even when clean). */
   computed: { v1Name: string; v2Names: { key: string; name: string }[] };
   /** Facts that limit the check (e.g. processes whose path could not be read). */
-  limitations: { code: 'PROCESS_DETAILS_UNREADABLE' | 'NOT_ADMIN'; count: number }[];
+  limitations: { code: 'PROCESS_DETAILS_UNREADABLE' | 'NOT_ADMIN' | 'CONSTRAINED_LANGUAGE'; count: number }[];
 }

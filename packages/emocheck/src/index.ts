@@ -1,7 +1,7 @@
 // Public face of @omamori/emocheck: snapshot format and reader, the pure analysis, and report rendering.
 export * from './snapshot.ts';
 export * from './findings.ts';
-export { parseSnapshot, decodeSnapshotText, schemaFieldNames, type SnapshotIssue, type SnapshotResult } from './validate.ts';
+export { parseSnapshot, decodeSnapshotText, schemaFieldNames, MAX_SNAPSHOT_BYTES, tooLargeMessage, type SnapshotIssue, type SnapshotResult } from './validate.ts';
 export { analyseSnapshot } from './analyse.ts';
 export { v1ProcessName, v1WordAt, v1Positions, v2ValueName, v2DecodeName, hexToBytes } from './emocheck-v1-v2.ts';
 export { v5Timestomped } from './emocheck-v3-v5.ts';

@@ -66,6 +66,16 @@ export const FINDING_TEXT: Record<FindingCode, { title: Text; why: Text }> = {
     why: { en: 'Emotet since 2022 (64-bit loader, 2023 OneNote/oversized documents) drops a DLL (often renamed .ocx) in a random folder under %LOCALAPPDATA% or ProgramData and starts it at logon through regsvr32 or rundll32.',
       ja: '2022年以降の Emotet (64ビット版、2023年の OneNote・巨大文書) は %LOCALAPPDATA% や ProgramData のランダム名フォルダーに DLL (.ocx などに改名) を置き、regsvr32 や rundll32 でログオン時に起動します。' },
   },
+  LOADER2022_PROCESS: {
+    title: { en: '2022–2023: regsvr32/rundll32 running a DLL from a random folder', ja: '2022〜2023年型: ランダム名フォルダーの DLL を regsvr32/rundll32 が実行中' },
+    why: { en: 'A regsvr32 or rundll32 process runs a DLL with a machine-made name in a machine-made folder under %LOCALAPPDATA%, %APPDATA% or ProgramData through its registration entry point (DllRegisterServer) — the 2022–2023 Emotet loader — even though no autostart entry names it (yet, or any more).',
+      ja: 'regsvr32 または rundll32 のプロセスが、%LOCALAPPDATA%・%APPDATA%・ProgramData の機械的な名前のフォルダーにある機械的な名前の DLL を登録用の入口 (DllRegisterServer) で実行しています。自動起動の設定はありませんが (まだ、またはもう)、2022〜2023年の Emotet の特徴です。' },
+  },
+  LOADER_DLL_REVIEW: {
+    title: { en: 'regsvr32/rundll32 loading a DLL from AppData or ProgramData', ja: 'AppData や ProgramData の DLL を regsvr32/rundll32 が読み込み' },
+    why: { en: 'Emotet and other loaders start their DLL this way, but so do some vendors\' tools (printer, mouse, VPN and PDF software). This one lacks the 2022–2023 loader\'s own traits (a machine-made folder and file name and a registration entry point), so it is not counted as infected: check the file and its publisher.',
+      ja: 'Emotet などはこの方法で DLL を起動しますが、プリンター・マウス・VPN・PDF などのメーカー製ツールも同じ方法を使います。これは 2022〜2023年型の特徴 (機械的なフォルダー名とファイル名、登録用の入口) を満たさないため感染とはしません。ファイルと発行元を確認してください。' },
+  },
   USERSPACE_AUTOSTART: {
     title: { en: 'Autostart from user space', ja: 'ユーザー領域からの自動起動' },
     why: { en: 'This entry starts code from a place ordinary users (and malware running as them) can write; Emotet and what it drops persist this way. Legitimate per-user apps do too: check the file.',
@@ -120,6 +130,8 @@ export const LABELS = {
   notAdmin: { en: 'Not run as administrator: other users\' processes and services may be hidden; run again as administrator.',
     ja: '管理者として実行されていません。他ユーザーのプロセスやサービスが見えない可能性があります。管理者として再実行してください。' },
   unreadable: { en: 'processes whose image path or command line could not be read', ja: '件のプロセスでイメージパスかコマンドラインを読めませんでした' },
+  constrained: { en: 'Collected in Constrained Language Mode (App Control enforces on this machine): file identities and shortcut targets were not read; running programs are matched by path and shortcuts by the .lnk file itself.',
+    ja: '制約付き言語モードで収集しました (この端末では App Control が強制中): ファイル ID とショートカットのリンク先は読めません。実行中のプログラムはパスで、ショートカットは .lnk ファイル自体で照合します。' },
   advice: { en: 'What to do now (JPCERT/CC guidance)', ja: '今すぐ行うこと (JPCERT/CC の案内)' },
   reviewAdvice: { en: 'Check each item above: is it software you installed? Compare the SHA-256 with a known-good copy or a reputation service.',
     ja: '上の各項目がインストールした覚えのあるソフトか確認してください。SHA-256 を正規のファイルや評価サービスと照合してください。' },

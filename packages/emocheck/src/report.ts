@@ -103,7 +103,7 @@ export function renderText(r: ReportInput): string {
   if (a.limitations.length > 0) {
     out.push('', `${L.limits[lang]}:`);
     for (const l of a.limitations) {
-      out.push(l.code === 'NOT_ADMIN' ? `  - ${L.notAdmin[lang]}` : `  - ${l.count} ${L.unreadable[lang]}`);
+      out.push(l.code === 'NOT_ADMIN' ? `  - ${L.notAdmin[lang]}` : l.code === 'CONSTRAINED_LANGUAGE' ? `  - ${L.constrained[lang]}` : `  - ${l.count} ${L.unreadable[lang]}`);
     }
   }
   if (a.verdict === 'infected') {
@@ -142,7 +142,7 @@ export function renderJson(r: ReportInput): string {
       process: f.process, file: f.file, registry_key: f.registryKey, autostart: f.autostart, evidence: f.evidence,
     })),
     limitations: a.limitations.map((l) => ({ code: l.code, count: l.count,
-      text: l.code === 'NOT_ADMIN' ? LABELS.notAdmin[lang] : `${l.count} ${LABELS.unreadable[lang]}` })),
+      text: l.code === 'NOT_ADMIN' ? LABELS.notAdmin[lang] : l.code === 'CONSTRAINED_LANGUAGE' ? LABELS.constrained[lang] : `${l.count} ${LABELS.unreadable[lang]}` })),
     advice: a.verdict === 'infected' ? ADVICE.map((x) => x[lang]) : [],
   };
   return JSON.stringify(doc, null, 2) + '\n';

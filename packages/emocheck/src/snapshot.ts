@@ -98,7 +98,9 @@ export interface Snapshot {
   format: typeof SNAPSHOT_FORMAT;
   version: typeof SNAPSHOT_VERSION;
   collectedAt: string;
-  collector: { name: string; version: string };
+  /** languageMode: the collector's PowerShell language mode (collector version 2 on); ConstrainedLanguage on
+   * machines where App Control enforces, where file identities and shortcut targets cannot be read. */
+  collector: { name: string; version: string; languageMode?: string };
   host: SnapshotHost;
   /** Volume serial of the system drive, 8 hex digits. */
   systemVolumeSerial: string;

@@ -1,9 +1,17 @@
-// Reads a snapshot from bytes: decodes (UTF-8, UTF-8/UTF-16 with BOM), parses JSON, checks format, version and
-// every field against a small declarative schema. Expected failures are returned with the field path; nothing throws.
+// Reads a snapshot from bytes: decodes (UTF-8, UTF-8/UTF-16 with BOM, UTF-16 without BOM recognised by its zero
+// bytes), parses JSON, checks format, version and every field against a small declarative schema. Expected failures
+// are returned with the field path; nothing throws. Size is capped (MAX_SNAPSHOT_BYTES) and no message echoes more
+// than a short excerpt of the input.
 import { locateJsonError } from './json-locate.ts';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './snapshot.ts';
 
-export type SnapshotIssueCode = 'ENCODING' | 'JSON_SYNTAX' | 'NOT_A_SNAPSHOT' | 'UNSUPPORTED_VERSION' | 'FIELD';
+export type SnapshotIssueCode = 'ENCODING' | 'JSON_SYNTAX' | 'NOT_A_SNAPSHOT' | 'UNSUPPORTED_VERSION' | 'FIELD' | 'TOO_LARGE';
+
+/**
+ * The largest snapshot read: 64 MiB. One machine's snapshot is a few MB (a busy server with thousands of processes
+ * and files stays well under 20 MB); anything larger is the wrong file, and reading it whole would only exhaust memory.
+ */
+export const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 export interface SnapshotIssue {
   code: SnapshotIssueCode;
   /** Field path such as `processes[3].pid`; '' for the whole document. */
@@ -117,19 +125,44 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
 }
 
-/** Decodes bytes as the collector may have written them: UTF-8 (BOM optional) or UTF-16 LE/BE with BOM. */
+/** The encoding of snapshot bytes: a BOM, or for BOM-less UTF-16 the zero byte beside each ASCII character of '{'. */
+function sniff(bytes: Uint8Array): { enc: 'utf-8' | 'utf-16le' | 'utf-16be'; skip: number } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { enc: 'utf-16le', skip: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { enc: 'utf-16be', skip: 2 };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { enc: 'utf-8', skip: 3 };
+  // JSON text starts with ASCII (whitespace or '{'): UTF-16 puts a zero byte after (LE) or before (BE) it.
+  if (bytes.length >= 2 && bytes[0] !== 0 && bytes[1] === 0) return { enc: 'utf-16le', skip: 0 };
+  if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] !== 0) return { enc: 'utf-16be', skip: 0 };
+  return { enc: 'utf-8', skip: 0 };
+}
+
+class TruncatedUtf16 extends Error {}
+
+/** Decodes bytes as the collector or an editor may have written them: UTF-8 (BOM optional) or UTF-16 LE/BE. */
 export function decodeSnapshotText(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start));
+  const { enc, skip } = sniff(bytes);
+  if (enc !== 'utf-8' && (bytes.length - skip) % 2 === 1) throw new TruncatedUtf16();
+  return new TextDecoder(enc, { fatal: true }).decode(bytes.subarray(skip));
+}
+
+/** A short, printable excerpt of parser text (no control characters, bounded length). */
+function printable(s: string, max = 160): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
 export function parseSnapshot(input: Uint8Array | string): SnapshotResult {
+  const size = typeof input === 'string' ? input.length : input.byteLength;
+  if (size > MAX_SNAPSHOT_BYTES) {
+    return { ok: false, issues: [{ code: 'TOO_LARGE', path: '', message: tooLargeMessage(size) }] };
+  }
   let text: string;
   try {
     text = typeof input === 'string' ? input.replace(/^\uFEFF/, '') : decodeSnapshotText(input);
-  } catch {
+  } catch (e) {
+    if (e instanceof TruncatedUtf16) {
+      return { ok: false, issues: [{ code: 'ENCODING', path: '', message: 'UTF-16 text with an odd number of bytes: the file is truncated (it ends in the middle of a character)' }] };
+    }
     return { ok: false, issues: [{ code: 'ENCODING', path: '', message: 'not valid UTF-8 or UTF-16 text' }] };
   }
   let doc: unknown;
@@ -143,7 +176,7 @@ export function parseSnapshot(input: Uint8Array | string): SnapshotResult {
     const truncated = offset >= text.trimEnd().length;
     return { ok: false, issues: [{
       code: 'JSON_SYNTAX', path: '', ...where,
-      message: (truncated ? 'the JSON ends too early (truncated file?): ' : 'not valid JSON: ') + msg.split('\n')[0],
+      message: (truncated ? 'the JSON ends too early (truncated file?): ' : 'not valid JSON: ') + printable(msg.split('\n')[0] ?? ''),
     }] };
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (doc as Record<string, unknown>).format !== SNAPSHOT_FORMAT) {
@@ -152,6 +185,10 @@ export function parseSnapshot(input: Uint8Array | string): SnapshotResult {
       message: `expected "format": "${SNAPSHOT_FORMAT}", got ${got === undefined ? 'nothing' : describe(got)}` }] };
   }
   const version = (doc as Record<string, unknown>).version;
+  if (version === undefined) {
+    return { ok: false, issues: [{ code: 'UNSUPPORTED_VERSION', path: 'version',
+      message: `the snapshot has no version field ("version": ${SNAPSHOT_VERSION} expected); it was not written by omamori's collector` }] };
+  }
   if (version !== SNAPSHOT_VERSION) {
     return { ok: false, issues: [{ code: 'UNSUPPORTED_VERSION', path: 'version',
       message: `snapshot format version ${describe(version)} is not supported; this omamori reads version ${SNAPSHOT_VERSION}` }] };
@@ -159,4 +196,10 @@ export function parseSnapshot(input: Uint8Array | string): SnapshotResult {
   const issues: SnapshotIssue[] = [];
   check({ object: SCHEMA }, doc, '', issues);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, snapshot: doc as Snapshot };
+}
+
+/** The size-cap message, shared with callers that check the file size before reading it. */
+export function tooLargeMessage(size: number): string {
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `the file is ${mb(size)}; a snapshot is read only up to ${mb(MAX_SNAPSHOT_BYTES)} (one machine's snapshot is a few MiB): is it the right file?`;
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyseSnapshot, classifyUserSpace, commandTargets, v5Timestomped, type Snapshot } from '../src/index.ts';
 import { checkV3, checkV4, checkV5 } from '../src/emocheck-v3-v5.ts';
-import { looksRandomFolder } from '../src/autostart-checks.ts';
+import { looksRandomFolder, looksRandomName } from '../src/autostart-checks.ts';
 import { loadFixture } from './helpers.ts';
 
 
@@ -20,6 +20,12 @@ const scenarios: [string, 'infected' | 'clean', string[]][] = [
   ['loader2022-infected.json', 'infected', ['LOADER2022_AUTOSTART']],
   ['loader2022-service.json', 'infected', ['LOADER2022_AUTOSTART']],
   ['userspace-review.json', 'clean', ['USERSPACE_AUTOSTART', 'USERSPACE_AUTOSTART', 'USERSPACE_AUTOSTART', 'USERSPACE_AUTOSTART']],
+  // issue 14 item 12: running loaders with no autostart entry, and a DLL one folder deeper
+  ['loader2022-process.json', 'infected', ['LOADER2022_PROCESS']],
+  ['loader2022-programdata-process.json', 'infected', ['LOADER2022_PROCESS']],
+  ['loader2022-deeper.json', 'infected', ['LOADER2022_AUTOSTART']],
+  // item 13: vendor folders with rundll32 …,Start (and one with DllRegisterServer) are review, never infected
+  ['vendor-rundll32.json', 'clean', ['LOADER_DLL_REVIEW', 'LOADER_DLL_REVIEW', 'LOADER_DLL_REVIEW', 'LOADER_DLL_REVIEW', 'LOADER_DLL_REVIEW', 'LOADER_DLL_REVIEW']],
 ];
 for (const [file, verdict, expected] of scenarios) {
   test(`${file}: ${verdict}, findings ${expected.join(', ') || 'none'}`, () => {
@@ -146,4 +152,45 @@ test('limitations: not admin and unreadable processes are reported (System exclu
   s.host.isAdmin = false;
   s.processes.push({ pid: 900, ppid: null, name: 'svchost.exe', imagePath: null, commandLine: null, fileId: null });
   assert.deepEqual(analyseSnapshot(s).limitations, [{ code: 'NOT_ADMIN', count: 0 }, { code: 'PROCESS_DETAILS_UNREADABLE', count: 1 }]);
+});
+
+test('item 12: a running loader finding carries the process, the DLL and the traits that make it Emotet', () => {
+  const f = analyseSnapshot(loadFixture('loader2022-process.json')).findings[0]!;
+  assert.equal(f.process?.pid, 9200);
+  assert.equal(f.file?.path, 'C:\\Users\\taro\\AppData\\Local\\Wkjhgfdsq\\Plmnbvcxz\\qwrtzplk.dll');
+  assert.equal(f.autostart, null);
+  assert.deepEqual([f.evidence.folder, f.evidence.randomFolder, f.evidence.randomFile, f.evidence.entryPoint], ['Wkjhgfdsq\\Plmnbvcxz', 'yes', 'yes', 'DllRegisterServer']);
+  const pd = analyseSnapshot(loadFixture('loader2022-programdata-process.json')).findings[0]!;
+  assert.deepEqual([pd.evidence.base, pd.evidence.entryPoint], ['programData', 'DllRegisterServer']);
+});
+
+test('item 12: without a registration entry point, or with a pronounceable file name, a running loader is only review', () => {
+  const s = loadFixture('loader2022-programdata-process.json');
+  s.processes.at(-1)!.commandLine = 'rundll32.exe C:\\ProgramData\\Vbnmrtzq\\hjkwqzt.ocx,Start';
+  assert.deepEqual(analyseSnapshot(s).findings.map((f) => [f.code, f.severity]), [['LOADER_DLL_REVIEW', 'review']]);
+  s.processes.at(-1)!.commandLine = 'rundll32.exe C:\\ProgramData\\Vbnmrtzq\\helper.ocx,DllRegisterServer';
+  assert.deepEqual(analyseSnapshot(s).findings.map((f) => f.code), ['LOADER_DLL_REVIEW']);
+  s.processes.at(-1)!.commandLine = 'rundll32.exe C:\\Windows\\System32\\shell32.dll,Control_RunDLL';
+  assert.deepEqual(analyseSnapshot(s).findings, [], 'system DLLs are not findings');
+});
+
+test('item 13: vendor rundll32 autostarts say review (exit 0 in the CLI), name the vendor folder, and advise no isolation', () => {
+  const a = analyseSnapshot(loadFixture('vendor-rundll32.json'));
+  assert.equal(a.verdict, 'clean');
+  assert.ok(a.findings.every((f) => f.severity === 'review'));
+  const lenovo = a.findings.find((f) => f.file?.path.includes('Lenovo'))!;
+  assert.equal(lenovo.evidence.entryPoint, 'DllRegisterServer');
+  assert.equal(lenovo.evidence.vendorFolder, 'Lenovo', 'a registration entry point alone does not make a vendor folder infected');
+  assert.ok(a.findings.some((f) => f.process?.pid === 9400 && f.autostart === null), 'the running Foxit helper is listed');
+  for (const n of ['Dell', 'Lenovo', 'Citrix', 'Cisco', 'Logitech', 'Foxit', 'Realtek', 'Synaptics', 'LogiOptions', 'UpdateService', 'Vantage', 'AnyConnect', 'PrintHelper', 'Addon', 'Zscaler', 'Kaspersky', 'Helpdesk'])
+    assert.equal(looksRandomName(n), false, n);
+  for (const n of ['Ifwkhhcedt', 'Wkjhgfdsq', 'Kqzvbnrt', 'yzxotnbwd', 'qwrtzplk', 'nbxtr', 'Plmnbvcxz']) assert.equal(looksRandomName(n), true, n);
+});
+
+test('a snapshot collected in Constrained Language Mode says what could not be read', () => {
+  const s = loadFixture('clean.json');
+  s.collector.languageMode = 'ConstrainedLanguage';
+  assert.deepEqual(analyseSnapshot(s).limitations, [{ code: 'CONSTRAINED_LANGUAGE', count: 0 }]);
+  s.collector.languageMode = 'FullLanguage';
+  assert.deepEqual(analyseSnapshot(s).limitations, []);
 });

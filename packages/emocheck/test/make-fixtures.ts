@@ -154,6 +154,30 @@ const variants: Record<string, Edit> = {
   'loader2022-service': (s) => {
     s.services.push({ name: 'WinUpdSvc', displayName: 'Windows Update Helper', imagePath: 'C:\\Windows\\SysWOW64\\rundll32.exe C:\\ProgramData\\Kqzvbnrt\\nbxtr.ocx,DllRegisterServer', startMode: 'Auto', state: 'Stopped', serviceDll: null });
   },
+  // Issue 14 item 12: regsvr32 running a DLL two folders deep under %LOCALAPPDATA%, no autostart entry.
+  'loader2022-process': (s) => {
+    const p = `${LAD}\\Wkjhgfdsq\\Plmnbvcxz\\qwrtzplk.dll`;
+    s.processes.push({ pid: 9200, ppid: 1204, name: 'regsvr32.exe', imagePath: 'C:\\Windows\\System32\\regsvr32.exe', commandLine: `C:\\Windows\\system32\\regsvr32.exe /s "${p}"`, fileId: null });
+  },
+  // Item 12: rundll32 running a ProgramData DLL through DllRegisterServer, no autostart entry.
+  'loader2022-programdata-process': (s) => {
+    s.processes.push({ pid: 9300, ppid: 1204, name: 'rundll32.exe', imagePath: 'C:\\Windows\\System32\\rundll32.exe', commandLine: 'rundll32.exe C:\\ProgramData\\Vbnmrtzq\\hjkwqzt.ocx,DllRegisterServer', fileId: null });
+  },
+  // Item 12: the HKCU Run regsvr32 of a DLL one folder deeper than the first level.
+  'loader2022-deeper': (s) => {
+    const p = `${LAD}\\Ifwkhhcedt\\Zxcvbnmq\\yzxotnbwd.ocx`;
+    s.registry[0]!.values.push({ name: 'yzxotnbwd', type: 'REG_SZ', data: `C:\\Windows\\system32\\regsvr32.exe "${p}"` });
+  },
+  // Item 13: vendor folders under %LOCALAPPDATA% and ProgramData started by rundll32 (…,Start): review, not infected.
+  'vendor-rundll32': (s) => {
+    s.registry[0]!.values.push(
+      { name: 'DellUpdate', type: 'REG_SZ', data: 'rundll32.exe "C:\\ProgramData\\Dell\\UpdateService\\DellUpd.dll",Start' },
+      { name: 'LogiOptions', type: 'REG_EXPAND_SZ', data: 'rundll32.exe "%LOCALAPPDATA%\\Logitech\\LogiOptions\\logi_helper.dll",Start' },
+      { name: 'LenovoHelper', type: 'REG_SZ', data: 'C:\\Windows\\System32\\rundll32.exe "C:\\ProgramData\\Lenovo\\Vantage\\LenovoHelper.dll",DllRegisterServer' });
+    s.registry[1]!.values.push({ name: 'CiscoVPN', type: 'REG_SZ', data: 'rundll32.exe C:\\ProgramData\\Cisco\\AnyConnect\\vpnui.dll,Start' });
+    s.services.push({ name: 'CtxPrint', displayName: 'Citrix Print Helper', imagePath: 'C:\\Windows\\System32\\rundll32.exe "C:\\ProgramData\\Citrix\\PrintHelper\\ctxprint.dll",Start', startMode: 'Auto', state: 'Running', serviceDll: null });
+    s.processes.push({ pid: 9400, ppid: 1204, name: 'rundll32.exe', imagePath: 'C:\\Windows\\System32\\rundll32.exe', commandLine: `rundll32.exe "${LAD}\\Foxit Software\\Addon\\fxaddon.dll",Start`, fileId: null });
+  },
   // Generic: autostarts from user space, for review only (exit 0).
   'userspace-review': (s) => {
     s.registry[0]!.values.push({ name: 'Updater', type: 'REG_SZ', data: `"${U}\\AppData\\Roaming\\updater\\upd.exe" --background` });

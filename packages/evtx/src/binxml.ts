@@ -16,7 +16,13 @@ export class BinXmlError extends Error {
 /** Template-tree node kinds. */
 export const NODE = { Element: 0, Text: 1, Subst: 2, Instance: 3 } as const;
 
-export interface TElement { k: 0; name: string; attrs: TAttr[]; children: TNode[] }
+export interface TElement {
+  k: 0; name: string; attrs: TAttr[]; children: TNode[];
+  /** Static parts for the XML writer (record-xml.ts), made when first needed. */
+  xml?: object;
+  /** Compiled field plans of this template element (plan.ts), made when first needed. */
+  plans?: object;
+}
 export interface TAttr { name: string; value: TNode[] }
 export interface TText { k: 1; text: string }
 export interface TSubst { k: 2; index: number; type: number; optional: boolean }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countEvtxRecords, evtxSourceFromBytes, readEvtxFile, readEvtxRecords, EVTX_WARNING_CODES as W,
+import { crc32 } from 'node:zlib';
+import { countEvtxRecords, createReadStats, evtxSourceFromBytes, readEvtxFile, readEvtxRecords, EVTX_WARNING_CODES as W,
   formatWarning, type EvtxWarning } from './index.ts';
 import { dataDir } from '../test/data-dir.ts';
 
@@ -158,5 +159,91 @@ test('fuzz on files in a temp dir: damaged copies are read through the file read
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Rewrites the records CRC (512 to the free-space offset) and the header CRC of the chunk at `c`. */
+function fixChunkCrcs(b: Buffer, c: number): void {
+  b.writeUInt32LE(crc32(b.subarray(c + 512, c + b.readUInt32LE(c + 48))), c + 52);
+  b.writeUInt32LE(crc32(b.subarray(c + 128, c + 512), crc32(b.subarray(c, c + 120))), c + 124);
+}
+
+test('a lowered free-space offset with recomputed CRCs does not hide the rest of the chunk', () => {
+  const b = original();
+  const recs = recordOffsets(b, CHUNK0);
+  b.writeUInt32LE(recs[5]! - CHUNK0, CHUNK0 + 48); // the chunk now claims to end after 5 records
+  fixChunkCrcs(b, CHUNK0);
+  const { ids, warnings } = readBytes(b);
+  assert.equal(ids.length, 358, 'every record of the chunk is still read');
+  assert.deepEqual(warnings.map((w) => [w.code, w.chunk, w.offset]), [[W.CHUNK_RECORDS_PAST_FREE_SPACE, 0, recs[5]]]);
+  assert.match(warnings[0]!.message, /records continue past the chunk's free-space offset/);
+  assert.match(warnings[0]!.message_ja, /空き領域オフセットの先/);
+});
+
+test('records hidden by a consistently lowered chunk header are slack: not read, but recovered with recover', () => {
+  const b = original();
+  const recs = recordOffsets(b, CHUNK0);
+  const cut = recs[5]!;
+  // Free space, last record offset and last record id all say the chunk holds 5 records.
+  b.writeUInt32LE(cut - CHUNK0, CHUNK0 + 48);
+  b.writeUInt32LE(recs[4]! - CHUNK0, CHUNK0 + 44);
+  b.writeUInt32LE(b.readUInt32LE(recs[4]! + 8), CHUNK0 + 32);
+  b.writeUInt32LE(b.readUInt32LE(CHUNK0 + 8) + 4, CHUNK0 + 16);
+  fixChunkCrcs(b, CHUNK0);
+  const inChunk0 = recs.length;
+  const plain = readBytes(b);
+  assert.equal(plain.ids.length, 358 - (inChunk0 - 5));
+  assert.deepEqual(plain.warnings, []);
+  const got: { id: number; recovered: boolean }[] = [];
+  const stats = createReadStats();
+  for (const r of readEvtxRecords(evtxSourceFromBytes('x.evtx', b), { recover: true }, stats)) got.push({ id: r.recordId, recovered: r.recovered === true });
+  assert.equal(stats.recovered, inChunk0 - 5);
+  assert.equal(got.length, 358);
+  // Recovered records come after the live ones of their chunk, marked.
+  assert.deepEqual(got.slice(5, inChunk0).map((g) => g.recovered), Array(inChunk0 - 5).fill(true));
+  assert.deepEqual(got.slice(5, inChunk0).map((g) => g.id), plainIdsOfChunk0(original()).slice(5));
+});
+
+function plainIdsOfChunk0(b: Buffer): number[] {
+  return recordOffsets(b, CHUNK0).map((p) => b.readUInt32LE(p + 8));
+}
+
+test('a zeroed chunk before later chunks is reported (not silent) and the later chunks are still read', () => {
+  const b = original();
+  const inChunk1 = recordOffsets(b, CHUNK1).length;
+  b.fill(0, CHUNK1, CHUNK1 + 65536);
+  const { ids, warnings } = readBytes(b);
+  assert.equal(ids.length, 358 - inChunk1);
+  assert.deepEqual(warnings.map((w) => [w.code, w.chunk, w.offset]), [[W.CHUNK_GAP, 1, CHUNK1]]);
+  assert.match(warnings[0]!.message, /block holds no chunk \(all zero; chunk 2 after it holds a chunk header, records 1782 before and 1823 after it\)/);
+});
+
+test('a chunk whose header was zeroed past the header chunk count is reported, and its records recovered', () => {
+  const b = original(); // sysmon.evtx: the file header counts 1 chunk, 9 follow (dirty log)
+  const inChunk8 = recordOffsets(b, CHUNK0 + 8 * 65536).length;
+  b.fill(0, CHUNK0 + 8 * 65536, CHUNK0 + 8 * 65536 + 512);
+  const { ids, warnings } = readBytes(b);
+  assert.equal(ids.length, 358 - inChunk8);
+  assert.deepEqual(warnings.map((w) => [w.code, w.chunk]), [[W.CHUNK_HEADER_MISSING, 8]]);
+  assert.match(warnings[0]!.message, /holds event records but no chunk header/);
+  const stats = createReadStats();
+  let recovered = 0;
+  for (const r of readEvtxRecords(evtxSourceFromBytes('x.evtx', b), { recover: true }, stats)) if (r.recovered) recovered++;
+  assert.equal(recovered, inChunk8);
+});
+
+test('chunk ranges read alone give the records and warnings of one pass, split at any chunk', () => {
+  const b = original();
+  b.fill(0, CHUNK1, CHUNK1 + 65536); // a gap: reported by the range holding it, even when the next chunk is not in it
+  const whole = readBytes(b);
+  for (const split of [1, 2, 5, 9]) {
+    const parts = [[0, split], [split, Infinity]].map(([firstChunk, endChunk]) => {
+      const warnings: EvtxWarning[] = [];
+      const ids: number[] = [];
+      for (const r of readEvtxRecords(evtxSourceFromBytes('damaged.evtx', b), { firstChunk, endChunk, onWarning: (w) => warnings.push(w) })) ids.push(r.recordId);
+      return { ids, warnings };
+    });
+    assert.deepEqual(parts.flatMap((p) => p.ids), whole.ids, `split at ${split}`);
+    assert.deepEqual(parts.flatMap((p) => p.warnings), whole.warnings, `split at ${split}`);
   }
 });

@@ -17,7 +17,8 @@
 //   for (const r of readEvtxFile('Security.evtx', { onWarning: (w) => console.error(formatWarning(w)) })) {
 //     if (r.system.EventID === 4688) console.log(r.data.NewProcessName);
 //   }
-import type { EvtxRecord } from './record.ts';
+import { DecodedRecord } from './record.ts';
+import { renderXml } from './xml.ts';
 
 export { readEvtxRecords, readEvtxFile, countEvtxRecords, createReadStats, CHUNK_SIZE, FILE_HEADER_SIZE } from './reader.ts';
 export type { EvtxReadOptions, EvtxReadStats, EvtxCount } from './reader.ts';
@@ -27,21 +28,14 @@ export type { EvtxRecord, EvtxSystem, EvtxJson } from './record.ts';
 export { toJson as elementToJson } from './record.ts';
 export type { EvtxElement } from './render.ts';
 export { textOf } from './render.ts';
-export { renderXml } from './xml.ts';
+export { DecodedRecord };
+export { renderXml };
 export { EVTX_WARNING_CODES, formatWarning } from './warnings.ts';
 export type { EvtxWarning, EvtxWarningCode } from './warnings.ts';
 export { VALUE_TYPE, fileTimeToIso } from './values.ts';
-
-/** The JSON-lines form of a record: one object with System fields and EventData/UserData by name. */
-export function recordToJson(r: EvtxRecord, file?: string): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  if (file !== undefined) o.file = file;
-  o.recordId = r.recordId;
-  o.timestamp = r.timestamp;
-  o.chunk = r.chunk;
-  o.offset = r.offset;
-  o.system = r.system;
-  o.data = r.data;
-  if (r.userData) o.userData = r.userData;
-  return o;
-}
+export { recordToJson, recordToXml, recordToJsonLine, recordToXmlText, writeRecordXml } from './output.ts';
+export { ByteSink } from './sink.ts';
+export { countChunks, findEvtxInputs, planEvtxUnits, readEvtxUnits, readEvtxUnit, UNIT_CHUNKS } from './parallel.ts';
+export type { EvtxInput, EvtxInputProblem, EvtxUnit, UnitOutput, UnitTask, UnitResult, ReadUnitsOptions } from './parallel.ts';
+export { createTaskPool, defaultJobs, orderedHybrid, transferable } from './pool.ts';
+export type { TaskPool, TaskContext, Transferable } from './pool.ts';

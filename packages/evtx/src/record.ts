@@ -1,6 +1,8 @@
 // EvtxRecord: the fields consumers read (System by name, EventData/UserData by name), taken from the rendered
 // element tree of one event record.
-import { textOf, type EvtxElement } from './render.ts';
+import type { TNode } from './binxml.ts';
+import { fieldsOf } from './build.ts';
+import { renderRoot, textOf, type EvtxElement } from './render.ts';
 
 /** The `<System>` block. Numbers are parsed from the rendered text; an absent or unreadable number is -1. */
 export interface EvtxSystem {
@@ -48,8 +50,10 @@ export interface EvtxRecord {
   data: Record<string, string>;
   /** `<UserData>`: its child element by name, as JSON. */
   userData?: Record<string, EvtxJson>;
-  /** The whole rendered event (`<Event>`), for XML output or fields not listed above. */
-  root: EvtxElement;
+  /** The whole rendered event (`<Event>`), for fields not listed above; built when first read. */
+  readonly root: EvtxElement;
+  /** Found by `--recover` in slack space or in a block that is no longer a valid chunk, not a live record. */
+  recovered?: boolean;
 }
 
 function num(s: string | undefined): number {
@@ -157,4 +161,30 @@ export function buildRecord(root: EvtxElement, recordId: number, timestamp: stri
   const rec: EvtxRecord = { recordId, timestamp, timestampMs, chunk, offset, system: extractSystem(sys), data, root };
   if (userData) rec.userData = userData;
   return rec;
+}
+
+/** A record decoded by the reader: `system`, `data` and `userData` built when first read (a dump to XML or a count
+ *  never needs them), the element tree likewise. */
+export class DecodedRecord implements EvtxRecord {
+  recovered?: boolean;
+  #root: EvtxElement | undefined;
+  #fields: { system: EvtxSystem; data: Record<string, string>; userData?: Record<string, EvtxJson> | undefined } | undefined;
+  readonly #nodes: TNode[];
+  constructor(nodes: TNode[], root: EvtxElement | undefined, readonly recordId: number, readonly timestamp: string,
+    readonly timestampMs: number, readonly chunk: number, readonly offset: number) {
+    this.#nodes = nodes;
+    this.#root = root;
+  }
+  #build() {
+    const f = this.#root ? undefined : fieldsOf(this.#nodes);
+    if (f) return (this.#fields = f);
+    const b = buildRecord(this.root, this.recordId, this.timestamp, this.timestampMs, this.chunk, this.offset);
+    return (this.#fields = { system: b.system, data: b.data, userData: b.userData });
+  }
+  get system(): EvtxSystem { return (this.#fields ?? this.#build()).system; }
+  get data(): Record<string, string> { return (this.#fields ?? this.#build()).data; }
+  get userData(): Record<string, EvtxJson> | undefined { return (this.#fields ?? this.#build()).userData; }
+  get root(): EvtxElement { return (this.#root ??= renderRoot(this.#nodes)!); }
+  /** The parsed binary XML the record was built from (for the XML writer). */
+  get nodes(): TNode[] { return this.#nodes; }
 }

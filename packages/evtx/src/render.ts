@@ -22,7 +22,7 @@ function setAttr(attrs: Record<string, string>, name: string, value: string): vo
   else attrs[name] = value;
 }
 
-function valueText(v: SubstValue): string {
+export function valueText(v: SubstValue): string {
   if (v.items) return v.items.join(', ');
   if (v.nodes) {
     const tmp: Array<EvtxElement | string> = [];
@@ -41,9 +41,9 @@ export function textOf(el: EvtxElement): string {
   return s;
 }
 
-const MAX_RENDER_DEPTH = 64;
+export const MAX_RENDER_DEPTH = 64;
 
-function renderElement(el: TElement, values: SubstValue[] | null, out: Array<EvtxElement | string>, depth: number): void {
+export function renderElement(el: TElement, values: SubstValue[] | null, out: Array<EvtxElement | string>, depth: number): void {
   // An element whose only content is an array substitution repeats per item; one whose only content is an
   // optional substitution with no value is left out.
   if (values && el.children.length === 1) {

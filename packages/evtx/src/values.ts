@@ -32,9 +32,10 @@ export function hexUpper(buf: Uint8Array, pos: number, end: number): string {
 
 /** UTF-16LE text up to the first NUL (strings in EVTX are usually NUL-terminated). */
 export function utf16(buf: Buffer, pos: number, end: number): string {
-  let e = pos;
-  while (e + 1 < end && (buf[e]! | buf[e + 1]!) !== 0) e += 2;
-  return buf.toString('utf16le', pos, e);
+  // Decoding first and cutting at the first U+0000 is the same as scanning the code units, and much faster.
+  const s = buf.toString('utf16le', pos, end - ((end - pos) & 1));
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
 }
 
 function ansi(buf: Buffer, pos: number, end: number): string {
@@ -56,12 +57,16 @@ function i64Dec(lo: number, hi: number): string {
   return u64Dec(lo, hi);
 }
 
+const HEXL = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function hex32(v: number): string {
-  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  return '0x' + HEXL[(v >>> 24) & 0xff]! + HEXL[(v >>> 16) & 0xff]! + HEXL[(v >>> 8) & 0xff]! + HEXL[v & 0xff]!;
 }
 
-function hex64(lo: number, hi: number): string {
-  return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+/** A little-endian 64-bit value at `p` as 0x%016x. */
+function hex64At(buf: Buffer, p: number): string {
+  return '0x' + HEXL[buf[p + 7]!]! + HEXL[buf[p + 6]!]! + HEXL[buf[p + 5]!]! + HEXL[buf[p + 4]!]!
+    + HEXL[buf[p + 3]!]! + HEXL[buf[p + 2]!]! + HEXL[buf[p + 1]!]! + HEXL[buf[p]!]!;
 }
 
 const FILETIME_EPOCH_DIFF_S = 11644473600;
@@ -84,15 +89,24 @@ function civil(days: number): string {
   return `${String(y).padStart(4, '0')}-${PAD2[m]}-${PAD2[d]}`;
 }
 
+// Times of neighbouring records share their date and usually their minute: both are kept from the last call.
+let lastMinute = NaN;
+let lastPrefix = '';
+
 /** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits. */
 export function fileTimeToIso(lo: number, hi: number): string {
   const frac = ((hi % 10000000) * 4967296 + lo) % 10000000;
   const seconds = Math.round((hi * 4294967296 + (lo - frac)) / 10000000) - FILETIME_EPOCH_DIFF_S;
-  const days = Math.floor(seconds / 86400);
-  const sod = seconds - days * 86400;
-  const h = Math.floor(sod / 3600), mi = Math.floor((sod % 3600) / 60), se = sod % 60;
-  const f = String(frac);
-  return `${civil(days)}T${PAD2[h]}:${PAD2[mi]}:${PAD2[se]}.${f.length === 7 ? f : f.padStart(7, '0')}Z`;
+  const minute = Math.floor(seconds / 60);
+  if (minute !== lastMinute) {
+    const days = Math.floor(seconds / 86400);
+    const sod = seconds - days * 86400;
+    lastPrefix = `${civil(days)}T${PAD2[Math.floor(sod / 3600)]}:${PAD2[Math.floor((sod % 3600) / 60)]}:`;
+    lastMinute = minute;
+  }
+  const se = seconds - minute * 60;
+  const f = frac >= 1000000 ? String(frac) : String(frac).padStart(7, '0');
+  return lastPrefix + PAD2[se]! + '.' + f + 'Z';
 }
 
 /** FILETIME as milliseconds since the Unix epoch (may be fractional-free rounding of 100 ns ticks). */
@@ -154,12 +168,12 @@ export function decodeScalar(buf: Buffer, pos: number, size: number, type: numbe
     case 0x0e: return hexUpper(buf, pos, end);
     case 0x0f: return guid(buf, pos);
     case 0x10: return size === 4 ? hex32(buf.readUInt32LE(pos))
-      : size >= 8 ? hex64(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4)) : hexUpper(buf, pos, end);
+      : size >= 8 ? hex64At(buf, pos) : hexUpper(buf, pos, end);
     case 0x11: return fileTimeToIso(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
     case 0x12: return sysTime(buf, pos);
     case 0x13: return sid(buf, pos, end)?.text ?? hexUpper(buf, pos, end);
     case 0x14: return hex32(buf.readUInt32LE(pos));
-    case 0x15: return hex64(buf.readUInt32LE(pos), buf.readUInt32LE(pos + 4));
+    case 0x15: return hex64At(buf, pos);
     case 0x23: return utf16(buf, pos, end);
     default: return hexUpper(buf, pos, end);
   }

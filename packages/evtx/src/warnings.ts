@@ -16,6 +16,9 @@ export const EVTX_WARNING_CODES = {
   RECORD_SIZE: 'EVTX_RECORD_SIZE',
   RECORD_BINXML: 'EVTX_RECORD_BINXML',
   RECORD_UNKNOWN_VALUE_TYPE: 'EVTX_RECORD_UNKNOWN_VALUE_TYPE',
+  CHUNK_RECORDS_PAST_FREE_SPACE: 'EVTX_CHUNK_RECORDS_PAST_FREE_SPACE',
+  CHUNK_GAP: 'EVTX_CHUNK_GAP',
+  CHUNK_HEADER_MISSING: 'EVTX_CHUNK_HEADER_MISSING',
 } as const;
 
 export type EvtxWarningCode = (typeof EVTX_WARNING_CODES)[keyof typeof EVTX_WARNING_CODES];
@@ -50,6 +53,9 @@ const TEXTS: Record<EvtxWarningCode, (d: string) => Texts> = {
   EVTX_RECORD_SIZE: (d) => ({ en: `record size is invalid (${d}); record skipped`, ja: `レコードのサイズが不正です (${d})。レコードを読み飛ばしました` }),
   EVTX_RECORD_BINXML: (d) => ({ en: `record binary XML cannot be decoded: ${d}; record skipped`, ja: `レコードのバイナリ XML を解読できません: ${d}。レコードを読み飛ばしました` }),
   EVTX_RECORD_UNKNOWN_VALUE_TYPE: (d) => ({ en: `unknown value type ${d}; shown as hex`, ja: `不明な値の型 ${d} です。16 進で表示します` }),
+  EVTX_CHUNK_RECORDS_PAST_FREE_SPACE: (d) => ({ en: `records continue past the chunk's free-space offset (${d}); they are read`, ja: `レコードがチャンクの空き領域オフセットの先まで続いています (${d})。それらも読みます` }),
+  EVTX_CHUNK_GAP: (d) => ({ en: `64 KiB block holds no chunk (${d}): a chunk was wiped or its header zeroed; the chunks after it are read`, ja: `64 KiB のブロックにチャンクがありません (${d})。チャンクが消去されたか、ヘッダーがゼロで埋められています。後続のチャンクは読みます` }),
+  EVTX_CHUNK_HEADER_MISSING: (d) => ({ en: `64 KiB block holds event records but no chunk header (${d}); its records are not live (read them with --recover)`, ja: `64 KiB のブロックにイベントレコードがありますが、チャンクヘッダーがありません (${d})。有効なレコードではありません (--recover で読めます)` }),
 };
 
 export function makeWarning(file: string, chunk: number, offset: number, code: EvtxWarningCode, detail: string,

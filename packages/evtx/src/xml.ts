@@ -2,10 +2,10 @@
 // text content inline, `<Tag/>` for empty elements.
 import type { EvtxElement } from './render.ts';
 
-const ATTR_SPECIAL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+export const ATTR_SPECIAL = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 const TEXT_SPECIAL = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 
-function esc(s: string, re: RegExp = TEXT_SPECIAL): string {
+export function esc(s: string, re: RegExp = TEXT_SPECIAL): string {
   re.lastIndex = 0;
   return re.test(s) ? s.replace(re, (c) => {
     switch (c) {
@@ -18,7 +18,7 @@ function esc(s: string, re: RegExp = TEXT_SPECIAL): string {
   }) : s;
 }
 
-function write(el: EvtxElement, indent: string, out: string[]): void {
+export function write(el: EvtxElement, indent: string, out: string[]): void {
   let open = `${indent}<${el.name}`;
   for (const k in el.attrs) open += ` ${k}="${esc(el.attrs[k]!, ATTR_SPECIAL)}"`;
   if (el.children.length === 0) { out.push(`${open}/>`); return; }
@@ -38,3 +38,4 @@ export function renderXml(root: EvtxElement): string {
   write(root, '', out);
   return out.join('\n') + '\n';
 }
+

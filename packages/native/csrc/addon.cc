@@ -5,6 +5,7 @@
 
 #include "compat.h"
 #include "fanotify-core.h"
+#include "sd-notify.h"
 
 namespace {
 
@@ -299,9 +300,16 @@ void CallJsFail(Napi::Env env, Napi::Function fn, Listener *self, FailRecord *re
 
 Napi::Value LandlockAbi(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), om_landlock_abi()); }
 
+// sdNotify(socketPath, state) → 1 sent, or -errno (csrc/sd-notify.c).
+Napi::Value SdNotify(const Napi::CallbackInfo &info) {
+  std::string path = info[0].As<Napi::String>(), state = info[1].As<Napi::String>();
+  return Napi::Number::New(info.Env(), om_sd_notify(path.c_str(), state.c_str()));
+}
+
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   exports.Set("Listener", Listener::Init(env));
   exports.Set("landlockAbi", Napi::Function::New(env, LandlockAbi));
+  exports.Set("sdNotify", Napi::Function::New(env, SdNotify));
   return exports;
 }
 

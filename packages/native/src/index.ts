@@ -25,3 +25,4 @@ export {
   type LandlockPath,
   type LandlockRulesetSpec,
 } from './landlock.ts';
+export { sdNotify, type SdNotifyResult } from './sd-notify.ts';

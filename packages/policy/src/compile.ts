@@ -1,7 +1,7 @@
 // compile(policy): turns a validated PolicyDocument into the lookup structures the engine reads on its hot path.
 // Done once per policy load; the result is immutable and swapped atomically.
 import { baseName, PlatformPathSet } from './patterns.ts';
-import { NAME_SETS, PATH_SETS } from './sets.ts';
+import { NAME_SETS, PATH_SETS, SYSTEM_HOOK_FILES } from './sets.ts';
 import type { GuardedApplication, Mode, FailMode, PolicyDocument } from './types.ts';
 import { parseIsoDate } from './validate.ts';
 
@@ -26,6 +26,8 @@ export interface CompiledPolicy {
   readonly mode: Mode;
   readonly failMode: FailMode;
   readonly userSpace: PlatformPathSet;
+  /** Windows: the only system-space folders (everything else is user space). */
+  readonly systemFolders: PlatformPathSet;
   readonly trustedHashes: ReadonlySet<string>;
   readonly trustPaths: PlatformPathSet;
   /** Lower-cased signer → launch setting. */
@@ -45,6 +47,10 @@ export interface CompiledPolicy {
   readonly readProtect: PlatformPathSet;
   readonly processProtection: boolean;
   readonly denyUserSpaceCode: boolean;
+  readonly denySystemHooks: boolean;
+  readonly trustedInstallers: PlatformPathSet;
+  /** Files whose replacement is a system hook (accessibility programs). */
+  readonly systemHookFiles: PlatformPathSet;
 }
 
 function expandPaths(list: readonly string[]): string[] {
@@ -93,6 +99,7 @@ export function compile(doc: PolicyDocument): CompiledPolicy {
     mode: doc.mode,
     failMode: doc.failMode,
     userSpace: new PlatformPathSet(expandPaths(doc.userSpace.paths)),
+    systemFolders: new PlatformPathSet(expandPaths(doc.userSpace.systemFolders)),
     trustedHashes: new Set(doc.trust.hashes.map((h) => h.sha256.toLowerCase())),
     trustPaths: new PlatformPathSet(expandPaths(doc.trust.paths)),
     publishers: new Map(doc.trust.publishers.map((p) => [p.signer.toLowerCase(), p.launch ?? 'normal'])),
@@ -106,5 +113,8 @@ export function compile(doc: PolicyDocument): CompiledPolicy {
     readProtect: new PlatformPathSet(expandPaths(doc.guarded.readProtect)),
     processProtection: doc.guarded.processProtection,
     denyUserSpaceCode: doc.persistence.denyUserSpaceCode,
+    denySystemHooks: doc.persistence.denySystemHooks,
+    trustedInstallers: new PlatformPathSet(expandPaths(doc.persistence.trustedInstallers)),
+    systemHookFiles: new PlatformPathSet(SYSTEM_HOOK_FILES),
   });
 }

@@ -32,6 +32,11 @@ export const REASONS = {
   FAIL_OPEN_TIMEOUT: 'FAIL_OPEN_TIMEOUT',
   FAIL_CLOSED_TIMEOUT: 'FAIL_CLOSED_TIMEOUT',
   GUARDED_NOT_CONTAINED: 'GUARDED_NOT_CONTAINED',
+  // appended (issue 12)
+  /** A script host or loader was told to run code from the network (regsvr32 /i:https://…, mshta https://…). */
+  REMOTE_CODE: 'REMOTE_CODE',
+  /** A system hook (IFEO debugger, accessibility program, Winlogon/logon script) written by other than a trusted installer. */
+  PERSIST_SYSTEM_HOOK: 'PERSIST_SYSTEM_HOOK',
   // fail modes, continued: too many decisions waiting, or the file the kernel opened could not be established
   FAIL_OPEN_QUEUE_FULL: 'FAIL_OPEN_QUEUE_FULL',
   FAIL_CLOSED_QUEUE_FULL: 'FAIL_CLOSED_QUEUE_FULL',
@@ -66,6 +71,12 @@ export interface Decision {
    * on nothing but the file's content/location and whether the subject is guarded (and by which application).
    */
   cacheable: boolean;
+  /**
+   * True on a refusal that a signature by one of the policy's trusted publishers on the object would have lifted,
+   * when the event carried no signature information (neither `signer` nor `signed`): replays of logs that lack
+   * signatures (7045, 4104, Sysmon 1 without image loads) report it as "blocked unless signed by …".
+   */
+  unlessSigned?: boolean;
 }
 
 export function isBlocking(d: Pick<Decision, 'verdict'>): boolean {

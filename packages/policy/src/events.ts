@@ -24,6 +24,11 @@ export interface ProcessInfo extends ProcessRef {
   sha256?: string;
   /** Code-signing identity (Windows publisher / subject), when known. */
   signer?: string;
+  /**
+   * Whether the sensor checked the image's signature: true = valid (then `signer` names it), false = checked and
+   * unsigned or invalid; absent = not checked (the decision may then say "blocked unless signed by …").
+   */
+  signed?: boolean;
   /** Owner of the process (user name or uid as a string). */
   user?: string;
   /** Whether the image file is in user space, as decided by the sensor's probe; the policy's paths decide otherwise. */
@@ -31,6 +36,8 @@ export interface ProcessInfo extends ProcessRef {
   /** Whether the image file is owned by the package manager with a matching recorded digest. */
   packageOwned?: boolean;
   commandLine?: string;
+  /** Working directory at start (Sysmon `CurrentDirectory`): relative names on the command line resolve against it. */
+  cwd?: string;
   /**
    * Linux: whether the process starts inside omamori's kernel containment (the Landlock launcher). A guarded
    * application that starts outside it (`false`) is refused; absent means the sensor cannot tell (Windows, replay).
@@ -59,6 +66,8 @@ export interface FileRef {
   path: string;
   sha256?: string;
   signer?: string;
+  /** As `ProcessInfo.signed`: true valid, false checked and not (validly) signed, absent not checked. */
+  signed?: boolean;
   userSpace?: boolean;
   packageOwned?: boolean;
 }
@@ -106,7 +115,17 @@ export interface FileEvent extends EventBase {
 
 export type PersistenceLocation =
   | 'registry-run' | 'service' | 'scheduled-task' | 'startup-folder' | 'wmi'
-  | 'shell-rc' | 'xdg-autostart' | 'cron' | 'systemd-unit' | 'other';
+  | 'shell-rc' | 'xdg-autostart' | 'cron' | 'systemd-unit' | 'other'
+  // System hooks (added): entries that change what Windows itself starts, whatever the command.
+  /** Image File Execution Options `Debugger`/`VerifierDlls`, SilentProcessExit `MonitorProcess`. */
+  | 'debugger'
+  /** Winlogon `Userinit`/`Shell`/`Taskman`/`Notify`…, `UserInitMprLogonScript`. */
+  | 'logon'
+  /** Replacing an accessibility program started at the logon screen (sethc.exe, utilman.exe …). */
+  | 'accessibility';
+
+/** Persistence locations that are system hooks: only trusted installers may write them (docs/policy.md). */
+export const SYSTEM_HOOK_LOCATIONS: ReadonlySet<PersistenceLocation> = new Set(['debugger', 'logon', 'accessibility']);
 
 export interface PersistenceEvent extends EventBase {
   kind: 'persistence.write';
@@ -118,6 +137,11 @@ export interface PersistenceEvent extends EventBase {
   command?: string;
   /** Whether `command` starts code from user space, when the sensor knows. */
   commandUserSpace?: boolean;
+  /**
+   * The code file the command starts, as far as the sensor resolved it: its signer, hash or user-space status let
+   * a trusted program in user space be persisted (the command's other paths are still checked).
+   */
+  commandFile?: FileRef;
 }
 
 export type ProcessAccessKind = 'memory-write' | 'memory-read' | 'inject' | 'ptrace' | 'signal';

@@ -15,3 +15,11 @@ export { checkEvent } from './event-check.ts';
 export { parseScenario, compareDecision, type Scenario, type ScenarioStep, type Expectation } from './scenario.ts';
 export * from './protocol.ts';
 export { REASON_TEXT, reasonText } from './reason-text.ts';
+export { OMAMORI_VERSION } from './version.ts';
+export { namedCode, splitWindowsCommandLine, expandWindowsVariables, type NamedCode } from './command-line.ts';
+export { isComOrWmiActivation, isServiceAccount } from './windows-ancestry.ts';
+export { DEFAULT_SYSTEM_FOLDERS, DEFAULT_TRUSTED_INSTALLERS } from './validate.ts';
+export {
+  suggestTrust, applySuggestions, unifiedDiff, entryAllows, describeEntry, platformOf,
+  type SuggestEvent, type FileFacts, type TrustEntry, type ProgramGroup, type Suggestion, type SuggestResult,
+} from './suggest.ts';

@@ -3,7 +3,7 @@
 
 export type ProblemCode =
   | 'OM001' | 'OM002' | 'OM003' | 'OM004' | 'OM005' | 'OM006' | 'OM007' | 'OM008' | 'OM009'
-  | 'OM101' | 'OM102' | 'OM103' | 'OM104' | 'OM105' | 'OM106' | 'OM107' | 'OM108' | 'OM109';
+  | 'OM101' | 'OM102' | 'OM103' | 'OM104' | 'OM105' | 'OM106' | 'OM107' | 'OM108' | 'OM109' | 'OM110';
 
 type Template = { en: string; ja: string };
 
@@ -26,6 +26,7 @@ export const PROBLEM_MESSAGES: Record<ProblemCode, Template> = {
   OM107: { en: "exception '{id}' needs 'path' or 'sha256'", ja: "例外 '{id}' には 'path' か 'sha256' が必要です" },
   OM108: { en: "guarded application '{id}' matches nothing: give 'names', 'paths' or 'sha256'", ja: "保護対象アプリ '{id}' に一致条件がありません: 'names'、'paths'、'sha256' のいずれかを指定してください" },
   OM109: { en: "'{name}' is both denied and allowed as a child; allowed wins", ja: "'{name}' は子プロセスとして禁止と許可の両方に含まれています。許可が優先されます" },
+  OM110: { en: "trusted installer '{path}' lies in user space; only programs in system space can be trusted installers", ja: "信頼するインストーラー '{path}' はユーザー領域にあります。信頼するインストーラーにできるのはシステム領域のプログラムだけです" },
 };
 
 export function formatMessage(code: ProblemCode, params: Record<string, string | number>, lang: 'ja' | 'en'): string {

@@ -20,12 +20,37 @@ const WIN_TOKENS: Record<string, string> = {
 
 export const WINDOWS_TOKENS: readonly string[] = Object.keys(WIN_TOKENS);
 
-/** Lower-cases a Windows path and turns `\` into `/`; `\\?\` and `\??\` prefixes are dropped. */
+/**
+ * Lower-cases a Windows path and turns `\` into `/`. Names that mean the same file are made one: `\\?\C:\x`,
+ * `\??\C:\x` and `\\.\C:\x` become `c:/x`; `\\?\UNC\srv\share` and `\Device\Mup\srv\share` become `//srv/share`;
+ * `\Device\HarddiskVolumeN\x` is taken as the system drive (`c:/x`); the 8.3 name `C:\PROGRA~1` (always Program
+ * Files) is expanded. Other 8.3 names cannot be resolved without the disk: the engine treats them as user space
+ * under %WINDIR% (docs/policy.md).
+ */
 export function normalizeWindowsPath(p: string): string {
   let s = p.toLowerCase();
   if (s.includes('\\')) s = s.replaceAll('\\', '/');
-  if (s.startsWith('//?/') || s.startsWith('/??/')) s = s.slice(4);
+  if (s.charCodeAt(0) === 47 /* '/' */) {
+    if (s.startsWith('//?/') || s.startsWith('/??/') || s.startsWith('//./')) {
+      s = s.slice(4);
+      if (s.startsWith('unc/')) s = '/' + s.slice(3);
+    } else if (s.startsWith('/device/mup/')) s = '/' + s.slice(11);
+    else if (s.startsWith('/device/harddiskvolume')) {
+      const slash = s.indexOf('/', 22);
+      if (slash > 0) s = 'c:' + s.slice(slash);
+    }
+  }
+  if (s.startsWith('c:/progra~1/')) s = 'c:/program files/' + s.slice(12);
   return s;
+}
+
+/** Whether a normalised Windows path has an 8.3 short-name segment (`name~1`). */
+export function hasShortNameSegment(norm: string): boolean {
+  for (let i = norm.indexOf('~'); i >= 0; i = norm.indexOf('~', i + 1)) {
+    const c = norm.charCodeAt(i + 1);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 export function normalizePath(p: string, platform: Platform): string {

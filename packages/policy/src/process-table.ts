@@ -14,6 +14,12 @@ export interface ProcessNode {
   readonly guarded: string | undefined;
   /** The guarded application matched by this process's own image (its profile is its own to use). */
   readonly app: string | undefined;
+  /**
+   * Windows: started by the service control manager (services.exe), directly or through unguarded descendants of a
+   * service, with no COM or WMI activation on the way (those re-parent whatever asked for them). Where the service's
+   * binary lies is launch control's business, decided on its own start.
+   */
+  readonly service: boolean;
   readonly lineage: readonly LineageEntry[];
 }
 

@@ -5,7 +5,12 @@ import { checkEvent } from './event-check.ts';
 import type { Decision, Verdict } from './decision.ts';
 import type { OmamoriEvent, Platform } from './events.ts';
 
-export interface Expectation { verdict: Verdict; reason?: string }
+export interface Expectation {
+  verdict: Verdict;
+  reason?: string;
+  /** `unless-signed` after the reason: the refusal is one a trusted publisher's signature would lift. */
+  unlessSigned?: boolean;
+}
 
 export interface ScenarioStep {
   step: string;
@@ -30,9 +35,10 @@ export function parseScenario(text: string): Scenario {
     if (bad) throw new Error(`${where}: ${bad}`);
     const expect: Record<string, Expectation> = {};
     for (const [preset, value] of Object.entries(s.expect ?? {})) {
-      const [verdict, reason] = String(value).split(/\s+/);
+      const [verdict, reason, flag] = String(value).split(/\s+/);
       if (verdict !== 'allow' && verdict !== 'deny' && verdict !== 'audit-deny') throw new Error(`${where}: expect.${preset} has bad verdict '${verdict}'`);
-      expect[preset] = reason ? { verdict, reason } : { verdict };
+      if (flag !== undefined && flag !== 'unless-signed') throw new Error(`${where}: expect.${preset} has unknown flag '${flag}' (only unless-signed)`);
+      expect[preset] = reason ? { verdict, reason, ...(flag ? { unlessSigned: true } : {}) } : { verdict };
     }
     return { step: s.step ?? `step ${i + 1}`, event, expect };
   });
@@ -40,9 +46,10 @@ export function parseScenario(text: string): Scenario {
 }
 
 /** Compares a decision to an expectation; returns a description of the difference, or undefined. */
-export function compareDecision(d: Pick<Decision, 'verdict' | 'reason'>, e: Expectation): string | undefined {
-  if (d.verdict !== e.verdict || (e.reason !== undefined && d.reason !== e.reason)) {
-    return `expected ${e.verdict}${e.reason ? ' ' + e.reason : ''}, got ${d.verdict} ${d.reason}`;
+export function compareDecision(d: Pick<Decision, 'verdict' | 'reason' | 'unlessSigned'>, e: Expectation): string | undefined {
+  if (d.verdict !== e.verdict || (e.reason !== undefined && d.reason !== e.reason)
+    || (e.unlessSigned !== undefined && (d.unlessSigned ?? false) !== e.unlessSigned)) {
+    return `expected ${e.verdict}${e.reason ? ' ' + e.reason : ''}${e.unlessSigned ? ' unless-signed' : ''}, got ${d.verdict} ${d.reason}${d.unlessSigned ? ' unless-signed' : ''}`;
   }
   return undefined;
 }

@@ -20,7 +20,7 @@ export const policySchema = {
     decisionTimeoutMs: { type: 'integer', minimum: 10, maximum: 10000 },
     userSpace: {
       type: 'object', additionalProperties: false,
-      properties: { probe: { type: 'boolean' }, paths: strList },
+      properties: { probe: { type: 'boolean' }, paths: strList, systemFolders: strList },
     },
     trust: {
       type: 'object', additionalProperties: false,
@@ -76,7 +76,7 @@ export const policySchema = {
     },
     persistence: {
       type: 'object', additionalProperties: false,
-      properties: { denyUserSpaceCode: { type: 'boolean' } },
+      properties: { denyUserSpaceCode: { type: 'boolean' }, denySystemHooks: { type: 'boolean' }, trustedInstallers: strList },
     },
   },
 } as const;

@@ -49,8 +49,23 @@ export const PATH_SETS: Readonly<Record<string, readonly string[]>> = {
     '/home/**', '/root/**', '/tmp/**', '/var/tmp/**', '/dev/shm/**', '/run/user/**', '/media/**', '/mnt/**',
     '/run/media/**', '%USERPROFILE%/**', '%PUBLIC%/**', '%WINDIR%/Temp/**', '%PROGRAMDATA%/**',
     '%SYSTEMDRIVE%/Users/**', '//**',
+    // Folders inside Windows that a standard user can write (known application-control bypass folders).
+    '%WINDIR%/Tasks/**', '%WINDIR%/tracing/**', '%WINDIR%/Registration/CRMLog/**', '%WINDIR%/debug/WIA/**',
+    '%WINDIR%/PLA/Reports/**', '%WINDIR%/PLA/Rules/**', '%WINDIR%/PLA/Templates/**',
+    '%WINDIR%/System32/FxsTmp/**', '%WINDIR%/System32/com/dmp/**', '%WINDIR%/System32/Microsoft/Crypto/RSA/MachineKeys/**',
+    '%WINDIR%/System32/spool/PRINTERS/**', '%WINDIR%/System32/spool/SERVERS/**', '%WINDIR%/System32/spool/drivers/color/**',
+    '%WINDIR%/System32/Tasks/**', '%WINDIR%/System32/Tasks_Migrated/**', '%WINDIR%/System32/LogFiles/WMI/**',
+    '%WINDIR%/SysWOW64/FxsTmp/**', '%WINDIR%/SysWOW64/com/dmp/**', '%WINDIR%/SysWOW64/Tasks/**',
   ],
 };
+
+/**
+ * Files whose replacement is a system hook (docs/policy.md): the accessibility programs Windows starts at the
+ * logon screen, as SYSTEM, before anyone logs on ("sticky keys" backdoors).
+ */
+export const SYSTEM_HOOK_FILES: readonly string[] = ['System32', 'SysWOW64'].flatMap((d) =>
+  ['sethc.exe', 'utilman.exe', 'osk.exe', 'magnify.exe', 'narrator.exe', 'displayswitch.exe', 'atbroker.exe']
+    .map((f) => `%WINDIR%/${d}/${f}`));
 
 export function isKnownSet(ref: string): boolean {
   const name = ref.slice(1);

@@ -47,6 +47,11 @@ export interface PolicyDocument {
     probe: boolean;
     /** Patterns that are always user space (in addition to the probe). */
     paths: string[];
+    /**
+     * Windows: the only folders that are system space (admin-writable). Every other path — other root folders such
+     * as C:\Tools, other drives, network paths — is user space; `paths` wins inside these (C:\Windows\Temp).
+     */
+    systemFolders: string[];
   };
   trust: {
     packageManager: boolean;
@@ -73,5 +78,12 @@ export interface PolicyDocument {
   persistence: {
     /** Refuse autostart entries that start code from user space, whoever writes them. */
     denyUserSpaceCode: boolean;
+    /**
+     * Refuse system hooks (Image File Execution Options debuggers, accessibility-program replacement, Winlogon and
+     * logon-script entries) written by any process but a trusted installer.
+     */
+    denySystemHooks: boolean;
+    /** Programs (path patterns in system space) that may write system hooks when they run unguarded. */
+    trustedInstallers: string[];
   };
 }

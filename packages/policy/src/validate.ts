@@ -117,7 +117,7 @@ function withDefaults(raw: Record<string, unknown>): PolicyDocument {
     mode: r.mode!,
     failMode: r.failMode ?? 'open',
     decisionTimeoutMs: r.decisionTimeoutMs ?? 250,
-    userSpace: { probe: us.probe ?? true, paths: us.paths ?? ['@user-space'] },
+    userSpace: { probe: us.probe ?? true, paths: us.paths ?? ['@user-space'], systemFolders: us.systemFolders ?? [...DEFAULT_SYSTEM_FOLDERS] },
     trust: {
       packageManager: tr.packageManager ?? true,
       hashes: tr.hashes ?? [], paths: tr.paths ?? [], publishers: tr.publishers ?? [], exceptions: tr.exceptions ?? [],
@@ -131,13 +131,26 @@ function withDefaults(raw: Record<string, unknown>): PolicyDocument {
       readProtect: g.readProtect ?? ['@private'],
       processProtection: g.processProtection ?? true,
     },
-    persistence: { denyUserSpaceCode: ps.denyUserSpaceCode ?? true },
+    persistence: {
+      denyUserSpaceCode: ps.denyUserSpaceCode ?? true,
+      denySystemHooks: ps.denySystemHooks ?? true,
+      trustedInstallers: ps.trustedInstallers ?? [...DEFAULT_TRUSTED_INSTALLERS],
+    },
   };
   if (r.description !== undefined) doc.description = r.description;
   return doc;
 }
 
 type SetKind = 'names' | 'paths' | 'paths+system';
+
+/** Windows system space by default: Windows and the Program Files folders (AppGuard's view, and WDAC's). */
+export const DEFAULT_SYSTEM_FOLDERS: readonly string[] = ['%WINDIR%/**', '%PROGRAMFILES%/**', '%PROGRAMFILES(X86)%/**'];
+
+/** Programs that install Windows itself and MSI packages (servicing stack, Windows Installer service). */
+export const DEFAULT_TRUSTED_INSTALLERS: readonly string[] = [
+  '%WINDIR%/servicing/TrustedInstaller.exe', '%WINDIR%/WinSxS/**/TiWorker.exe',
+  '%WINDIR%/System32/msiexec.exe', '%WINDIR%/SysWOW64/msiexec.exe',
+];
 
 function semanticProblems(doc: PolicyDocument, loc: Locator, opts: LoadOptions): Problem[] {
   const out: Problem[] = [];
@@ -164,6 +177,8 @@ function semanticProblems(doc: PolicyDocument, loc: Locator, opts: LoadOptions):
   };
 
   checkList(doc.userSpace.paths, ['userSpace', 'paths'], 'paths');
+  checkList(doc.userSpace.systemFolders, ['userSpace', 'systemFolders'], 'paths');
+  checkList(doc.persistence.trustedInstallers, ['persistence', 'trustedInstallers'], 'paths');
   checkList(doc.trust.paths, ['trust', 'paths'], 'paths');
   checkList(doc.guarded.deniedChildren, ['guarded', 'deniedChildren'], 'names');
   checkList(doc.guarded.allowedChildren, ['guarded', 'allowedChildren'], 'names');
@@ -171,12 +186,22 @@ function semanticProblems(doc: PolicyDocument, loc: Locator, opts: LoadOptions):
   checkList(doc.guarded.writable, ['guarded', 'writable'], 'paths');
   checkList(doc.guarded.readProtect, ['guarded', 'readProtect'], 'paths');
 
-  // Path trust only in system space: test the pattern's fixed prefix against the user-space patterns.
+  // Path trust only in system space: test a sample path of the pattern against the user-space patterns and, on
+  // Windows, the system folders (everything outside them is user space).
   const userSpace = new PlatformPathSet(doc.userSpace.paths.flatMap((p) => p.startsWith('@') ? PATH_SETS[p.slice(1)] ?? [] : [p]));
+  const systemFolders = new PlatformPathSet(doc.userSpace.systemFolders.filter((p) => !p.startsWith('@') && !checkPattern(p)));
+  const inUserSpace = (p: string): boolean => {
+    const sample = samplePath(p);
+    if (userSpace.matches(sample.path, sample.platform)) return true;
+    return sample.platform === 'windows' && !systemFolders.matches(sample.path, 'windows');
+  };
   doc.trust.paths.forEach((p, i) => {
     if (p.startsWith('@') || checkPattern(p)) return;
-    const sample = samplePath(p);
-    if (userSpace.matches(sample.path, sample.platform)) add('error', 'OM104', { path: p }, ['trust', 'paths', i]);
+    if (inUserSpace(p)) add('error', 'OM104', { path: p }, ['trust', 'paths', i]);
+  });
+  doc.persistence.trustedInstallers.forEach((p, i) => {
+    if (p.startsWith('@') || checkPattern(p)) return;
+    if (inUserSpace(p)) add('error', 'OM110', { path: p }, ['persistence', 'trustedInstallers', i]);
   });
 
   const seenApps = new Map<string, number>();

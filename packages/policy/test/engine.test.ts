@@ -146,3 +146,46 @@ test('omamori run --app makes any program guarded (guardedAs)', () => {
   assert.equal(d.reason, 'GUARDED_CHILD_DENIED');
   assert.equal(d.lineage[0]!.guarded, 'office');
 });
+
+const W = (e: Record<string, unknown>) => ({ v: 1, platform: 'windows', ...e }) as OmamoriEvent;
+
+test('unlessSigned: set only when the event carries no signature information and publishers are trusted', () => {
+  const e = createEngine(preset('office'));
+  const start = (pid: number, proc: Record<string, unknown>) => e.decide(W({ kind: 'process.start', proc: { pid, image: 'C:\\Users\\a\\Downloads\\t.exe', ...proc } }));
+  assert.equal(start(1, {}).unlessSigned, true);
+  const unsigned = start(2, { signed: false });
+  assert.equal(unsigned.reason, 'USER_SPACE_EXEC');
+  assert.equal(unsigned.unlessSigned, false, 'checked and unsigned: a definite stop');
+  assert.equal(start(3, { signed: true, signer: 'Contoso Ltd' }).unlessSigned, false, 'signed by an untrusted publisher: definite');
+  assert.equal(start(4, { signed: true, signer: 'Microsoft Corporation' }).reason, 'ALLOW_TRUSTED_PUBLISHER');
+  const noPublishers = createEngine(preset('office', (d) => { d.trust.publishers = []; }));
+  assert.equal(noPublishers.decide(W({ kind: 'process.start', proc: { pid: 5, image: 'C:\\Users\\a\\t.exe' } })).unlessSigned, false);
+});
+
+test('a start decided by its command line is never cacheable; Linux starts are not judged by their command line', () => {
+  const e = createEngine(preset('office'));
+  const ok = e.decide(W({ kind: 'process.start', proc: { pid: 1, image: 'C:\\Windows\\System32\\rundll32.exe', signer: 'Microsoft Windows', commandLine: 'rundll32 C:\\Windows\\System32\\shell32.dll,Control_RunDLL' } }));
+  assert.equal(ok.verdict, 'allow');
+  assert.equal(ok.cacheable, false);
+  const plain = e.decide(W({ kind: 'process.start', proc: { pid: 2, image: 'C:\\Windows\\System32\\notepad.exe', signer: 'Microsoft Windows', commandLine: 'notepad C:\\Users\\a\\x.dll' } }));
+  assert.equal(plain.cacheable, true);
+  const linux = e.decide(L({ kind: 'process.start', proc: { pid: 3, start: 3, image: '/usr/bin/python3', packageOwned: true, commandLine: 'python3 /home/alice/x.py' } }));
+  assert.equal(linux.verdict, 'allow', 'on Linux the kernel sees the script open itself (script.read)');
+});
+
+test('a denied refusal of named code reports the code as the object and keeps the lineage', () => {
+  const e = createEngine(preset('audit'));
+  e.decide(W({ kind: 'process.start', proc: { pid: 10, image: 'C:\\Windows\\explorer.exe', signer: 'Microsoft Windows' } }));
+  const d = e.decide(W({ kind: 'process.start', parent: { pid: 10 }, proc: { pid: 11, image: 'C:\\Windows\\System32\\wscript.exe', signer: 'Microsoft Windows', commandLine: 'wscript C:\\Users\\a\\x.vbs' } }));
+  assert.equal(d.verdict, 'audit-deny');
+  assert.equal(d.reason, 'USER_SPACE_SCRIPT');
+  assert.equal(d.object, 'C:\\Users\\a\\x.vbs');
+  assert.deepEqual(d.lineage.map((l) => l.pid), [10, 11]);
+});
+
+test('time-boxed exceptions cover a script named on a command line', () => {
+  const policy = preset('office', (d) => { d.trust.exceptions = [{ id: 'payroll', path: '%USERPROFILE%/Scripts/payroll.vbs', expires: '2099-01-01' }]; });
+  const e = createEngine(policy);
+  const d = e.decide(W({ kind: 'process.start', proc: { pid: 1, image: 'C:\\Windows\\System32\\cscript.exe', signer: 'Microsoft Windows', commandLine: 'cscript C:\\Users\\a\\Scripts\\payroll.vbs' } }));
+  assert.equal(d.verdict, 'allow');
+});

@@ -1,6 +1,6 @@
 // A second evaluator replayed beside the policy (e.g. the policy as compiled for Windows' own engines): its stops
 // per process tree and per mechanism, and a per-tree comparison with the policy's own stops. The replay knows
-// nothing of what the evaluator simulates; the caller builds it (the CLI, from @omamori/agent) and passes it in.
+// nothing of what the evaluator simulates; the caller builds it (the CLI, from @omamori/windows) and passes it in.
 import type { LineageEntry, OmamoriEvent } from '@omamori/policy';
 
 export type AltOutcome = 'block' | 'warn' | 'audit' | 'constrain';

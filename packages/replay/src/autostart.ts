@@ -17,16 +17,16 @@ interface Rule { re: RegExp; location: PersistenceLocation; name: string; valueI
 const RULES: Rule[] = [
   { re: /\\currentversion\\(run|runonce|runonceex|runservices|runservicesonce)(\\|$)/, location: 'registry-run', name: 'Run', valueIsCommand: true },
   { re: /\\policies\\explorer\\run(\\|$)/, location: 'registry-run', name: 'Policies\\Explorer\\Run', valueIsCommand: true },
-  { re: /\\winlogon\\(userinit|shell|taskman|appsetup|vmapplet)$/, location: 'registry-run', name: 'Winlogon', valueIsCommand: true },
-  { re: /\\winlogon\\notify\\/, location: 'other', name: 'Winlogon\\Notify', valueIsCommand: true },
+  { re: /\\winlogon\\(userinit|shell|taskman|appsetup|vmapplet)$/, location: 'logon', name: 'Winlogon', valueIsCommand: true },
+  { re: /\\winlogon\\notify\\/, location: 'logon', name: 'Winlogon\\Notify', valueIsCommand: true },
   { re: /^(system\\)?(currentcontrolset|controlset\d+)\\services\\[^\\]+\\(imagepath|failurecommand)$/, location: 'service', name: 'Services', valueIsCommand: true },
   { re: /^(system\\)?(currentcontrolset|controlset\d+)\\services\\[^\\]+\\parameters\\servicedll$/, location: 'service', name: 'Services\\ServiceDll', valueIsCommand: true },
-  { re: /\\image file execution options\\[^\\]+\\(debugger|verifierdlls)$/, location: 'other', name: 'Image File Execution Options', valueIsCommand: true },
-  { re: /\\silentprocessexit\\[^\\]+\\monitorprocess$/, location: 'other', name: 'SilentProcessExit', valueIsCommand: true },
+  { re: /\\image file execution options\\[^\\]+\\(debugger|verifierdlls)$/, location: 'debugger', name: 'Image File Execution Options', valueIsCommand: true },
+  { re: /\\silentprocessexit\\[^\\]+\\monitorprocess$/, location: 'debugger', name: 'SilentProcessExit', valueIsCommand: true },
   { re: /\\windows nt\\currentversion\\windows\\(appinit_dlls|load|run)$/, location: 'other', name: 'AppInit_DLLs/Load', valueIsCommand: true },
   { re: /\\control\\session manager\\(bootexecute|setupexecute|execute)$/, location: 'other', name: 'Session Manager', valueIsCommand: true },
   { re: /\\control\\lsa\\(authentication packages|security packages|notification packages)$/, location: 'other', name: 'Lsa packages', valueIsCommand: true },
-  { re: /^environment\\userinitmprlogonscript$/, location: 'other', name: 'UserInitMprLogonScript', valueIsCommand: true },
+  { re: /^environment\\userinitmprlogonscript$/, location: 'logon', name: 'UserInitMprLogonScript', valueIsCommand: true },
   { re: /\\command processor\\autorun$/, location: 'other', name: 'Command Processor\\AutoRun', valueIsCommand: true },
   { re: /\\active setup\\installed components\\[^\\]+\\stubpath$/, location: 'other', name: 'Active Setup', valueIsCommand: true },
   { re: /\\office test\\special\\perf(\\|$)/, location: 'other', name: 'Office test', valueIsCommand: true },
@@ -89,7 +89,8 @@ const ENV: [RegExp, string][] = [
  * so the engine can tell whether it starts user-space code; `\SystemRoot\` and `\??\` prefixes likewise.
  */
 export function expandCommand(command: string): string {
-  let c = command;
+  // Some collectors double the percent signs of variables (`%%SystemRoot%%`).
+  let c = command.replace(/%%([A-Za-z()0-9_ ]+)%%/g, '%$1%');
   for (const [re, to] of ENV) c = c.replace(re, to);
   return c.replace(/(^|[\s"])\\systemroot\\/gi, '$1C:\\Windows\\').replace(/(^|[\s"])\\\?\?\\/g, '$1');
 }
@@ -102,6 +103,18 @@ const KEY_RULES: Rule[] = [
   { re: /\\active setup\\installed components\\[^\\]+$/, location: 'other', name: 'Active Setup', valueIsCommand: false },
   { re: /\\winlogon\\notify\\[^\\]+$/, location: 'other', name: 'Winlogon\\Notify', valueIsCommand: false },
 ];
+
+/**
+ * The code file a command starts: the quoted first word, or the longest leading text ending in a program or
+ * module extension (services often hold unquoted paths with spaces). Undefined when it names no such file.
+ */
+export function commandFileOf(command: string): string | undefined {
+  const c = command.trim();
+  const q = /^"([^"]+)"/.exec(c);
+  if (q) return q[1];
+  const m = /^(.+?\.(?:exe|sys|dll|com|bat|cmd|scr|cpl|ocx|ps1|vbs|js))(?=[\s,]|$)/i.exec(c);
+  return m ? m[1] : undefined;
+}
 
 /** The autostart location a newly created or renamed key stands for, or undefined. */
 export function classifyKey(key: string): AutostartMatch | undefined {

@@ -1,8 +1,9 @@
 // Maps Windows events (Sysmon, Security, System, PowerShell) into omamori's event model. Stateful per recording:
 // it keeps which process a pid currently means on each host (for events that carry only a pid: Security 4688/4689,
 // PowerShell) and the code signatures Sysmon saw for image files. Pure: no I/O. Unmapped event ids are counted.
-import type { FileRef, OmamoriEvent, ProcessInfo, ProcessRef } from '@omamori/policy';
-import { classifyKey, classifyRegistry, expandCommand, registryCommand } from './autostart.ts';
+import { isServiceAccount, normalizeWindowsPath, splitWindowsCommandLine, type FileRef, type OmamoriEvent, type PersistenceEvent, type ProcessInfo, type ProcessRef } from '@omamori/policy';
+import { classifyKey, classifyRegistry, commandFileOf, expandCommand, registryCommand, registryTail } from './autostart.ts';
+import { pipelineLaunches } from './powershell-records.ts';
 import type { WinRecord } from './win-record.ts';
 
 type Ref = ProcessRef & { image?: string };
@@ -31,7 +32,7 @@ export interface WindowsMapper {
 }
 
 const SYSMON = 'microsoft-windows-sysmon';
-const SYSMON_IDS = new Set([1, 3, 5, 7, 8, 10, 11, 12, 13, 14, 15, 22, 23, 26]);
+const SYSMON_IDS = new Set([1, 3, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 22, 23, 26]);
 const SECURITY_IDS = new Set([4688, 4689, 4698]);
 
 type Source = 'sysmon' | 'security' | 'system' | 'powershell' | 'other';
@@ -51,9 +52,14 @@ function isMapped(s: Source, id: number): boolean {
     case 'sysmon': return SYSMON_IDS.has(id);
     case 'security': return SECURITY_IDS.has(id);
     case 'system': return id === 7045;
-    case 'powershell': return id === 4104 || id === 800;
+    case 'powershell': return id === 4104 || id === 800 || id === 4103;
     default: return false;
   }
+}
+
+/** Whether the mapping uses events of this provider, channel and id (what `observe` answers, without learning). */
+export function isMappedEvent(provider: string, channel: string, eventId: number): boolean {
+  return isMapped(sourceOf({ provider, channel, eventId } as WinRecord), eventId);
 }
 
 /** `1234` or `0x4d2` → number; NaN when absent. */
@@ -101,14 +107,61 @@ function baseLower(p: string | undefined): string {
 
 function bump(o: Record<string, number>, k: string): void { o[k] = (o[k] ?? 0) + 1; }
 
+function registryKeyOf(key: string): string {
+  const { hive, tail } = registryTail(key);
+  return `${hive}|${tail}`;
+}
+
+/** `reg add KEY /v NAME /t TYPE /d DATA /f` → the value written and its data (`/ve` is the default value). */
+export function regAdd(commandLine: string): { key: string; data?: string } | undefined {
+  const args = splitWindowsCommandLine(commandLine).slice(1);
+  if (args[0]?.toLowerCase() !== 'add' || args[1] === undefined) return undefined;
+  let name: string | undefined;
+  let data: string | undefined;
+  for (let i = 2; i < args.length; i++) {
+    const a = args[i]!.toLowerCase();
+    if (a === '/v' || a === '-v') name = args[++i];
+    else if (a === '/ve' || a === '-ve') name = '(Default)';
+    else if (a === '/d' || a === '-d') data = args[++i];
+  }
+  if (name === undefined) return undefined;
+  const out: { key: string; data?: string } = { key: `${args[1].replace(/\\+$/, '')}\\${name}` };
+  if (data !== undefined) out.data = data;
+  return out;
+}
+
+/** Folders any user may write in: a service writing there does not make them the system's. */
+const SHARED_ROOTS = new Set([
+  'c:/programdata/', 'c:/windows/temp/', 'c:/windows/tasks/', 'c:/windows/tracing/', 'c:/windows/system32/tasks/',
+  'c:/windows/syswow64/tasks/', 'c:/windows/system32/spool/drivers/color/', 'c:/windows/debug/wia/',
+  'c:/windows/registration/crmlog/', 'c:/windows/system32/com/dmp/', 'c:/windows/system32/fxstmp/',
+]);
+
 const PROCESS_VM_WRITE = 0x20, PROCESS_CREATE_THREAD = 0x2, PROCESS_VM_READ = 0x10;
 
 export function createWindowsMapper(): WindowsMapper {
   const stats: MapStats = { records: 0, events: {}, unmapped: {}, skipped: {} };
   /** host|pid → the process that pid means now. */
   const byPid = new Map<string, Ref>();
-  /** sha256 or lower-cased image path → valid signer seen by Sysmon image loads. */
+  /**
+   * sha256 or lower-cased image path → signer seen by Sysmon image and driver loads ('' = checked: unsigned or
+   * invalid). Learned in the first pass: a file's signature does not change with time.
+   */
   const signers = new Map<string, string>();
+  /** ProcessGuid → user, from Sysmon process starts (first pass). */
+  const users = new Map<string, string>();
+  /** ProcessGuid → working directory, from Sysmon process starts (first pass). */
+  const cwds = new Map<string, string>();
+  /**
+   * Folders (normalised, with a trailing '/') under Windows, ProgramData or Program Files where the recording shows
+   * service accounts creating files and nobody else: a standard user cannot replace what is there (unless the
+   * folder itself was made by a user before the recording began — a stated limit). Bounded.
+   */
+  const systemFolders = new Set<string>();
+  /** Registry values Sysmon saw set (hive|path): a `reg add` of the same is that write, not another. */
+  const registryWrites = new Set<string>();
+  /** host|parent pid|image name of process starts (Sysmon 1, 4688): a PowerShell launch of the same repeats it. */
+  const startsByParent = new Set<string>();
   /** host|pid|image name of Sysmon process starts: a Security 4688 of the same only duplicates it. */
   const sysmonStarts = new Set<string>();
   const scripts = new Set<string>();
@@ -121,15 +174,25 @@ export function createWindowsMapper(): WindowsMapper {
     if (!isMapped(s, r.eventId)) { bump(stats.unmapped, `${r.channel || r.provider}/${r.eventId}`); return false; }
     if (s === 'sysmon' && r.eventId === 1) {
       sysmonStarts.add(`${r.computer}|${parsePid(r.data.ProcessId)}|${baseLower(r.data.Image)}`);
+      startsByParent.add(`${r.computer}|${parsePid(r.data.ParentProcessId)}|${baseLower(r.data.Image)}`);
       const g = guidOf(r.data.ProcessGuid);
-      if (g) starts.set(g, { parent: guidOf(r.data.ParentProcessGuid), time: r.time });
+      if (g) {
+        starts.set(g, { parent: guidOf(r.data.ParentProcessGuid), time: r.time });
+        if (r.data.User) users.set(g, r.data.User);
+        if (r.data.CurrentDirectory) cwds.set(g, r.data.CurrentDirectory);
+      }
     }
-    if (s === 'sysmon' && r.eventId === 7) {
-      const signer = signerOf(r.data);
-      if (signer) {
+    if (s === 'sysmon' && r.eventId === 13 && r.data.TargetObject) registryWrites.add(registryKeyOf(r.data.TargetObject));
+    if (s === 'security' && r.eventId === 4688) startsByParent.add(`${r.computer}|${parsePid(r.data.ProcessId)}|${baseLower(r.data.NewProcessName)}`);
+    if (s === 'sysmon' && (r.eventId === 7 || r.eventId === 6)) {
+      const signed = signatureOf(r.data);
+      if (signed !== undefined) {
+        const signer = signed ? field(r.data, 'Signature') ?? '' : '';
         const h = sha256Of(r.data.Hashes);
-        if (h) signers.set(h, signer);
-        if (r.data.ImageLoaded) signers.set(r.data.ImageLoaded.toLowerCase(), signer);
+        // A valid signature seen once wins over an unsigned report of the same file.
+        if (h && !(signers.get(h))) signers.set(h, signer);
+        const path = r.data.ImageLoaded?.toLowerCase();
+        if (path && !(signers.get(path))) signers.set(path, signer);
       }
     }
     return true;
@@ -143,13 +206,65 @@ export function createWindowsMapper(): WindowsMapper {
     return st.time >= r.time && st.time - r.time < 2000 ? st.time + 0.5 : r.time;
   }
 
-  function signerOf(d: Record<string, string>): string | undefined {
-    if (d.Signed?.toLowerCase() !== 'true' || (d.SignatureStatus && d.SignatureStatus.toLowerCase() !== 'valid')) return undefined;
-    return field(d, 'Signature');
+  /** true: validly signed; false: Sysmon says unsigned or not valid; undefined: no signature fields. */
+  function signatureOf(d: Record<string, string>): boolean | undefined {
+    const signed = d.Signed?.toLowerCase();
+    if (signed === 'true') return !d.SignatureStatus || d.SignatureStatus.toLowerCase() === 'valid';
+    return signed === 'false' ? false : undefined;
   }
 
+  /** The signer Sysmon saw for a file (`''`: checked, unsigned), or undefined when never checked. */
   function knownSigner(image: string, sha256: string | undefined): string | undefined {
     return (sha256 ? signers.get(sha256) : undefined) ?? signers.get(image.toLowerCase());
+  }
+
+  /** Signature and user-space knowledge of a file, set on the reference the engine decides. */
+  function knowledge<T extends { signer?: string; signed?: boolean; userSpace?: boolean }>(ref: T, path: string, sha256: string | undefined): T {
+    const signer = knownSigner(path, sha256);
+    if (signer !== undefined) {
+      if (signer === '') ref.signed = false;
+      else { ref.signed = true; ref.signer = signer; }
+    }
+    if (systemWritten(path)) ref.userSpace = false;
+    return ref;
+  }
+
+  /** Records a file creation: by a service account in a system location, or by anyone else. */
+  function noteWrite(writer: Ref, path: string, user: string | undefined): void {
+    const norm = normalizeWindowsPath(path);
+    const folder = norm.slice(0, norm.lastIndexOf('/') + 1);
+    const u = user ?? (writer.guid ? users.get(writer.guid) : undefined);
+    if (u !== undefined && isServiceAccount(u)) {
+      if (!SHARED_ROOTS.has(folder) && /^c:\/(windows|programdata|program files[^/]*)\/./.test(folder)) {
+        if (systemFolders.size >= 16384) systemFolders.clear();
+        systemFolders.add(folder);
+      }
+      return;
+    }
+    // Someone else wrote here: no folder above this file counts as written by the system only.
+    for (let i = norm.indexOf('/'); i >= 0; i = norm.indexOf('/', i + 1)) systemFolders.delete(norm.slice(0, i + 1));
+  }
+
+  function systemWritten(path: string): boolean {
+    if (systemFolders.size === 0) return false;
+    const norm = normalizeWindowsPath(path);
+    for (let i = norm.lastIndexOf('/'); i > 0; i = norm.lastIndexOf('/', i - 1)) if (systemFolders.has(norm.slice(0, i + 1))) return true;
+    return false;
+  }
+
+  /** The code file of an autostart command, when the recording knows something about it. */
+  function commandFile(command: string): FileRef | undefined {
+    const path = commandFileOf(command);
+    if (path === undefined) return undefined;
+    const f = knowledge<FileRef>({ path }, path, undefined);
+    return f.signed !== undefined || f.userSpace !== undefined ? f : undefined;
+  }
+
+  function withCommand(ev: PersistenceEvent, command: string): PersistenceEvent {
+    ev.command = command;
+    const cf = commandFile(command);
+    if (cf) ev.commandFile = cf;
+    return ev;
   }
 
   function register(host: string, ref: Ref): void { byPid.set(`${host}|${ref.pid}`, ref); }
@@ -195,10 +310,10 @@ export function createWindowsMapper(): WindowsMapper {
         if (!Number.isNaN(r.time)) proc.start = r.time;
         const sha = sha256Of(d.Hashes);
         if (sha) proc.sha256 = sha;
-        const signer = knownSigner(image, sha);
-        if (signer) proc.signer = signer;
+        knowledge(proc, image, sha);
         if (d.User) proc.user = d.User;
         if (d.CommandLine) proc.commandLine = d.CommandLine;
+        if (d.CurrentDirectory) proc.cwd = d.CurrentDirectory;
         const parent = sysRef(d.ParentProcessId, d.ParentProcessGuid, undefined);
         register(r.computer, proc);
         const ev: OmamoriEvent = { ...base(r), kind: 'process.start', proc, parent };
@@ -226,8 +341,15 @@ export function createWindowsMapper(): WindowsMapper {
         if (!d.ImageLoaded) return skip('no-image');
         // The main image's own load repeats the process start, which launch control already decided.
         if (d.Image && d.ImageLoaded.toLowerCase() === d.Image.toLowerCase()) return skip('main-image-load');
-        return { ...base(r), kind: 'module.load', proc: subject(), file: file(d.ImageLoaded, sha256Of(d.Hashes), signerOf(d)), via: 'loader' };
+        const sha = sha256Of(d.Hashes);
+        const f = file(d.ImageLoaded, sha);
+        const signed = signatureOf(d);
+        if (signed === true) { f.signed = true; const signer = field(d, 'Signature'); if (signer) f.signer = signer; } else if (signed === false) f.signed = false;
+        if (systemWritten(d.ImageLoaded)) f.userSpace = false;
+        return { ...base(r), kind: 'module.load', proc: subject(), file: f, via: 'loader' };
       }
+      case 6:
+        return skip('driver-load-signature-learned');
       case 8:
       case 10: {
         const source = sysRef(field(d, 'SourceProcessId'), field(d, 'SourceProcessGuid', 'SourceProcessGUID'), d.SourceImage);
@@ -247,6 +369,7 @@ export function createWindowsMapper(): WindowsMapper {
           if (!/:zone\.identifier$/i.test(path)) return skip('stream-not-zone-identifier');
           path = path.replace(/:zone\.identifier$/i, '');
         }
+        if (r.eventId === 11) noteWrite(subject(), path, d.User);
         if (/\\start menu\\programs\\startup\\[^\\]+$/i.test(path)) {
           const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: subject(), location: 'startup-folder', target: path };
           // A shortcut's target is not in the event; anything else placed there is itself the code that starts.
@@ -270,8 +393,9 @@ export function createWindowsMapper(): WindowsMapper {
         if (!match) return skip('registry-not-autostart');
         const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: subject(), location: match.location, target: key };
         const command = r.eventId === 13 && match.valueIsCommand ? registryCommand(d.Details) : undefined;
-        if (command) ev.command = expandCommand(command);
-        return ev;
+        // A system hook without a command (a key created, a value emptied) changes nothing yet.
+        if (!command && (match.location === 'debugger' || match.location === 'logon')) return skip('system-hook-without-command');
+        return command ? withCommand(ev, expandCommand(command)) : ev;
       }
     }
     return skip('unmapped');
@@ -312,9 +436,8 @@ export function createWindowsMapper(): WindowsMapper {
       }
       case 4698: {
         const command = taskCommand(d.TaskContent);
-        const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'scheduled-task', target: d.TaskName ?? '?' };
-        if (command) ev.command = expandCommand(command);
-        return ev;
+        const ev: PersistenceEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'scheduled-task', target: d.TaskName ?? '?' };
+        return command ? withCommand(ev, expandCommand(command)) : ev;
       }
     }
     return skip('unmapped');
@@ -322,33 +445,82 @@ export function createWindowsMapper(): WindowsMapper {
 
   function system(r: WinRecord): OmamoriEvent | undefined {
     const d = r.data;
-    const ev: OmamoriEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'service', target: d.ServiceName ?? '?' };
-    if (d.ImagePath) ev.command = expandCommand(d.ImagePath);
-    return ev;
+    const ev: PersistenceEvent = { ...base(r), kind: 'persistence.write', proc: byPidRef(r.computer, r.execPid ?? 0), location: 'service', target: d.ServiceName ?? '?' };
+    return d.ImagePath ? withCommand(ev, expandCommand(d.ImagePath)) : ev;
   }
 
-  function powershell(r: WinRecord): OmamoriEvent | undefined {
+  function powershell(r: WinRecord): OmamoriEvent[] {
     const d = r.data;
     const pid = r.execPid ?? 0;
-    let path: string | undefined;
     if (r.eventId === 4104) {
-      if (Number(d.MessageNumber ?? '1') > 1) return skip('script-block-continuation');
-      path = field(d, 'Path') ?? `inline:powershell:${(d.ScriptBlockId ?? '?').toLowerCase()}`;
-    } else {
-      const details = [d['1'], d['2'], d.Message, d.ContextInfo].filter((x) => x !== undefined).join('\n');
-      const m = /ScriptName=([^\r\n]*)/.exec(details);
-      path = m?.[1]?.trim() || undefined;
-      if (!path) return skip('pipeline-without-script');
+      if (Number(d.MessageNumber ?? '1') > 1) return none('script-block-continuation');
+      if (pid === 0) return none('no-process');
+      const ev = scriptRead(r, byPidRef(r.computer, pid), field(d, 'Path') ?? `inline:powershell:${(d.ScriptBlockId ?? '?').toLowerCase()}`);
+      return ev ? [ev] : [];
     }
-    if (pid === 0) return skip('no-process');
-    const proc = byPidRef(r.computer, pid);
+    const launches = pipelineLaunches(r.eventId, d);
+    if (launches.length === 0) return none(r.eventId === 800 ? 'pipeline-without-script' : 'module-log-without-launch');
+    // Without the logging process's id (some collectors drop it), the PowerShell host the record names stands in.
+    const proc = pid !== 0 ? byPidRef(r.computer, pid) : hostRef(d);
+    if (!proc) return none('no-process');
+    const out: OmamoriEvent[] = [];
+    launches.forEach((l, i) => {
+      const path = launchPath(l.path, proc);
+      if (path === undefined) { skip('launch-relative-without-cwd'); return; }
+      if (l.kind === 'script') { const ev = scriptRead(r, proc, path); if (ev) out.push(ev); return; }
+      // A start that Sysmon or Security also logged is decided there (with the child's real identity).
+      if (startsByParent.has(`${r.computer}|${pid}|${baseLower(path)}`)) { skip('launch-duplicates-process-start'); return; }
+      const key = `start|${r.computer}|${proc.guid ?? proc.pid}|${path.toLowerCase()}`;
+      if (scripts.has(key)) { skip('duplicate-launch'); return; }
+      scripts.add(key);
+      const child: ProcessInfo = knowledge<ProcessInfo>({ pid: 0, guid: `powershell:${r.where}:${i}`, image: path }, path, undefined);
+      if (!Number.isNaN(r.time)) child.start = r.time;
+      const host = proc.image ?? hostApplication(d);
+      const ev: OmamoriEvent = { ...base(r), kind: 'process.start', proc: child, parent: proc };
+      if (host) ev.ancestors = [{ ...proc, image: host }];
+      out.push(ev);
+    });
+    return out;
+  }
+
+  function scriptRead(r: WinRecord, proc: Ref, path: string): OmamoriEvent | undefined {
     const key = `${r.computer}|${proc.guid ?? proc.pid}|${path.toLowerCase()}`;
     if (scripts.has(key)) return skip('duplicate-script');
     scripts.add(key);
     const f = file(path);
     if (path.startsWith('inline:')) f.userSpace = false;
+    else knowledge(f, path, undefined);
     return { ...base(r), kind: 'script.read', proc, file: f };
   }
+
+  /** A launched name as a path: absolute kept, `.\x` against the host's working folder, a bare name as `x.exe`. */
+  function launchPath(name: string, proc: Ref): string | undefined {
+    if (/^[a-zA-Z]:[\\/]|^\\\\/.test(name)) return name;
+    if (/[\\/]/.test(name)) {
+      const cwd = proc.guid ? cwds.get(proc.guid) : undefined;
+      if (!cwd) return undefined;
+      const parts = cwd.replace(/[\\/]+$/, '').split(/[\\/]/);
+      for (const seg of name.split(/[\\/]/)) { if (seg === '..') parts.pop(); else if (seg !== '.' && seg !== '') parts.push(seg); }
+      return parts.join('\\');
+    }
+    return /\.[a-z0-9]{1,4}$/i.test(name) ? name : `${name}.exe`;
+  }
+
+  /** A process for a PowerShell host known only by its host id and application (no process id in the record). */
+  function hostRef(d: Record<string, string>): Ref | undefined {
+    const text = [d.ContextInfo, d.Message, d['0'], d['1'], d['2']].filter((x) => x !== undefined).join('\n');
+    const id = /Host ?ID\s*=\s*([0-9a-f-]{36})/i.exec(text)?.[1];
+    const image = hostApplication(d);
+    return id && image ? { pid: 0, guid: `powershell-host:${id.toLowerCase()}`, image } : undefined;
+  }
+
+  function hostApplication(d: Record<string, string>): string | undefined {
+    const text = [d.ContextInfo, d.Message, d['0'], d['1'], d['2']].filter((x) => x !== undefined).join('\n');
+    const m = /Host ?Application\s*=\s*("([^"]+)"|(\S+))/i.exec(text);
+    return m?.[2] ?? m?.[3];
+  }
+
+  function none(reason: string): OmamoriEvent[] { skip(reason); return []; }
 
   function skip(reason: string): undefined { bump(stats.skipped, reason); return undefined; }
 
@@ -358,12 +530,29 @@ export function createWindowsMapper(): WindowsMapper {
       case 'sysmon': ev = sysmon(r); break;
       case 'security': ev = security(r); break;
       case 'system': ev = system(r); break;
-      case 'powershell': ev = powershell(r); break;
+      case 'powershell': {
+        const evs = powershell(r);
+        for (const e of evs) bump(stats.events, e.kind);
+        return evs;
+      }
       default: ev = undefined;
     }
     if (!ev) return [];
     bump(stats.events, ev.kind);
-    return [ev];
+    const out: OmamoriEvent[] = [ev];
+    // `reg add` of an autostart value, in a log without Sysmon's own record of that write (Security-only logs).
+    if (ev.kind === 'process.start' && baseLower(ev.proc.image) === 'reg.exe' && ev.proc.commandLine) {
+      const write = regAdd(ev.proc.commandLine);
+      if (write && !registryWrites.has(registryKeyOf(write.key))) {
+        const match = classifyRegistry(write.key);
+        if (match && (write.data !== undefined || match.location !== 'debugger')) {
+          const pw: PersistenceEvent = { ...base(r), kind: 'persistence.write', proc: ev.proc, location: match.location, target: write.key };
+          out.push(write.data !== undefined && match.valueIsCommand ? withCommand(pw, expandCommand(write.data)) : pw);
+          bump(stats.events, pw.kind);
+        } else bump(stats.skipped, 'reg-add-not-autostart');
+      }
+    }
+    return out;
   }
 
   return { observe, orderTime, map, stats };

@@ -4,8 +4,11 @@ import {
   createEngine, processKey, wouldBlock, type CompiledPolicy, type Decision, type LineageEntry, type OmamoriEvent,
 } from '@omamori/policy';
 import { createAltCollector, type AltRecording, type AltResult, type AltTree, type Alternative } from './alternative.ts';
+import { classifyStop, severityRank, type Classification, type Severity } from './attack.ts';
+import { RECOVERED_MARK } from './read-task.ts';
+import { createRowFilter, type ReplayFilter, type TimelineRow } from './timeline.ts';
 import { createWindowsMapper, type MapStats } from './mapper.ts';
-import { findRecordings, readRecording, type InputProblem, type ReadIssue, type Recording } from './sources.ts';
+import type { InputProblem, ReadIssue, Recording } from './sources.ts';
 import type { WinRecord } from './win-record.ts';
 
 /** One event the policy would stop. */
@@ -31,6 +34,17 @@ export interface Block {
   first: boolean;
   /** With an alternative evaluator: the mechanism that also stops this event, or null when it does not. */
   alt?: { mechanism: string; ruleName: string; outcome: string } | null;
+  /** MITRE ATT&CK technique the stop interrupts (attack.ts), '' when none applies. */
+  technique: string;
+  severity: Severity;
+  /**
+   * The recording carries no signature for what is stopped (System 7045, PowerShell 4104, a Sysmon 1 whose image
+   * Sysmon never saw load): the stop holds unless a real machine finds it signed by one of these trusted
+   * publishers. Such stops are counted apart from `stats.blocks` (`stats.unlessSigned`).
+   */
+  unlessSigned?: string[];
+  /** What the event said of the stopped file's identity (for `omamori policy suggest`). */
+  identity?: { sha256?: string; signer?: string };
 }
 
 export interface TreeNode {
@@ -63,7 +77,13 @@ export interface ProcessTree {
 export interface RuleSummary {
   rule: string;
   reason: string;
+  /** Stops that hold whatever the signatures (`Block.unlessSigned` absent). */
   count: number;
+  /** Highest severity of its stops, and the ATT&CK techniques they interrupt (attack.ts). */
+  severity: Severity;
+  techniques: string[];
+  /** Stops that hold unless signed by a trusted publisher (the recording carries no signature). */
+  unlessSigned: number;
   /** Distinct (image, object) pairs, most frequent first. */
   examples: { image: string; object?: string; count: number; where: string; lineage: readonly LineageEntry[] }[];
 }
@@ -75,18 +95,36 @@ export interface RecordingSummary {
   records: number;
   events: number;
   blocks: number;
+  /** Stops that hold unless signed (not in `blocks`). */
+  unlessSigned: number;
+  /** Process starts decided (the denominator of false-block rates). */
+  starts: number;
   trees: number;
   issues: number;
+  /** Records recovered from EVTX slack space (`recover`), included in `records`. */
+  recovered: number;
+}
+
+/** Per computer (host name as logged, short and upper-case): what the replay saw and stopped there. */
+export interface ComputerSummary {
+  name: string;
+  events: number;
+  blocks: number;
+  /** Recordings with events of this computer. */
+  recordings: string[];
 }
 
 export interface ReplayResult {
   policy: string;
   mode: string;
   recordings: RecordingSummary[];
+  computers: ComputerSummary[];
+  /** Every stop that passed the filter, in replay order (at most `maxStops`; `stats.stopsOmitted` counts the rest). */
+  stops: TimelineRow[];
   problems: InputProblem[];
   /** First issues (damaged records, bad lines), at most 50; `stats.issues` counts them all. */
   issues: ReadIssue[];
-  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number };
+  stats: MapStats & { decisions: number; blocks: number; issues: number; trees: number; recovered: number; stopsOmitted: number; unlessSigned: number; starts: number };
   trees: ProcessTree[];
   rules: RuleSummary[];
   /** With `ReplayOptions.alternative`: its stops per mechanism and the comparison totals. */
@@ -99,6 +137,18 @@ export interface ReplayOptions {
   onProgress?(done: number, total: number, current: string): void;
   /** Map only, no engine (the bench's baseline). */
   mapOnly?: boolean;
+  /** Worker threads for reading (default: one per core for large inputs, see sources.ts). */
+  jobs?: number;
+  /** Also replay records recovered from EVTX slack space (their `where` ends in " (recovered)"). */
+  recover?: boolean;
+  /** Which stops (and timeline rows) are reported; the replay itself always sees every event. */
+  filter?: ReplayFilter;
+  /** Each timeline row as it is decided: every stop, or every mapped event with `allEvents` (after the filter). */
+  onRow?(row: TimelineRow): void;
+  /** `onRow` gets every decided event, not only the stops. */
+  allEvents?: boolean;
+  /** Stops kept in `ReplayResult.stops` (default 10,000). */
+  maxStops?: number;
   maxBlocksPerTree?: number;
   maxExamplesPerRule?: number;
   /**
@@ -111,30 +161,20 @@ export interface ReplayOptions {
 interface Node { key: string; pid: number; image: string; parent?: string; commandLine?: string; user?: string; time?: number; host?: string }
 
 function objectOf(ev: OmamoriEvent, d: Decision): string | undefined {
-  if (ev.kind === 'process.start') return undefined;
+  // A start's object is its image, except the script or module its command line names (issue 12).
+  if (ev.kind === 'process.start') return d.object !== ev.proc.image ? d.object : undefined;
   return d.object;
 }
 
-/** Replays FILE|DIR arguments. Input problems and damaged parts are reported in the result, never thrown. */
-export async function replayPaths(paths: readonly string[], options: ReplayOptions): Promise<ReplayResult> {
-  const { recordings, problems } = findRecordings(paths);
-  const total = recordings.reduce((n, r) => n + r.bytes, 0);
-  const run = createReplayRun(options);
-  run.result.problems.push(...problems);
-  let before = 0;
-  for (const rec of recordings) {
-    const records: WinRecord[] = [];
-    const mapper = run.beginRecording(rec);
-    await readRecording(rec, {
-      record(r) { if (mapper.observe(r)) records.push(r); },
-      progress(b) { options.onProgress?.(before + b, total, rec.name); },
-      issue(i) { run.issue(i); },
-    });
-    run.replay(records);
-    before += rec.bytes;
-    options.onProgress?.(before, total, rec.name);
-  }
-  return run.finish();
+/** The stopped file's hash and signer as the event gave them (the image of a start, or the file of a load/read). */
+function identityOf(ev: OmamoriEvent, object: string | undefined): Block['identity'] | undefined {
+  const f = ev.kind === 'process.start' ? (object === undefined ? ev.proc : undefined)
+    : ev.kind === 'module.load' || ev.kind === 'script.read' ? ev.file : undefined;
+  if (!f || (f.sha256 === undefined && f.signer === undefined)) return undefined;
+  const id: NonNullable<Block['identity']> = {};
+  if (f.sha256 !== undefined) id.sha256 = f.sha256;
+  if (f.signer !== undefined) id.signer = f.signer;
+  return id;
 }
 
 /** A replay over recordings given one by one (what `replayPaths` drives; tests and benches use it directly). */
@@ -143,13 +183,30 @@ export function createReplayRun(options: ReplayOptions) {
   const maxExamples = options.maxExamplesPerRule ?? 5;
   const result: ReplayResult = {
     policy: options.policy.version, mode: options.policy.mode, recordings: [], problems: [], issues: [],
-    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, issues: 0, trees: 0 },
-    trees: [], rules: [],
+    stats: { records: 0, events: {}, unmapped: {}, skipped: {}, decisions: 0, blocks: 0, unlessSigned: 0, starts: 0, issues: 0, trees: 0, recovered: 0, stopsOmitted: 0 },
+    computers: [], stops: [], trees: [], rules: [],
   };
-  const rules = new Map<string, { reason: string; count: number; examples: Map<string, RuleSummary['examples'][number]> }>();
+  const accept = createRowFilter(options.filter);
+  const maxStops = options.maxStops ?? 10000;
+  const computers = new Map<string, { events: number; blocks: number; recordings: Set<string> }>();
+  const computer = (host: string | undefined, rec: string) => {
+    const name = host ?? '';
+    let c = computers.get(name);
+    if (!c) { c = { events: 0, blocks: 0, recordings: new Set() }; computers.set(name, c); }
+    c.recordings.add(rec);
+    return c;
+  };
+  const rules = new Map<string, { reason: string; count: number; unlessSigned: number; severity: Severity; techniques: Set<string>; examples: Map<string, RuleSummary['examples'][number]> }>();
+  // Trusted publishers a signature would have to name for an "unless signed" stop to be lifted.
+  const publishers = options.policy.doc.trust.publishers.filter((x) => (x.launch ?? 'normal') === 'normal').map((x) => x.signer);
   let current: { rec: Recording; summary: RecordingSummary; mapper: ReturnType<typeof createWindowsMapper>; alt?: AltRecording } | undefined;
   const altCollector = options.alternative && !options.mapOnly
     ? createAltCollector(options.alternative, maxBlocks, maxExamples) : undefined;
+
+  function recovered(n: number): void {
+    result.stats.recovered += n;
+    if (current) current.summary.recovered += n;
+  }
 
   function issue(i: ReadIssue): void {
     result.stats.issues++;
@@ -158,7 +215,9 @@ export function createReplayRun(options: ReplayOptions) {
   }
 
   function beginRecording(rec: Recording) {
-    const summary: RecordingSummary = { name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, trees: 0, issues: 0 };
+    const summary: RecordingSummary = {
+      name: rec.name, kind: rec.kind, files: rec.files.length, records: 0, events: 0, blocks: 0, unlessSigned: 0, starts: 0, trees: 0, issues: 0, recovered: 0,
+    };
     result.recordings.push(summary);
     const mapper = createWindowsMapper();
     current = altCollector ? { rec, summary, mapper, alt: altCollector.beginRecording() } : { rec, summary, mapper };
@@ -167,8 +226,10 @@ export function createReplayRun(options: ReplayOptions) {
 
   function countRule(b: Block): void {
     let r = rules.get(b.rule);
-    if (!r) { r = { reason: b.reason, count: 0, examples: new Map() }; rules.set(b.rule, r); }
-    r.count++;
+    if (!r) { r = { reason: b.reason, count: 0, unlessSigned: 0, severity: b.severity, techniques: new Set(), examples: new Map() }; rules.set(b.rule, r); }
+    if (b.unlessSigned) r.unlessSigned++; else r.count++;
+    if (severityRank(b.severity) > severityRank(r.severity)) r.severity = b.severity;
+    if (b.technique) r.techniques.add(b.technique);
     const sig = `${b.image.toLowerCase()}|${(b.object ?? '').toLowerCase()}`;
     const ex = r.examples.get(sig);
     if (ex) ex.count++;
@@ -211,11 +272,13 @@ export function createReplayRun(options: ReplayOptions) {
       }
       return x;
     };
-    const recordsBefore = mapper.stats.records;
+    const stoppedRoots = new Set<string>();
     for (const { r } of order) {
       for (const ev of mapper.map(r)) {
         summary.events++;
         if (!engine) continue;
+        const host = computer(ev.host, rec.name);
+        host.events++;
         let subject: Node;
         if (ev.kind === 'process.start') {
           const parentRef = ev.parent ?? ev.ancestors?.[0];
@@ -235,34 +298,51 @@ export function createReplayRun(options: ReplayOptions) {
         else subject = nodeFor(ev.proc, ev.host);
         const d = engine.decide(ev);
         result.stats.decisions++;
+        if (ev.kind === 'process.start') { result.stats.starts++; summary.starts++; }
         const av = alt?.evaluate(ev);
         const blocks = wouldBlock(d);
         if (av && alt) {
           alt.altStop(rootOf(subject).key, av, ev, ev.id ?? r.where, subject, d.lineage, blocks ? { rule: d.rule, reason: d.reason } : undefined);
         }
+        if (!blocks && !(options.allEvents && options.onRow)) continue;
+        const obj = objectOf(ev, d);
+        const cls = blocks ? classifyStop({ rule: d.rule, kind: ev.kind, image: subject.image, object: obj,
+          location: ev.kind === 'persistence.write' ? ev.location : undefined }) : { technique: '', severity: 'info' as const };
+        const row = rowOf(ev, d, subject, obj, cls, rec.name, ev.id ?? r.where);
+        if (accept && !accept(row)) {
+          if (blocks) stoppedRoots.add(rootOf(subject).key);
+          continue;
+        }
+        options.onRow?.(row);
         if (!blocks) continue;
+        if (result.stops.length < maxStops) result.stops.push(row); else result.stats.stopsOmitted++;
+        if (!d.unlessSigned) host.blocks++;
         const root = rootOf(subject);
         alt?.policyStop(root.key, ev.id ?? r.where);
         const list = blocksByRoot.get(root.key) ?? [];
         if (list.length >= maxBlocks) { moreByRoot.set(root.key, (moreByRoot.get(root.key) ?? 0) + 1); }
         const b: Block = {
           recording: rec.name, where: ev.id ?? r.where, kind: ev.kind, verdict: d.verdict, reason: d.reason, rule: d.rule,
-          image: subject.image, lineage: d.lineage, node: subject.key, first: list.length === 0 && !moreByRoot.has(root.key),
+          image: subject.image, lineage: d.lineage, node: subject.key,
+          first: !stoppedRoots.has(root.key), technique: cls.technique, severity: cls.severity,
         };
+        stoppedRoots.add(root.key);
         if (ev.time !== undefined) b.time = ev.time;
         if (ev.host !== undefined) b.host = ev.host;
         if (alt) b.alt = av && av.outcome !== 'constrain' ? { mechanism: av.mechanism, ruleName: av.ruleName, outcome: av.outcome } : null;
-        const obj = objectOf(ev, d);
         if (obj !== undefined) b.object = obj;
         if (ev.kind === 'persistence.write' && ev.command) b.command = ev.command;
         else if (ev.kind === 'process.start' && ev.proc.commandLine) b.command = ev.proc.commandLine;
+        if (d.unlessSigned) b.unlessSigned = publishers;
+        const id = identityOf(ev, obj);
+        if (id) b.identity = id;
         countRule(b);
-        summary.blocks++;
-        result.stats.blocks++;
+        if (b.unlessSigned) { summary.unlessSigned++; result.stats.unlessSigned++; } else { summary.blocks++; result.stats.blocks++; }
         if (list.length < maxBlocks) { list.push(b); blocksByRoot.set(root.key, list); }
       }
     }
-    summary.records = mapper.stats.records - recordsBefore;
+    // The mapper is the recording's own: every record it observed (mapped or not) is one of this recording's.
+    summary.records = mapper.stats.records;
     mergeStats(mapper.stats);
     const roots = [...blocksByRoot.keys()];
     if (alt) for (const k of alt.roots()) if (!blocksByRoot.has(k)) roots.push(k);
@@ -290,15 +370,32 @@ export function createReplayRun(options: ReplayOptions) {
   }
 
   function finish(): ReplayResult {
+    result.computers = [...computers].map(([name, c]) => ({ name, events: c.events, blocks: c.blocks, recordings: [...c.recordings] }))
+      .sort((a, b) => b.blocks - a.blocks || b.events - a.events || a.name.localeCompare(b.name));
     result.rules = [...rules].map(([rule, r]) => ({
-      rule, reason: r.reason, count: r.count,
+      rule, reason: r.reason, count: r.count, unlessSigned: r.unlessSigned, severity: r.severity, techniques: [...r.techniques].sort(),
       examples: [...r.examples.values()].sort((a, b) => b.count - a.count).slice(0, maxExamples),
-    })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    })).sort((a, b) => b.count - a.count || b.unlessSigned - a.unlessSigned || a.rule.localeCompare(b.rule));
     if (altCollector) result.alternative = altCollector.finish();
     return result;
   }
 
-  return { result, beginRecording, replay, issue, finish };
+  return { result, beginRecording, replay, issue, recovered, finish };
+}
+
+/** The timeline row of one decision. */
+function rowOf(ev: OmamoriEvent, d: Decision, subject: Node, object: string | undefined, cls: Classification, recording: string,
+  where: string): TimelineRow {
+  const start = ev.kind === 'process.start';
+  const parent = d.lineage.length >= 2 ? d.lineage[d.lineage.length - 2]!.image : '';
+  const command = start ? ev.proc.commandLine : ev.kind === 'persistence.write' ? ev.command : subject.commandLine;
+  const user = start ? ev.proc.user : subject.user;
+  return {
+    time: ev.time, computer: ev.host ?? '', user: user ?? '', severity: cls.severity, verdict: d.verdict, rule: d.rule,
+    reason: d.reason, technique: cls.technique, kind: ev.kind, process: subject.image, parent, commandLine: command ?? '',
+    object: object ?? (ev.kind === 'persistence.write' ? ev.target : ''), recording, record: where,
+    recovered: where.endsWith(RECOVERED_MARK), unlessSigned: d.unlessSigned === true,
+  };
 }
 
 /** The subtree of `rootKey` pruned to the paths that lead to stopped processes. */

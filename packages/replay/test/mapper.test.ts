@@ -51,11 +51,11 @@ test('Sysmon 8 → inject; 15 Zone.Identifier → file create of the downloaded 
   assert.equal(events[2]?.kind === 'file.access' && events[2].op, 'delete');
 });
 
-test('registry: Run/Services/IFEO/Winlogon values are autostart; other keys are counted, not mapped', () => {
+test('registry: Run/Services values are autostart, IFEO debuggers and Winlogon entries system hooks; other keys are counted, not mapped', () => {
   assert.equal(classifyRegistry('HKU\\S-1-5-21-1\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\Updater')?.location, 'registry-run');
   assert.equal(classifyRegistry('HKLM\\System\\CurrentControlSet\\Services\\evil\\ImagePath')?.location, 'service');
-  assert.equal(classifyRegistry('\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger')?.location, 'other');
-  assert.equal(classifyRegistry('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Userinit')?.location, 'registry-run');
+  assert.equal(classifyRegistry('\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger')?.location, 'debugger');
+  assert.equal(classifyRegistry('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Userinit')?.location, 'logon');
   assert.equal(classifyRegistry('HKLM\\System\\CurrentControlSet\\Services\\evil\\Start'), undefined);
   assert.equal(classifyRegistry('HKU\\S-1-5-21-1\\Software\\Microsoft\\Office\\16.0\\Common'), undefined);
   const { events, stats } = mapAll([
@@ -107,4 +107,93 @@ test('4698 scheduled task and 7045 service carry their command; PowerShell 4104 
   assert.equal(stats.skipped['script-block-continuation'], 1);
   assert.equal(stats.unmapped['System/12'], 1);
   assert.equal(expandCommand('\\SystemRoot\\System32\\drivers\\x.sys'), 'C:\\Windows\\System32\\drivers\\x.sys');
+});
+
+test('Sysmon 1 carries the working folder, and signatures Sysmon saw — valid, or checked and unsigned', () => {
+  const { events } = mapAll([
+    sysmon(7, { ProcessGuid: '{A}', ProcessId: '5', Image: 'C:\\x\\a.exe', ImageLoaded: 'C:\\Users\\u\\unsigned.exe', Signed: 'false', Signature: '', SignatureStatus: 'Unavailable' }),
+    sysmon(1, { ProcessGuid: '{B}', ProcessId: '6', Image: 'C:\\Users\\u\\unsigned.exe', CurrentDirectory: 'C:\\Users\\u\\', CommandLine: 'unsigned.exe' }),
+    sysmon(1, { ProcessGuid: '{C}', ProcessId: '7', Image: 'C:\\Users\\u\\never-loaded.exe' }),
+  ]);
+  const [a, b] = events.filter((e) => e.kind === 'process.start');
+  assert.ok(a?.kind === 'process.start' && b?.kind === 'process.start');
+  assert.equal(a.proc.cwd, 'C:\\Users\\u\\');
+  assert.equal(a.proc.signed, false);
+  assert.equal(a.proc.signer, undefined);
+  assert.equal(b.proc.signed, undefined, 'never checked: the engine may say "unless signed"');
+});
+
+test('a folder only service accounts wrote in is not user space for what starts from it; a user write undoes it', () => {
+  const t = (n: number) => 1000 + n;
+  const { events } = mapAll([
+    sysmon(1, { ProcessGuid: '{L}', ProcessId: '10', Image: 'C:\\Program Files\\Opera\\launcher.exe', User: 'NT AUTHORITY\\SYSTEM' }, t(1)),
+    sysmon(11, { ProcessGuid: '{L}', ProcessId: '10', Image: 'C:\\Program Files\\Opera\\launcher.exe', TargetFilename: 'C:\\Windows\\Temp\\opera autoupdate\\installer.exe' }, t(2)),
+    sysmon(1, { ProcessGuid: '{I}', ProcessId: '11', Image: 'C:\\Windows\\Temp\\opera autoupdate\\sub\\installer.exe', ParentProcessGuid: '{L}', ParentProcessId: '10' }, t(3)),
+    sysmon(1, { ProcessGuid: '{U}', ProcessId: '12', Image: 'C:\\Windows\\explorer.exe', User: 'PC1\\alice' }, t(4)),
+    sysmon(11, { ProcessGuid: '{U}', ProcessId: '12', Image: 'C:\\Windows\\explorer.exe', TargetFilename: 'C:\\Windows\\Temp\\opera autoupdate\\evil.exe' }, t(5)),
+    sysmon(1, { ProcessGuid: '{J}', ProcessId: '13', Image: 'C:\\Windows\\Temp\\opera autoupdate\\installer.exe' }, t(6)),
+    // A service account writing straight into a folder anyone may write in does not make it the system's.
+    sysmon(11, { ProcessGuid: '{L}', ProcessId: '10', Image: 'C:\\Program Files\\Opera\\launcher.exe', TargetFilename: 'C:\\Windows\\Temp\\x.exe' }, t(7)),
+    sysmon(1, { ProcessGuid: '{K}', ProcessId: '14', Image: 'C:\\Windows\\Temp\\x.exe' }, t(8)),
+  ]);
+  const starts = events.filter((e) => e.kind === 'process.start').map((e) => e.kind === 'process.start' && [e.proc.image.split('\\').pop(), e.proc.userSpace]);
+  assert.deepEqual(starts.slice(1), [['installer.exe', false], ['explorer.exe', undefined], ['installer.exe', undefined], ['x.exe', undefined]]);
+});
+
+test('7045: %%VAR%% expanded; the command file carries what the log knows of it (Sysmon 6 signature)', () => {
+  const { events } = mapAll([
+    sysmon(6, { ImageLoaded: 'C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{X}\\MpKsl1.sys', Signed: 'true', Signature: 'Microsoft Windows', SignatureStatus: 'Valid' }),
+    rec('Service Control Manager', 'System', 7045, { ServiceName: 'MpKsl1', ImagePath: 'C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{X}\\MpKsl1.sys' }, 2, 600),
+    rec('Service Control Manager', 'System', 7045, { ServiceName: 'PSEXESVC', ImagePath: '%%SystemRoot%%\\PSEXESVC.exe' }, 3, 600),
+  ]);
+  const [a, b] = events;
+  assert.ok(a?.kind === 'persistence.write' && b?.kind === 'persistence.write');
+  assert.equal(a.commandFile?.signer, 'Microsoft Windows');
+  assert.equal(a.commandFile?.path, 'C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{X}\\MpKsl1.sys');
+  assert.equal(b.command, 'C:\\Windows\\PSEXESVC.exe');
+  assert.equal(b.commandFile, undefined);
+});
+
+test('reg add of an autostart value in a Security-only log is that write; with Sysmon 13 of it, it is not repeated', () => {
+  const add = 'REG  ADD "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe" /t REG_SZ /v Debugger /d "C:\\windows\\system32\\cmd.exe" /f';
+  const only = mapAll([sec(4688, { NewProcessId: '0x10', NewProcessName: 'C:\\Windows\\System32\\reg.exe', ProcessId: '0x4', CommandLine: add })]);
+  assert.deepEqual(only.events.map((e) => e.kind), ['process.start', 'persistence.write']);
+  const w = only.events[1]!;
+  assert.ok(w.kind === 'persistence.write');
+  assert.equal(w.location, 'debugger');
+  assert.equal(w.target, 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger');
+  assert.equal(w.command, 'C:\\windows\\system32\\cmd.exe');
+  const both = mapAll([
+    sec(4688, { NewProcessId: '0x10', NewProcessName: 'C:\\Windows\\System32\\reg.exe', ProcessId: '0x4', CommandLine: add }),
+    sysmon(13, { EventType: 'SetValue', ProcessGuid: '{r}', ProcessId: '16', Image: 'C:\\Windows\\System32\\reg.exe', TargetObject: 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger', Details: 'C:\\windows\\system32\\cmd.exe' }),
+  ]);
+  assert.equal(both.events.filter((e) => e.kind === 'persistence.write').length, 1);
+  assert.equal(mapAll([sec(4688, { NewProcessId: '0x11', NewProcessName: 'C:\\Windows\\System32\\reg.exe', ProcessId: '0x4', CommandLine: 'reg add HKCU\\Software\\Foo /v Bar /d 1 /f' })]).stats.skipped['reg-add-not-autostart'], 1);
+});
+
+test('PowerShell 4103/800: scripts and launches; a start Sysmon logged is not repeated; no pid → the named host', () => {
+  const ctx = (type: string, path: string, extra = '') => `        Host Application = C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\n        Host ID = 8c1f0a52-7a2b-4f0e-9e4a-1d2c3b4a5f60\n        Command Type = ${type}\n        Script Name = \n        Command Path = ${path}\n${extra}`;
+  const ps = (id: number, data: Record<string, string>, execPid?: number) => rec('Microsoft-Windows-PowerShell', 'Microsoft-Windows-PowerShell/Operational', id, data, 10 + id, execPid);
+  const { events, stats } = mapAll([
+    sysmon(1, { ProcessGuid: '{P}', ProcessId: '900', Image: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', CurrentDirectory: 'C:\\Users\\a\\Downloads\\' }, 1),
+    ps(4103, { ContextInfo: ctx('Cmdlet', ''), Payload: 'CommandInvocation(Start-Process): "Start-Process"\nParameterBinding(Start-Process): name="FilePath"; value="C:\\Users\\a\\t.exe"\n' }, 900),
+    ps(4103, { ContextInfo: ctx('ExternalScript', 'C:\\Users\\Public\\s.ps1'), Payload: '' }, 900),
+    ps(4103, { ContextInfo: ctx('Application', 'C:\\Windows\\System32\\ipconfig.exe'), Payload: '' }, 900),
+    sysmon(1, { ProcessGuid: '{Q}', ProcessId: '901', Image: 'C:\\Windows\\System32\\ipconfig.exe', ParentProcessGuid: '{P}', ParentProcessId: '900' }, 20),
+    rec('PowerShell', 'Windows PowerShell', 800, { 0: '.\\run.exe', 1: '\tHostApplication=powershell.exe\n\tScriptName=\n\tCommandLine=.\\run.exe\n' }, 21, 900),
+    ps(4103, { ContextInfo: ctx('ExternalScript', 'C:\\Users\\Public\\nopid.ps1'), Payload: '' }),
+    ps(4103, { ContextInfo: ctx('Cmdlet', ''), Payload: 'CommandInvocation(Get-Date): "Get-Date"\n' }, 900),
+  ]);
+  const got = events.map((e) => e.kind === 'process.start' ? `start ${e.proc.image} <- ${e.parent?.guid ?? e.parent?.pid}`
+    : e.kind === 'script.read' ? `script ${e.file.path} by ${e.proc.guid ?? e.proc.pid} ${e.proc.image ?? ''}` : e.kind);
+  assert.deepEqual(got, [
+    'start C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe <- 0',
+    'start C:\\Users\\a\\t.exe <- {p}',
+    'script C:\\Users\\Public\\s.ps1 by {p} C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+    'start C:\\Windows\\System32\\ipconfig.exe <- {p}',
+    'start C:\\Users\\a\\Downloads\\run.exe <- {p}',
+    'script C:\\Users\\Public\\nopid.ps1 by powershell-host:8c1f0a52-7a2b-4f0e-9e4a-1d2c3b4a5f60 C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+  ]);
+  assert.equal(stats.skipped['launch-duplicates-process-start'], 1);
+  assert.equal(stats.skipped['module-log-without-launch'], 1);
 });

@@ -1,9 +1,11 @@
 // The evidence bundle's manifest: what was collected, from where, when, by which collector, with the sha256 of
 // every part. Format "omamori-evidence" version 1; fields are only ever added. Problem and issue codes are stable.
+import { OMAMORI_VERSION } from '@omamori/policy/version';
 
 export const EVIDENCE_FORMAT = 'omamori-evidence';
 export const EVIDENCE_VERSION = 1;
-export const COLLECTOR_VERSION = '0.1.0';
+/** The collector is the program: its one version (packages/policy/src/version.ts). */
+export const COLLECTOR_VERSION = OMAMORI_VERSION;
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_HASH_NAME = 'manifest.sha256';
 

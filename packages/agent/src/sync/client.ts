@@ -6,13 +6,15 @@ import {
   AGENT_API_PREFIX, type AgentRunState, type EnrollResponse, type EventBatchResponse, type HeartbeatRequest,
   type HeartbeatResponse, type HeartbeatTasks, type PolicyDocument, type SignedPolicy,
 } from '@omamori/policy';
+import { OMAMORI_VERSION } from '@omamori/policy/version';
 import { loadEnrollment, newAgentKey, saveEnrollment, type Enrollment } from './identity.ts';
 import { checkSignedPolicy, loadSavedPolicy, savePolicy } from './policy-check.ts';
 import { openSpool, type Spool, type SpoolInput } from './spool.ts';
 import { createTransport, fetchCertificate, normalizeFingerprint, SyncError, type Pin, type Transport } from './transport.ts';
 import { createTaskRunner, type TaskHandlers } from './tasks.ts';
 
-export const AGENT_VERSION = '0.1.0';
+/** The agent reports the program's one version (packages/policy/src/version.ts). */
+export const AGENT_VERSION = OMAMORI_VERSION;
 
 export interface EnrollOptions {
   consoleUrl: string;

@@ -6,12 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CompiledPolicy, UploadedEvent } from '@omamori/policy';
+import { compileWindows, type WindowsPlan } from '@omamori/windows';
 import type { SpoolInput } from '../sync/spool.ts';
 import { applyWindowsPolicy, verifyWindowsPolicy } from './apply.ts';
 import { readWindowsBlocks, type WindowsBlock } from './blocks.ts';
-import { compileWindows } from './compile-windows.ts';
 import type { PowerShell } from './powershell.ts';
-import type { WindowsPlan } from './plan.ts';
 import type { Drift } from './state.ts';
 
 /** The spool meta entry holding the read-back cursor: `{ time, keys }` (newest event time seen, the keys seen at it). */

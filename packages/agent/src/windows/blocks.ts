@@ -2,7 +2,7 @@
 // 8003/8004/8028/8029 and Defender 1121/1122 (ASR) and 1123/1124 (Controlled Folder Access). Each becomes the
 // event that was stopped plus Windows' verdict, so the console shows Windows and Linux blocks alike.
 import { EVENT_MODEL_VERSION, REASONS, type OmamoriEvent, type ReasonCode, type Verdict } from '@omamori/policy';
-import { ASR_RULES, asrRuleById } from './asr.ts';
+import { ASR_RULES, asrRuleById } from '@omamori/windows';
 import type { PowerShell } from './powershell.ts';
 import { parseEventJson, parseEventXml, type EventProblem, type RawWinEvent } from './win-events.ts';
 
@@ -114,18 +114,33 @@ export function parseWindowsBlocks(text: string, source: string): { blocks: Wind
   return { blocks: mapped.blocks, problems: [...parsed.problems, ...mapped.problems] };
 }
 
-/** The collector: the logs and IDs above, newest last, as a JSON array of event XML strings. */
+/** The logs and event IDs read back. */
+export const BLOCK_LOGS: readonly { log: string; ids: readonly number[] }[] = [
+  { log: 'Microsoft-Windows-CodeIntegrity/Operational', ids: [3076, 3077, 3089] },
+  { log: 'Microsoft-Windows-AppLocker/EXE and DLL', ids: [8003, 8004] },
+  { log: 'Microsoft-Windows-AppLocker/MSI and Script', ids: [8028, 8029] },
+  { log: 'Microsoft-Windows-Windows Defender/Operational', ids: [1121, 1122, 1123, 1124] },
+];
+
+/**
+ * The collector: `wevtutil qe LOG /q:XPATH /f:xml` for each log — event XML as Windows renders it, the newest `max`
+ * per log since `sinceMs`. wevtutil is a native program, so this works in Constrained Language Mode, where the
+ * former `Get-WinEvent | ForEach-Object { $_.ToXml() }` fails (ToXml is a method of a type that mode refuses).
+ * A log that does not exist on this machine (wevtutil exit code 15007) is skipped; any other failure throws.
+ */
 export function blocksQuery(sinceMs?: number, max = 1000): string {
-  const since = sinceMs === undefined ? '' : `; StartTime = [DateTimeOffset]::FromUnixTimeMilliseconds(${Math.floor(sinceMs)}).UtcDateTime`;
-  const q = (log: string, ids: number[]) => `@{ LogName = '${log}'; Id = ${ids.join(',')}${since} }`;
-  return `$f = @(${q('Microsoft-Windows-CodeIntegrity/Operational', [3076, 3077, 3089])}, ${q('Microsoft-Windows-AppLocker/EXE and DLL', [8003, 8004])}, ${q('Microsoft-Windows-AppLocker/MSI and Script', [8028, 8029])}, ${q('Microsoft-Windows-Windows Defender/Operational', [1121, 1122, 1123, 1124])})
-$x = foreach ($h in $f) { Get-WinEvent -FilterHashtable $h -MaxEvents ${max} -ErrorAction SilentlyContinue | ForEach-Object { $_.ToXml() } }
-ConvertTo-Json -InputObject @($x) -Compress`;
+  const since = sinceMs === undefined ? '' : ` and TimeCreated[@SystemTime>=''${new Date(Math.max(0, Math.floor(sinceMs))).toISOString()}'']`;
+  const lines = BLOCK_LOGS.map(({ log, ids }) => {
+    const q = `*[System[(${ids.map((i) => `EventID=${i}`).join(' or ')})${since}]]`;
+    return `$out = wevtutil.exe qe '${log}' '/q:${q}' /f:xml /rd:true /c:${max} 2>&1 | Out-String
+if ($LASTEXITCODE -eq 0) { $out } elseif ($LASTEXITCODE -ne 15007) { throw "wevtutil ${log} failed (exit code $LASTEXITCODE): $out" }`;
+  });
+  return lines.join('\n');
 }
 
 export async function readWindowsBlocks(ps: PowerShell, opts: { sinceMs?: number; max?: number } = {}): Promise<{ blocks: WindowsBlock[]; problems: EventProblem[] }> {
   const r = await ps.run(blocksQuery(opts.sinceMs, opts.max), 'read App Control, AppLocker and Defender block events');
-  if (r.code !== 0) return { blocks: [], problems: [{ where: 'Get-WinEvent', message: r.stderr.trim() || `exit code ${r.code}` }] };
-  if (r.stdout.trim() === '') return { blocks: [], problems: [] };
-  return parseWindowsBlocks(r.stdout, 'Get-WinEvent');
+  if (r.code !== 0) return { blocks: [], problems: [{ where: 'wevtutil', message: r.stderr.trim() || `exit code ${r.code}` }] };
+  if (!/<Event\b/.test(r.stdout) && !r.stdout.trim().startsWith('[')) return { blocks: [], problems: [] };
+  return parseWindowsBlocks(r.stdout, 'wevtutil');
 }

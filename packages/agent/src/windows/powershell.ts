@@ -1,6 +1,9 @@
 // The one door to Windows: every interaction is a plain PowerShell script, logged before it runs, and executed only
 // on win32. Elsewhere (tests, `--dry-run`) the door records the scripts and answers from a responder.
+// Scripts go through `-Command -` wrapped by stdinProgram (@omamori/windows): one script block, so multi-line
+// statements work and the exit code says whether it threw. Under App Control they run in Constrained Language Mode.
 import { spawn } from 'node:child_process';
+import { stdinProgram } from '@omamori/windows';
 
 export interface PsResult { stdout: string; stderr: string; code: number }
 export interface PsCall { script: string; purpose: string }
@@ -44,7 +47,7 @@ export function createPowerShell(opts: PowerShellOptions): PowerShell {
         child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
         child.on('error', (e) => resolve({ stdout, stderr: stderr + e.message, code: -1 }));
         child.on('close', (code) => resolve({ stdout, stderr, code: code ?? -1 }));
-        child.stdin.end(`$ProgressPreference = 'SilentlyContinue'\n${script}\n`);
+        child.stdin.end(stdinProgram(script));
       });
     },
   };

@@ -2,12 +2,12 @@
 // and the live path with an injected collector (what Windows would run) — an error must never exit 1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../main.ts';
 import type { Command, Io } from '../command.ts';
-import { createEmocheckCommands, type EmocheckDeps } from './emocheck.ts';
+import { collectorProgram, createEmocheckCommands, type EmocheckDeps } from './emocheck.ts';
 
 const fixtures = new URL('../../../emocheck/test/fixtures/', import.meta.url).pathname;
 const NOW = new Date(2024, 4, 1, 18, 30, 5);   // local time: file stamp 20240501183005
@@ -24,7 +24,7 @@ async function run(args: string[], opts: { lang?: 'ja' | 'en'; deps?: Partial<Em
 }
 
 for (const [file, code] of [['clean.json', 0], ['userspace-review.json', 0], ['v1-infected.json', 1], ['v4-admin-infected.json', 1],
-  ['loader2022-service.json', 1]] as const) {
+  ['loader2022-service.json', 1], ['loader2022-process.json', 1], ['vendor-rundll32.json', 0]] as const) {
   test(`--snapshot ${file} exits ${code}`, async () => {
     const r = await run(['emocheck', '--snapshot', file]);
     assert.equal(r.code, code, r.err);
@@ -147,4 +147,31 @@ test('collect on Windows writes the collector output', async () => {
     assert.equal(r.code, 0);
     assert.deepEqual(readFileSync(join(dir, 's.json')), stdout);
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('issue 14 item 13: vendor rundll32 autostarts exit 0 with "worth a look" and no advice to isolate', async () => {
+  const r = await run(['emocheck', '--snapshot', 'vendor-rundll32.json']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /Worth a look/);
+  assert.doesNotMatch(r.out, /disconnect it from the network/);
+});
+
+test('issue 14 item 14: a snapshot over the size cap is refused from its size, without reading it (exit 2)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-emo-big-'));
+  try {
+    const big = join(dir, 'huge.json');
+    writeFileSync(big, '');
+    truncateSync(big, 80 * 1024 * 1024);   // sparse: 80 MiB of size, no data written
+    const r = await run(['emocheck', '--snapshot', big]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /\[TOO_LARGE\] the file is 80\.0 MiB; a snapshot is read only up to 64\.0 MiB/);
+    const ja = await run(['emocheck', '--snapshot', big], { lang: 'ja' });
+    assert.match(ja.err, /80\.0 MiB あります/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('issue 14 item 5: the live collector is piped to -Command - as one script block, with no .NET bootstrap', () => {
+  const p = collectorProgram("param([switch]$Stdout)\n\n$x = 1\n");
+  assert.equal(p, "$ProgressPreference = 'SilentlyContinue'\n& {\nparam([switch]$Stdout)\n$x = 1\n} -Stdout\n\n");
+  assert.doesNotMatch(p, /IO\.File|scriptblock\]::Create/);
 });

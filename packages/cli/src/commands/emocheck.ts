@@ -2,13 +2,14 @@
 // snapshot on Windows). The command does the I/O; @omamori/emocheck decides. Exit codes: 0 clean, 1 infected,
 // 2 could not check — every failure, including a bug, returns 2 so that an error never reads as "infected".
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  COLLECTOR_SCRIPT_URL, analyseSnapshot, parseSnapshot, renderJson, renderText, reportFileName,
+  COLLECTOR_SCRIPT_URL, MAX_SNAPSHOT_BYTES, analyseSnapshot, parseSnapshot, renderJson, renderText, reportFileName, tooLargeMessage,
   type ReportInput, type Snapshot, type SnapshotIssue,
 } from '@omamori/emocheck';
+import { stdinProgram } from '@omamori/windows';
 import { UsageError, type Command, type Io, type Lang } from '../command.ts';
 
 export const EMOCHECK_EXIT = { CLEAN: 0, INFECTED: 1, COULD_NOT_CHECK: 2 } as const;
@@ -23,15 +24,28 @@ export interface EmocheckDeps {
 
 const COLLECT_TIMEOUT_MS = 15 * 60 * 1000;
 
-/** Spawns Windows PowerShell on the shipped collector. The script is loaded by a short -Command bootstrap (its text
- * would exceed the 32,767-character command line once quoted/encoded); ScriptBlock.Create is not subject to the
- * execution policy, so no -ExecutionPolicy change is needed. */
+/** The text piped into `powershell.exe -Command -` to run the collector: the script itself inside one script block
+ * (stdinProgram). Standard input has no 32,767-character limit, is not subject to the execution policy, and needs no
+ * .NET call — the old bootstrap ([scriptblock]::Create([IO.File]::ReadAllText(…))) failed under App Control, where
+ * PowerShell runs in Constrained Language Mode. */
+export function collectorProgram(collectorText: string): string {
+  return stdinProgram(collectorText, '-Stdout');
+}
+
+/** Spawns Windows PowerShell on the shipped collector (see collectorProgram). */
 export function runPowerShellCollector(): Promise<CollectorRun> {
-  const script = fileURLToPath(COLLECTOR_SCRIPT_URL).replace(/'/g, "''");
-  const bootstrap = `& ([scriptblock]::Create([IO.File]::ReadAllText('${script}'))) -Stdout`;
+  let program: string;
+  try {
+    program = collectorProgram(readFileSync(fileURLToPath(COLLECTOR_SCRIPT_URL), 'utf8'));
+  } catch (e) {
+    const m = (e as NodeJS.ErrnoException).code ?? String(e);
+    return Promise.resolve({ ok: false, message: { en: `cannot read the collector script: ${m}`, ja: `収集スクリプトを読めません: ${m}` } });
+  }
   return new Promise((done) => {
-    const child = spawn('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', bootstrap],
-      { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', '-'],
+      { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    child.stdin.on('error', () => { /* reported by 'error' or a non-zero exit */ });
+    child.stdin.end(program);
     const out: Buffer[] = [], err: Buffer[] = [];
     const timer = setTimeout(() => child.kill(), COLLECT_TIMEOUT_MS);
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -68,8 +82,15 @@ function issuesText(file: string, issues: SnapshotIssue[], lang: Lang): string {
 function readSnapshotFile(file: string, io: Io): Snapshot {
   let bytes: Buffer;
   try {
+    // The size first: a wrong multi-gigabyte file is refused without being read.
+    const size = statSync(resolve(io.cwd, file)).size;
+    if (size > MAX_SNAPSHOT_BYTES) {
+      const m = tooLargeMessage(size);
+      throw new CannotCheck({ en: `${file}: not a usable snapshot: [TOO_LARGE] ${m}`, ja: `${file}: スナップショットとして読めません: [TOO_LARGE] ${(size / 1024 / 1024).toFixed(1)} MiB あります。読み込むのは ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MiB までです (1 台分は数 MiB)。ファイルを確認してください。` });
+    }
     bytes = readFileSync(resolve(io.cwd, file));
   } catch (e) {
+    if (e instanceof CannotCheck) throw e;
     const m = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new CannotCheck({ en: `cannot read snapshot ${file}: ${m}`, ja: `スナップショット ${file} を読めません: ${m}` });
   }

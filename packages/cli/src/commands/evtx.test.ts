@@ -60,3 +60,39 @@ test('evtx count reports damage with its location and exits 1; usage errors exit
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--format must be 'jsonl' or 'xml'/);
 });
+
+test('evtx count and dump take folders (sorted, recursive); worker threads give the output of one thread', async () => {
+  const one = await run(['evtx', 'count', '--jobs', '1', '.']);
+  const lines = one.out.trimEnd().split('\n');
+  const names = lines.map((l) => l.split('\t')[2]!);
+  assert.equal(lines.length, 9, one.out);
+  assert.deepEqual(names, [...names].sort(), 'files in sorted order');
+  assert.ok(lines.includes('358\t0\tsysmon.evtx'), one.out);
+  assert.equal(one.code, 1, 'the shadow-copy sample has a zeroed chunk before a later one');
+  assert.match(one.err, /2-vss_7-System\.evtx: chunk 10 @ 0xa1000: \[EVTX_CHUNK_GAP\]/);
+  const two = await run(['evtx', 'count', '--jobs', '2', '.']);
+  assert.deepEqual([two.out, two.err, two.code], [one.out, one.err, one.code]);
+  const d1 = await run(['evtx', 'dump', '--format', 'xml', '--jobs', '1', '.']);
+  const d2 = await run(['evtx', 'dump', '--format', 'xml', '--jobs', '2', '.']);
+  assert.equal(d2.out, d1.out);
+  assert.equal(d1.out.match(/<Event xmlns=/g)?.length, lines.reduce((n, l) => n + Number(l.split('\t')[0]), 0));
+  const bad = await run(['evtx', 'count', '--jobs', '0', '.']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--jobs must be a whole number/);
+});
+
+test('evtx count/dump --recover: records from slack space, counted apart and marked', async () => {
+  const file = join(data, 'evtx-attack-samples/Defense Evasion/DE_WinEventLogSvc_Crash_System_7036.evtx');
+  const c = await run(['evtx', 'count', '--recover', file]);
+  assert.equal(c.code, 0, c.err);
+  assert.equal(c.out, `6\t71\t0\t${file}\n`);
+  const plain = await run(['evtx', 'count', file]);
+  assert.equal(plain.out, `6\t0\t${file}\n`);
+  const d = await run(['evtx', 'dump', '--recover', file]);
+  const recs = d.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { recordId: number; recovered?: boolean });
+  assert.equal(recs.length, 77);
+  assert.equal(recs.filter((r) => r.recovered === true).length, 71);
+  assert.equal(recs[6]!.recordId, 1682);
+  const x = await run(['evtx', 'dump', '--recover', '--format', 'xml', file]);
+  assert.equal(x.out.match(/<!-- recovered: record \d+ from slack space at offset 0x[0-9a-f]+ -->\n<Event /g)?.length, 71);
+});

@@ -1,7 +1,8 @@
 // Every `omamori` subcommand, in the order `omamori --help` lists them. Modules are loaded only when their first word
 // is used, so `omamori protect` does not carry the console, the EVTX reader or the replay in memory. Add a command by
 // adding its module here with the first words that select it.
-import type { Command } from '../command.ts';
+import { readFileSync } from 'node:fs';
+import type { Command, CommandSummary } from '../command.ts';
 
 export interface CommandModule {
   /** First words of the command paths the module defines. */
@@ -22,9 +23,23 @@ export const commandModules: CommandModule[] = [
   { words: ['collect', 'isolate'], load: async () => (await import('./response.ts')).responseCommands },
 ];
 
-/** The commands whose first word is `first`, or every command (for the overview, or when nothing matches). */
+/** The commands whose first word is `first` (none when no module has it), or every command when `first` is absent. */
 export async function loadCommands(first?: string): Promise<Command[]> {
-  const some = first === undefined ? [] : commandModules.filter((m) => m.words.includes(first));
-  const mods = some.length ? some : commandModules;
+  const mods = first === undefined ? commandModules : commandModules.filter((m) => m.words.includes(first));
   return (await Promise.all(mods.map((m) => m.load()))).flat();
+}
+
+/**
+ * Paths and summaries of every command, for the overview: the compiled program reads summaries.json, written beside
+ * this module by the build (scripts/build.mjs) from the modules themselves; from the sources every module is loaded.
+ */
+export async function loadSummaries(): Promise<CommandSummary[]> {
+  let text: string;
+  try {
+    text = readFileSync(new URL('./summaries.json', import.meta.url), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return await loadCommands();
+  }
+  return JSON.parse(text) as CommandSummary[];
 }

@@ -6,6 +6,7 @@ import { checkEvent, createEngine, findPreset, formatProblem, loadPolicy, PRESET
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 import { loadChosenPolicy } from '../policy-source.ts';
+import { suggestCommand } from './policy-suggest.ts';
 
 const check: Command = {
   path: ['policy', 'check'],
@@ -145,4 +146,4 @@ A malformed line is reported on standard error with its line number and skipped;
   },
 };
 
-export const policyCommands: Command[] = [check, show, presets, decide];
+export const policyCommands: Command[] = [check, show, suggestCommand, presets, decide];

@@ -4,13 +4,43 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { enrollAgent, loadEnrollment, SyncError } from '@omamori/agent';
+import { createUserSpaceProbe, enrollAgent, loadEnrollment, ownCodeFiles, readMounts, SyncError, userSpaceWhy } from '@omamori/agent';
 import { prepareLocalEnrollment, startConsole } from '@omamori/console';
-import { findPreset } from '@omamori/policy';
+import { compile, findPreset, loadPolicy, normalizePath } from '@omamori/policy';
 import { parse } from '../args.ts';
 import { EXIT, UsageError, type Command } from '../command.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/omamori.mjs', import.meta.url));
+
+/**
+ * Why the running program lies in user space (its files or their directories writable by a user, or on the preset's
+ * user-space paths such as /home, /root, /tmp), or undefined for an installed program.
+ */
+function installationInUserSpace(preset: string): { root: string; why: string } | undefined {
+  const own = ownCodeFiles();
+  const loaded = loadPolicy(findPreset(preset)!.text);
+  const paths = loaded.policy ? compile(loaded.policy).userSpace : undefined;
+  const probe = createUserSpaceProbe({ mounts: readMounts() });
+  const why = userSpaceWhy({ root: own.root, files: own.paths.map((path) => ({ path })) }, (p) => {
+    const v = probe.probe(p);
+    if (v.userSpace) return v.why ?? p;
+    return paths?.matches(normalizePath(p, 'linux'), 'linux') ? `${p}: a user-space path of the ${preset} policy` : undefined;
+  });
+  return why === undefined ? undefined : { root: own.root, why };
+}
+
+const userSpaceNote = {
+  en: (root: string, why: string) => `note: omamori runs from user space (${why}).
+  The agent trusts its own files by hash and never blocks itself, but whoever can write ${root} can change what
+  it does: enforce needs an installed agent. Install the Debian package (README, "Install") before switching the
+  group to enforce.
+`,
+  ja: (root: string, why: string) => `注意: omamori はユーザー領域から動いています (${why})。
+  エージェントは自分のファイルをハッシュで信頼するので自分を止めることはありませんが、${root} に書き込める人は
+  エージェントの動作を変えられます: 強制 (enforce) にはインストールされたエージェントが必要です。グループを enforce に
+  切り替える前に Debian パッケージをインストールしてください (README の「インストール」)。
+`,
+};
 
 export const upCommand: Command = {
   path: ['up'],
@@ -23,7 +53,9 @@ The one-machine set-up: starts the management console on an embedded SQLite data
 policy is the preset (default office) rolled out in AUDIT mode — nothing is blocked, every would-be block is
 logged and shown in the console — and runs the agent as a child process. Kernel enforcement (fanotify) needs root;
 without it the agent runs sync-only and says so. --mount limits the agent to the given mounts. Prints the login
-(first-time setup) link. SIGINT/SIGTERM stop both. Switch the group to "enforce" in the console when ready.`,
+(first-time setup) link. SIGINT/SIGTERM stop both. Switch the group to "enforce" in the console when ready.
+Run from a checkout (user space: /home, /root, /tmp, or files a user can write), the agent trusts its own files and
+never blocks itself, but enforce needs an installed agent: install the Debian package first (README).`,
     ja: `使い方: omamori up [--data ディレクトリ] [--listen ホスト:ポート] [--preset 名前] [--mount パス ...] [--no-agent]
 
 1 台で使うための起動: ディレクトリ/console (既定 ./.omamori、または OMAMORI_HOME) の組み込み SQLite で管理コンソールを
@@ -31,7 +63,10 @@ without it the agent runs sync-only and says so. --mount limits the agent to the
 ポリシーはプリセット (既定 office) を「監査」モードで展開したもので、何も止めず、止めるはずだったものをすべて記録して
 コンソールに表示します。エージェントは子プロセスとして実行します。カーネルでの強制 (fanotify) には root が必要で、
 root でなければ同期のみで動き、その旨を表示します。--mount でエージェントの対象を限定できます。ログイン (初期設定)
-リンクを表示します。SIGINT/SIGTERM で両方を停止します。準備ができたらコンソールでグループを「enforce」に切り替えます。`,
+リンクを表示します。SIGINT/SIGTERM で両方を停止します。準備ができたらコンソールでグループを「enforce」に切り替えます。
+チェックアウト (ユーザー領域: /home、/root、/tmp、またはユーザーが書き込めるファイル) から動かすと、エージェントは自分の
+ファイルを信頼して自分を止めませんが、強制 (enforce) にはインストールされたエージェントが必要です: 先に Debian
+パッケージをインストールしてください (README)。`,
   },
   async run(argv, io) {
     const { values } = parse(argv, {
@@ -76,6 +111,9 @@ root でなければ同期のみで動き、その旨を表示します。--moun
       if (!root || process.platform !== 'linux') {
         args.push('--sync-only');
         io.out(ja ? '注意: root ではないため、エージェントはカーネルでの強制なし (同期のみ) で動きます\n' : 'note: not root, so the agent runs without kernel enforcement (sync only)\n');
+      } else {
+        const why = installationInUserSpace(preset);
+        if (why) io.out(ja ? userSpaceNote.ja(why.root, why.why) : userSpaceNote.en(why.root, why.why));
       }
       child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: io.env });
       io.out(ja ? `エージェント: pid ${child.pid}\n` : `agent: pid ${child.pid}\n`);

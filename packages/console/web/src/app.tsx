@@ -15,6 +15,7 @@ import { UsersPage } from './pages/users.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { ExceptionsPage } from './pages/exceptions.tsx';
 import { IncidentPage, IncidentsPage, NewIncidentPage } from './pages/incidents.tsx';
+import { EnforcePreviewPage, TrustFromEventPage } from './pages/trust.tsx';
 
 type Phase = { kind: 'loading' } | { kind: 'setup' } | { kind: 'login' } | { kind: 'in'; user: User } | { kind: 'down'; error: unknown };
 
@@ -120,6 +121,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/endpoints') return <EndpointsPage />;
   if ((m = match('/endpoints/:id', path))) return <EndpointPage id={m.id!} />;
   if (path === '/events') return <EventsPage />;
+  if ((m = match('/events/:id/trust', path))) return <TrustFromEventPage eventId={m.id!} />;
+  if ((m = match('/groups/:id/enforce', path))) return <EnforcePreviewPage groupId={m.id!} />;
   if (path === '/policies') return <PoliciesPage />;
   if ((m = match('/policies/:id', path))) return <PolicyPage id={m.id!} />;
   if (path === '/groups') return <GroupsPage />;

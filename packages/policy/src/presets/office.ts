@@ -16,6 +16,7 @@ decisionTimeoutMs: 250
 userSpace:
   probe: true
   paths: ["@user-space"]
+  systemFolders: ["%WINDIR%/**", "%PROGRAMFILES%/**", "%PROGRAMFILES(X86)%/**"]
 trust:
   packageManager: true
   hashes: []
@@ -74,4 +75,7 @@ guarded:
   processProtection: true
 persistence:
   denyUserSpaceCode: true
+  denySystemHooks: true
+  trustedInstallers: ["%WINDIR%/servicing/TrustedInstaller.exe", "%WINDIR%/WinSxS/**/TiWorker.exe",
+                      "%WINDIR%/System32/msiexec.exe", "%WINDIR%/SysWOW64/msiexec.exe"]
 `;

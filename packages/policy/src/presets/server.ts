@@ -15,6 +15,7 @@ decisionTimeoutMs: 250
 userSpace:
   probe: true
   paths: ["@user-space"]
+  systemFolders: ["%WINDIR%/**", "%PROGRAMFILES%/**", "%PROGRAMFILES(X86)%/**"]
 trust:
   packageManager: true
   hashes: []
@@ -56,4 +57,7 @@ guarded:
   processProtection: true
 persistence:
   denyUserSpaceCode: true
+  denySystemHooks: true
+  trustedInstallers: ["%WINDIR%/servicing/TrustedInstaller.exe", "%WINDIR%/WinSxS/**/TiWorker.exe",
+                      "%WINDIR%/System32/msiexec.exe", "%WINDIR%/SysWOW64/msiexec.exe"]
 `;

@@ -7,12 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSpool } from '../../sync/spool.ts';
-import { ASR_ACTION_VALUE } from '../asr.ts';
+import { ASR_ACTION_VALUE, compileWindows, type WindowsPlan } from '@omamori/windows';
 import { BLOCKS_CURSOR, createWindowsAgentMode } from '../agent-mode.ts';
-import { compileWindows } from '../compile-windows.ts';
 import { createPowerShell, type PsCall } from '../powershell.ts';
 import { diffState, parseWindowsState, STATE_QUERY } from '../state.ts';
-import type { WindowsPlan } from '../plan.ts';
 import { here, NOW, policyFrom } from './helpers.ts';
 
 const SID = 'S-1-5-21-1111111111-2222222222-3333333333-1001';
@@ -28,7 +26,7 @@ function fullState(plan: WindowsPlan): Record<string, unknown> {
 }
 const EMPTY = { asrIds: [], asrActions: [], cfa: 0, folders: [], ciTool: true, policies: [], office: [{ hive: SID, key: '', name: '', value: null }] };
 
-/** Event XML strings of the fixtures, as the collector prints them (a JSON array). */
+/** Event XML strings of the fixtures; the collector (wevtutil) prints them one after another. */
 const fixtureEvents = ['ci-3077.xml', 'applocker.xml', 'defender.xml']
   .flatMap((f) => readFileSync(join(here, 'fixtures', f), 'utf8').match(/<Event xmlns[\s\S]*?<\/Event>/g) ?? []);
 
@@ -39,7 +37,7 @@ function machine(plan: WindowsPlan) {
     mode: 'record', respond: (c) => {
       if (m.fail?.(c)) throw new Error('powershell.exe crashed');
       if (c.script === STATE_QUERY) return { stdout: JSON.stringify(m.state), stderr: '', code: 0 };
-      if (c.script.startsWith('$f = @(')) return { stdout: JSON.stringify(m.events), stderr: '', code: 0 };
+      if (c.script.startsWith('$out = wevtutil.exe qe')) return { stdout: m.events.join('\r\n'), stderr: '', code: 0 };
       m.state = fullState(plan);
       return { stdout: '', stderr: '', code: 0 };
     },
@@ -59,7 +57,7 @@ function setup() {
   const mk = (s = spool) => createWindowsAgentMode({ powershell: ps, sink: s, stateDir: dir, log: (l) => logs.push(l), now: () => NOW, host: 'PC-1', timers, intervals: { verifyMs: 60_000, blocksMs: 15_000 } });
   return { dir, policy, plan, m, ps, logs, spool, timers: fired, mk, done: () => { rmSync(dir, { recursive: true, force: true }); } };
 }
-const applies = (calls: readonly PsCall[]) => calls.filter((c) => c.script !== STATE_QUERY && !c.script.startsWith('$f = @('));
+const applies = (calls: readonly PsCall[]) => calls.filter((c) => c.script !== STATE_QUERY && !c.script.startsWith('$out = wevtutil.exe qe'));
 
 test('a policy arrival applies exactly the differing settings once; the same policy again runs nothing', async () => {
   const t = setup();

@@ -78,11 +78,19 @@ test('bad input is reported with where it is, never thrown', () => {
   assert.match(parseWindowsBlocks(short, 's.json').problems[0]!.message, /1 properties, layout has 8/);
 });
 
-test('readWindowsBlocks runs the collector through the door and maps its XML strings', async () => {
-  const xml = fixture('defender.xml').split('\n').filter(Boolean);
-  const ps = createPowerShell({ mode: 'record', respond: () => ({ stdout: JSON.stringify(xml), stderr: '', code: 0 }) });
-  const r = await readWindowsBlocks(ps, { sinceMs: 0 });
-  assert.equal(r.blocks.length, 3);
-  assert.equal(ps.calls[0]!.script, blocksQuery(0, undefined));
-  assert.match(ps.calls[0]!.script, /Microsoft-Windows-CodeIntegrity\/Operational'; Id = 3076,3077,3089/);
+test('readWindowsBlocks runs wevtutil through the door and maps the event XML it prints', async () => {
+  // wevtutil qe /f:xml prints the <Event> elements one after another, one log after the other
+  const out = ['ci-3077.xml', 'applocker.xml', 'defender.xml'].map((f) => fixture(f).replace(/<\/?Events>/g, '')).join('\r\n');
+  const ps = createPowerShell({ mode: 'record', respond: () => ({ stdout: out, stderr: '', code: 0 }) });
+  const r = await readWindowsBlocks(ps, { sinceMs: Date.parse('2026-03-01T00:00:00Z') });
+  assert.ok(r.blocks.length >= 5, `${r.blocks.length} blocks`);
+  assert.deepEqual(r.problems, []);
+  const q = ps.calls[0]!.script;
+  assert.equal(q, blocksQuery(Date.parse('2026-03-01T00:00:00Z'), undefined));
+  assert.ok(q.includes("wevtutil.exe qe 'Microsoft-Windows-CodeIntegrity/Operational' '/q:*[System[(EventID=3076 or EventID=3077 or EventID=3089) and TimeCreated[@SystemTime>=''2026-03-01T00:00:00.000Z'']]]' /f:xml /rd:true /c:1000"));
+  assert.doesNotMatch(q, /ToXml|Get-WinEvent|\[DateTimeOffset\]/, 'nothing Constrained Language Mode refuses');
+  const none = await readWindowsBlocks(createPowerShell({ mode: 'record', respond: () => ({ stdout: '\r\n', stderr: '', code: 0 }) }), {});
+  assert.deepEqual(none, { blocks: [], problems: [] });
+  const failed = await readWindowsBlocks(createPowerShell({ mode: 'record', respond: () => ({ stdout: '', stderr: 'wevtutil failed (exit code 5)', code: 1 }) }), {});
+  assert.match(failed.problems[0]!.message, /exit code 5/);
 });

@@ -7,6 +7,7 @@ import { reasonText } from '../reasons.ts';
 import { navigate, useLocation } from '../router.ts';
 import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser, VerdictBadge } from '../ui.tsx';
 import { OpenIncidentLink } from './incidents.tsx';
+import { tt } from '../trust-messages.ts';
 
 const KEYS = ['endpoint', 'rule', 'app', 'verdict', 'from', 'to'] as const;
 
@@ -121,6 +122,7 @@ function EventDetail({ e }: { e: EventRow }) {
       </dl>
       <h3>{t('ev.lineage')}</h3>
       <Lineage e={e} />
+      {e.verdict !== 'allow' ? <p><Link to={`/events/${e.id}/trust`}>{tt(lang, 'trust.open')}</Link></p> : null}
       {e.verdict !== 'allow' && can(user, 'operator') ? <ExceptionForm e={e} /> : null}
     </section>
   );

@@ -4,11 +4,12 @@ import { useState, type FormEvent } from 'react';
 import { api, type Group } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { can, ErrorNote, Field, Link, Loading, Page, useLoad, useUser } from '../ui.tsx';
+import { tt } from '../trust-messages.ts';
 
 interface Token { id: string; token: string; groupId: string; usesLeft: number; expiresAt: number; fingerprint?: string }
 
 export function GroupsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const user = useUser();
   const groups = useLoad(() => api<{ groups: Group[] }>('GET', '/api/groups'), []);
   return (
@@ -17,7 +18,8 @@ export function GroupsPage() {
       {groups.data ? <table className="data" aria-label={t('nav.groups')}>
         <thead><tr><th scope="col">{t('grp.name')}</th><th scope="col">{t('pol.policy')}</th><th scope="col">{t('pol.rollout')}</th><th scope="col">{t('nav.endpoints')}</th></tr></thead>
         <tbody>{groups.data.groups.map((g) => <tr key={g.id}><th scope="row"><Link to={`/endpoints?group=${encodeURIComponent(g.id)}`}>{g.name}</Link></th>
-          <td><code>{g.policyRef}</code></td><td>{t(`rollout.${g.rollout}`)}</td><td>{g.endpoints}</td></tr>)}</tbody>
+          <td><code>{g.policyRef}</code></td><td>{t(`rollout.${g.rollout}`)}{g.rollout === 'audit'
+            ? <> <Link to={`/groups/${encodeURIComponent(g.id)}/enforce`}>{tt(lang, 'enf.open')}<span className="sr"> ({g.name})</span></Link></> : null}</td><td>{g.endpoints}</td></tr>)}</tbody>
       </table> : null}
       {can(user, 'operator') && groups.data ? <>
         <NewGroup onDone={groups.reload} />

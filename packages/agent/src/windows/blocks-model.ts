@@ -1,2 +1,0 @@
-// Small shared types of the Windows module.
-export type Lang = 'ja' | 'en';

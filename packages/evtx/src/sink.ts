@@ -1,0 +1,105 @@
+// A growing byte buffer that text is written into as UTF-8, with XML escaping done while copying: record XML is
+// written here piece by piece instead of being concatenated into JavaScript strings, whose flattening costs more
+// than the decoding itself.
+
+/** Replaced by an entity in XML text and attribute values; control characters are dropped (render as xml.ts). */
+const ESC_TEXT = new Uint8Array(128);
+const ESC_ATTR = new Uint8Array(128);
+for (let c = 0; c < 32; c++) if (c !== 9 && c !== 10 && c !== 13) { ESC_TEXT[c] = 1; ESC_ATTR[c] = 1; }
+for (const c of ['&', '<', '>']) { ESC_TEXT[c.charCodeAt(0)] = 1; ESC_ATTR[c.charCodeAt(0)] = 1; }
+ESC_ATTR['"'.charCodeAt(0)] = 1;
+const NEEDS_ESC_TEXT = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
+const NEEDS_ESC_ATTR = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
+
+export class ByteSink {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(size = 1 << 16) { this.buf = Buffer.allocUnsafe(size); }
+
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = Buffer.allocUnsafe(size);
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  /** Text as UTF-8, unescaped. */
+  str(s: string): void {
+    const n = s.length;
+    if (this.pos + n * 3 > this.buf.length) this.grow(n * 3);
+    // Past a few characters the native encoder wins over a loop here.
+    if (n > 12) { this.pos += this.buf.write(s, this.pos, 'utf8'); return; }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) { b[p++] = c; continue; }
+      this.pos = p;
+      this.pos += b.write(s.slice(i), p, 'utf8');
+      return;
+    }
+    this.pos = p;
+  }
+
+  /** Text escaped for XML (`attr`: also `"`), control characters dropped. */
+  esc(s: string, attr: boolean): void {
+    const n = s.length;
+    if (n > 12 && !(attr ? NEEDS_ESC_ATTR : NEEDS_ESC_TEXT).test(s)) { this.str(s); return; }
+    if (this.pos + n * 6 > this.buf.length) this.grow(n * 6);
+    const b = this.buf;
+    const table = attr ? ESC_ATTR : ESC_TEXT;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) {
+        if (table[c] === 0) { b[p++] = c; continue; }
+        if (c === 38) { b[p++] = 38; b[p++] = 97; b[p++] = 109; b[p++] = 112; b[p++] = 59; } // &amp;
+        else if (c === 60) { b[p++] = 38; b[p++] = 108; b[p++] = 116; b[p++] = 59; } // &lt;
+        else if (c === 62) { b[p++] = 38; b[p++] = 103; b[p++] = 116; b[p++] = 59; } // &gt;
+        else if (c === 34) { b[p++] = 38; b[p++] = 113; b[p++] = 117; b[p++] = 111; b[p++] = 116; b[p++] = 59; } // &quot;
+        continue;
+      }
+      if (c < 0x800) { b[p++] = 0xc0 | (c >> 6); b[p++] = 0x80 | (c & 63); continue; }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          b[p++] = 0xf0 | (cp >> 18); b[p++] = 0x80 | ((cp >> 12) & 63); b[p++] = 0x80 | ((cp >> 6) & 63); b[p++] = 0x80 | (cp & 63);
+          i++;
+        } else { b[p++] = 0xef; b[p++] = 0xbf; b[p++] = 0xbd; } // a lone surrogate, as Buffer.from(string) writes it
+        continue;
+      }
+      b[p++] = 0xe0 | (c >> 12); b[p++] = 0x80 | ((c >> 6) & 63); b[p++] = 0x80 | (c & 63);
+    }
+    this.pos = p;
+  }
+
+  /** `n` spaces. */
+  spaces(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = 32;
+    this.pos = p;
+  }
+
+  /** Bytes already encoded (static parts of the output, encoded once). */
+  raw(u: Uint8Array): void {
+    const n = u.length;
+    if (this.pos + n > this.buf.length) this.grow(n);
+    if (n > 48) { this.buf.set(u, this.pos); this.pos += n; return; }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = u[i]!;
+    this.pos = p;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer { return this.buf.subarray(0, this.pos); }
+
+  toString(): string { return this.buf.toString('utf8', 0, this.pos); }
+
+  reset(): void { this.pos = 0; }
+}

@@ -1,0 +1,326 @@
+// Deployment artefacts from a WindowsPlan: the PowerShell apply script (idempotent; it records what was in force
+// before it changed anything), the revert script (restores exactly what apply recorded, nothing else), the Office
+// registry values as .reg files, and an Intune (Graph) custom configuration.
+//
+// The scripts must keep working on the machines they protect: once App Control enforces, PowerShell runs them in
+// Constrained Language Mode (they are not signed), so they use cmdlets, native programs and core types only — no
+// Add-Type, no .NET static calls beyond [DateTime]/[string]/[int]. test/powershell/clm.ts checks this.
+import { ASR_ACTION_VALUE, ASR_RULES, type AsrAction } from './asr.ts';
+import { BASE_AUDIT_XML, BASE_XML, type WindowsPlan } from './plan.ts';
+import { CFA_MODE_NAME, CI_ACTIVE_DIR, cmd, OFFICE_POLICY_ROOT, psQuote, USER_HIVE_PATTERN } from './ps-commands.ts';
+
+export { BASE_AUDIT_XML, BASE_XML };
+export function supplementalXmlName(exceptionId: string): string {
+  return `app-control-supplemental-${exceptionId.replace(/[^A-Za-z0-9._-]+/g, '_')}.xml`;
+}
+
+/** Windows 11 2024 Update (24H2) is build 26100: from it CiTool removes unsigned policies without a restart. */
+const CITOOL_REMOVE_NO_RESTART_BUILD = 26100;
+
+/** .NET ticks (100 ns since 0001-01-01) of an ISO time: compared with [DateTime]::UtcNow.Ticks, no parsing on Windows. */
+export function dotnetTicks(iso: string): string {
+  return (BigInt(Date.parse(iso)) * 10_000n + 621_355_968_000_000_000n).toString();
+}
+
+const HELPERS = `function Get-OmamoriAsr {
+    $p = Get-MpPreference
+    $map = @{}
+    $ids = @($p.AttackSurfaceReductionRules_Ids)
+    $acts = @($p.AttackSurfaceReductionRules_Actions)
+    for ($i = 0; $i -lt $ids.Count; $i++) {
+        if ($ids[$i]) { $map[([string]$ids[$i]).ToLower()] = [int]$acts[$i] }
+    }
+    return $map
+}
+
+function Get-OmamoriUserHives {
+    @(Get-ChildItem -Path 'Registry::HKEY_USERS' | Where-Object { $_.PSChildName -match '${USER_HIVE_PATTERN}' } |
+        ForEach-Object { 'Registry::HKEY_USERS\\' + $_.PSChildName })
+}
+
+function Get-OmamoriValue([string]$Key, [string]$Name) {
+    $item = Get-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue
+    if ($null -eq $item) { return $null }
+    return $item.$Name
+}
+
+function Test-OmamoriCiTool {
+    return [bool](Get-Command CiTool.exe -ErrorAction SilentlyContinue)
+}
+
+function Invoke-OmamoriCiTool([string]$Verb, [string]$Argument) {
+    $out = CiTool.exe $Verb $Argument -json 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "CiTool $Verb $Argument failed (exit code $LASTEXITCODE): $out" }
+}
+
+function Get-OmamoriActivePolicies {
+    if (Test-OmamoriCiTool) {
+        $list = CiTool.exe --list-policies -json 2>&1 | Out-String
+        if ($LASTEXITCODE -ne 0) { throw "CiTool --list-policies failed (exit code $LASTEXITCODE): $list" }
+        return @(($list | ConvertFrom-Json).Policies | ForEach-Object { ([string]$_.PolicyID).Trim('{}').ToLower() })
+    }
+    return @(Get-ChildItem -Path "$env:windir\\System32\\CodeIntegrity\\CiPolicies\\Active" -Filter '*.cip' -ErrorAction SilentlyContinue |
+        ForEach-Object { $_.BaseName.Trim('{}').ToLower() })
+}
+`;
+
+/** Writes a DWORD, creating the key only when it is missing (New-Item -Force would delete an existing key's values). */
+const SET_DWORD = `function Set-OmamoriDword([string]$Key, [string]$Name, [int]$Value) {
+    if (-not (Test-Path -LiteralPath $Key)) { New-Item -Path $Key -Force | Out-Null }
+    if ((Get-OmamoriValue $Key $Name) -ne $Value) { New-ItemProperty -LiteralPath $Key -Name $Name -Value $Value -PropertyType DWord -Force | Out-Null }
+}
+`;
+
+/** The record of what was in force before omamori changed it, kept beside the machine's other omamori state. */
+const RECORD = `function Read-OmamoriRecord {
+    if (Test-Path -LiteralPath $statePath) { return (Get-Content -LiteralPath $statePath -Raw | ConvertFrom-Json) }
+    return $null
+}
+
+function Save-OmamoriRecord($Record) {
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $statePath) | Out-Null
+    $Record | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $statePath -Encoding UTF8
+}
+
+function Add-OmamoriValueRecord($Record, [string]$Key, [string]$Name) {
+    foreach ($e in @($Record.office)) { if ($e.key -eq $Key -and $e.name -eq $Name) { return } }
+    $Record.office = @($Record.office) + @([pscustomobject]@{ key = $Key; name = $Name; value = (Get-OmamoriValue $Key $Name) })
+}
+
+function Add-OmamoriAsrRecord($Record, [string]$Id, $Before) {
+    foreach ($e in @($Record.asr)) { if ($e.id -eq $Id) { return } }
+    $Record.asr = @($Record.asr) + @([pscustomobject]@{ id = $Id; action = $Before })
+}
+`;
+
+function header(plan: WindowsPlan, what: string, params: string): string {
+  return `# omamori: ${what} for policy "${plan.policy.name}" version ${plan.policy.version} (${plan.policy.mode}${plan.step === 'audit-step' ? ', audit step' : ''}).
+# Generated by 'omamori windows compile'; edit the omamori policy and compile again instead of editing this file.
+# Runs in Constrained Language Mode too (as it must once App Control enforces): cmdlets and core types only.
+#Requires -RunAsAdministrator
+${params}$ErrorActionPreference = 'Stop'
+$here = $PSScriptRoot
+$statePath = Join-Path $env:ProgramData ${psQuote(`omamori\\windows-${plan.policy.name}-record.json`)}
+`;
+}
+
+const officeKey = (o: { app: string; sub: string }) => `"$h\\${OFFICE_POLICY_ROOT}\\${o.app}\\${o.sub}"`;
+
+function installCi(xmlName: string, policyId: string, indent: string): string {
+  return [
+    `$cip = Join-Path $env:TEMP ${psQuote(`${policyId}.cip`)}`,
+    cmd.convertPolicy(`(Join-Path $here ${psQuote(xmlName)})`, '$cip'),
+    `if (Test-OmamoriCiTool) { Invoke-OmamoriCiTool '--update-policy' $cip }`,
+    `else { Copy-Item -LiteralPath $cip -Destination (Join-Path "${CI_ACTIVE_DIR}" ${psQuote(`${policyId}.cip`)}) -Force; $script:restartNeeded = $true }`,
+    `if (@($record.appControl) -notcontains ${psQuote(policyId)}) { $record.appControl = @($record.appControl) + @(${psQuote(policyId)}) }`,
+  ].map((l) => indent + l).join('\n');
+}
+
+function removeCi(policyId: string, indent: string): string {
+  return [
+    `if ($active -contains ${psQuote(policyId.replace(/[{}]/g, '').toLowerCase())}) {`,
+    `    if (Test-OmamoriCiTool) { Invoke-OmamoriCiTool '--remove-policy' ${psQuote(policyId)}; if ($build -lt ${CITOOL_REMOVE_NO_RESTART_BUILD}) { $script:restartNeeded = $true } }`,
+    `    else { ${cmd.removeFromActive(policyId)}; $script:restartNeeded = $true }`,
+    '}',
+  ].map((l) => indent + l).join('\n');
+}
+
+function hostTest(host: string | undefined): string {
+  return host ? ` -and $env:COMPUTERNAME -ieq ${psQuote(host)}` : '';
+}
+
+export function renderApplyScript(plan: WindowsPlan): string {
+  const auditStep = plan.step === 'audit-step';
+  const enforcing = !auditStep && plan.policy.mode !== 'audit';
+  const L: string[] = [header(plan, auditStep ? 'apply Windows protection in audit mode (step 1 of 2)' : 'apply Windows protection',
+    enforcing ? 'param([switch]$SkipAudit)\n' : ''), `$script:restartNeeded = $false\n`, HELPERS, SET_DWORD, RECORD];
+
+  L.push(`# 0. Record what is in force before omamori changes it (each setting once, the first time omamori manages it),
+#    so that revert.ps1 restores exactly that and touches nothing else.
+$record = Read-OmamoriRecord
+if ($null -eq $record) {
+    $record = [pscustomobject]@{ format = 'omamori-windows-record'; version = 1; policy = ${psQuote(plan.policy.name)}; auditStep = $null; appControl = @(); asr = @(); cfa = $null; addedFolders = @(); office = @() }
+}`);
+  if (enforcing) {
+    L.push(`if (-not $SkipAudit -and $null -eq $record.auditStep) {
+    Write-Warning 'App Control was never run in audit mode on this machine. Run apply-audit.ps1 first, use the machine as usual and review the would-block events (Code Integrity 3076, AppLocker MSI and Script 8028, Defender 1122), then run apply.ps1 again. apply.ps1 -SkipAudit enforces at once.'
+    exit 3
+}`);
+  }
+  if (auditStep) L.push(`$record.auditStep = [DateTime]::UtcNow.ToString('o')`);
+  L.push(`$asr = Get-OmamoriAsr
+${plan.asr.map((r) => `Add-OmamoriAsrRecord $record ${psQuote(r.id)} $asr[${psQuote(r.id)}]`).join('\n')}
+$pref = Get-MpPreference
+$folders = @($pref.ControlledFolderAccessProtectedFolders)
+if ($null -eq $record.cfa) { $record.cfa = [int]$pref.EnableControlledFolderAccess }
+${plan.cfa.mode === 'off' ? '' : plan.cfa.folders.map((f) => `if ($folders -notcontains ${psQuote(f)} -and @($record.addedFolders) -notcontains ${psQuote(f)}) { $record.addedFolders = @($record.addedFolders) + @(${psQuote(f)}) }`).join('\n')}
+foreach ($h in Get-OmamoriUserHives) {
+${plan.office.map((o) => `    Add-OmamoriValueRecord $record ${officeKey(o)} ${psQuote(o.name)}`).join('\n') || '    # (no Office values in this plan)'}
+}
+Save-OmamoriRecord $record
+`);
+
+  L.push(`# 1. App Control base policy ${plan.appControl.policyId} (${plan.appControl.audit ? 'audit' : 'enforce'}). CiTool on Windows 11 22H2+, else CiPolicies\\Active (restart needed).
+${installCi(plan.appControl.baseXml, plan.appControl.policyId, '')}
+Save-OmamoriRecord $record
+`);
+  if (plan.appControl.supplementals.length > 0) {
+    L.push('# 2. Supplemental policies for time-boxed exceptions: installed until they expire (compared as .NET ticks, UTC).');
+    L.push('$active = Get-OmamoriActivePolicies');
+    L.push(`$build = [int](Get-CimInstance -ClassName Win32_OperatingSystem).BuildNumber`);
+    for (const s of plan.appControl.supplementals) {
+      L.push(`if ([DateTime]::UtcNow.Ticks -lt ${dotnetTicks(s.expires)}${hostTest(s.host)}) {   # ${s.expires}
+${installCi(supplementalXmlName(s.exceptionId), s.policyId, '    ')}
+} else {
+${removeCi(s.policyId, '    ')}
+}`);
+    }
+    L.push('Save-OmamoriRecord $record', '');
+  }
+  L.push(`# 3. Attack surface reduction rules: only rules missing or with another action are touched.`);
+  for (const r of plan.asr) {
+    L.push(`if ($asr[${psQuote(r.id)}] -ne ${ASR_ACTION_VALUE[r.action]}) { ${cmd.addAsr(r.id, r.action)} }   # ${r.name}`);
+  }
+  L.push('');
+  if (plan.cfa.mode !== 'off') {
+    L.push(`# 4. Controlled Folder Access (${plan.cfa.mode}) and the policy's protected folders (added, never replaced).
+if ([int]$pref.EnableControlledFolderAccess -ne ${plan.cfa.mode === 'enabled' ? 1 : 2}) { ${cmd.setCfa(plan.cfa.mode)} }`);
+    for (const f of plan.cfa.folders) L.push(`if ($folders -notcontains ${psQuote(f)}) { ${cmd.addCfaFolder(f)} }`);
+    L.push('');
+  }
+  if (plan.office.length > 0) {
+    L.push(`# 5. Office macro hardening for every user whose profile is loaded (their HKEY_USERS hive). Keys are created
+#    only when missing: New-Item -Force on an existing key would delete the other values under it.
+foreach ($h in Get-OmamoriUserHives) {`);
+    for (const o of plan.office) L.push(`    Set-OmamoriDword ${officeKey(o)} ${psQuote(o.name)} ${o.value}`);
+    L.push('}\n');
+  }
+  L.push(`if ($script:restartNeeded) { Write-Warning 'App Control policy copied to CiPolicies\\Active: restart Windows to activate it.' }
+Write-Output ${psQuote(auditStep ? 'omamori: applied in audit mode. Review the would-block events, then run apply.ps1.' : 'omamori: applied.')}
+`);
+  return L.join('\n');
+}
+
+export function renderRevertScript(plan: WindowsPlan): string {
+  const L: string[] = [header(plan, 'revert Windows protection', ''), `$script:restartNeeded = $false\n`, HELPERS, RECORD];
+  L.push(`$record = Read-OmamoriRecord
+if ($null -eq $record) {
+    Write-Warning "omamori: nothing to revert: there is no record of what was in force before omamori ($statePath), so nothing was changed (revert.ps1 restores only what apply.ps1 recorded). If omamori's App Control policy ${plan.appControl.policyId} is still listed by 'CiTool --list-policies', remove it with: CiTool --remove-policy ${plan.appControl.policyId}"
+    exit 0
+}
+$active = Get-OmamoriActivePolicies
+$build = [int](Get-CimInstance -ClassName Win32_OperatingSystem).BuildNumber
+`);
+  L.push(`# 1. App Control: the policies apply installed (base and supplemental), when still active.
+foreach ($id in @($record.appControl)) {
+    if ($active -contains ([string]$id).Trim('{}').ToLower()) {
+        if (Test-OmamoriCiTool) { Invoke-OmamoriCiTool '--remove-policy' $id; if ($build -lt ${CITOOL_REMOVE_NO_RESTART_BUILD}) { $script:restartNeeded = $true } }
+        else { Remove-Item -LiteralPath (Join-Path "${CI_ACTIVE_DIR}" ([string]$id + '.cip')) -Force -ErrorAction SilentlyContinue; $script:restartNeeded = $true }
+    }
+}
+`);
+  L.push(`# 2. Attack surface reduction rules apply recorded: back to their action before, or removed if they had none.
+foreach ($e in @($record.asr)) {
+    if ($null -ne $e.action) { Add-MpPreference -AttackSurfaceReductionRules_Ids $e.id -AttackSurfaceReductionRules_Actions ([int]$e.action) }
+    else { Remove-MpPreference -AttackSurfaceReductionRules_Ids $e.id }
+}
+`);
+  L.push(`# 3. Controlled Folder Access: the folders omamori added, then the mode it had.
+foreach ($f in @($record.addedFolders)) { Remove-MpPreference -ControlledFolderAccessProtectedFolders $f }
+if ($null -ne $record.cfa) { Set-MpPreference -EnableControlledFolderAccess ([int]$record.cfa) }
+`);
+  L.push(`# 4. Office values apply recorded: the value each had, or removed if it had none. Keys are left in place.
+function Restore-OmamoriValue([string]$Key, [string]$Name, $Before) {
+    if ($null -eq $Before) { Remove-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue }
+    else {
+        if (-not (Test-Path -LiteralPath $Key)) { New-Item -Path $Key -Force | Out-Null }
+        New-ItemProperty -LiteralPath $Key -Name $Name -Value ([int]$Before) -PropertyType DWord -Force | Out-Null
+    }
+}
+foreach ($e in @($record.office)) { Restore-OmamoriValue $e.key $e.name $e.value }
+`);
+  L.push(`Remove-Item -LiteralPath $statePath -Force
+if ($script:restartNeeded) { Write-Warning 'App Control policies were removed: restart Windows to finish (until then they stay in force; Windows 11 24H2 and later need no restart when CiTool removes them).' }
+Write-Output 'omamori: reverted.'
+`);
+  return L.join('\n');
+}
+
+/** Windows .reg text (CRLF; the caller writes it as UTF-16LE with a BOM, as regedit exports). */
+export function renderRegFile(plan: WindowsPlan, revert: boolean): string {
+  const lines = ['Windows Registry Editor Version 5.00', '',
+    `; omamori: Office macro hardening for policy "${plan.policy.name}" version ${plan.policy.version}${revert ? ' — REVERT (deletes the values)' : ''}.`,
+    '; HKCU\\Software\\Policies is writable only by administrators and SYSTEM: a standard user\'s import is refused.',
+    '; An elevated import writes the hive of the account that runs it, so this file suits only users who are',
+    '; administrators themselves. For everyone else use Group Policy or Intune (user scope), or apply.ps1, which',
+    '; writes the hive of every user whose profile is loaded (HKEY_USERS\\<SID>).', ''];
+  const byKey = new Map<string, string[]>();
+  for (const o of plan.office) {
+    const key = `HKEY_CURRENT_USER\\${OFFICE_POLICY_ROOT}\\${o.app}\\${o.sub}`;
+    const v = revert ? `"${o.name}"=-` : `"${o.name}"=dword:${o.value.toString(16).padStart(8, '0')}`;
+    byKey.set(key, [...byKey.get(key) ?? [], v]);
+  }
+  for (const [key, values] of byKey) lines.push(`[${key}]`, ...values, '');
+  if (plan.office.length === 0) lines.push('; (no Office values: the policy has no guarded office application, or it is in audit mode)', '');
+  return lines.join('\r\n');
+}
+
+export function encodeRegFile(text: string): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+}
+
+/**
+ * ASR rules Intune cannot set to Warn (Microsoft Defender docs, "Attack surface reduction rules overview", "Cases
+ * where warn mode isn't supported": JS/VBS downloaded content, WMI persistence, advanced ransomware protection;
+ * Group Policy and PowerShell can). intune.json sets Block for them instead.
+ */
+export const INTUNE_NO_WARN: ReadonlySet<string> = new Set([ASR_RULES.scriptDownloaded.id, ASR_RULES.wmiPersistence.id, 'c1db55ab-c21a-4637-bb3f-a12568109d35']);
+
+function intuneAction(id: string, action: AsrAction): AsrAction {
+  return action === 'warn' && INTUNE_NO_WARN.has(id) ? 'block' : action;
+}
+
+/** Intune: a Graph `windows10CustomConfiguration` with the Defender settings as OMA-URI, plus what must be added by hand. */
+export function renderIntuneJson(plan: WindowsPlan): string {
+  const oma: Record<string, unknown>[] = [];
+  oma.push({
+    '@odata.type': '#microsoft.graph.omaSettingString', displayName: 'omamori ASR rules',
+    omaUri: './Device/Vendor/MSFT/Policy/Config/Defender/AttackSurfaceReductionRules',
+    value: plan.asr.map((r) => `${r.id}=${ASR_ACTION_VALUE[intuneAction(r.id, r.action)]}`).join('|'),
+  });
+  if (plan.cfa.mode !== 'off') {
+    oma.push({
+      '@odata.type': '#microsoft.graph.omaSettingInteger', displayName: 'omamori Controlled Folder Access',
+      omaUri: './Device/Vendor/MSFT/Policy/Config/Defender/EnableControlledFolderAccess', value: plan.cfa.mode === 'enabled' ? 1 : 2,
+    });
+    oma.push({
+      '@odata.type': '#microsoft.graph.omaSettingString', displayName: 'omamori protected folders',
+      omaUri: './Device/Vendor/MSFT/Policy/Config/Defender/GuardedFoldersList', value: plan.cfa.folders.join('|'),
+    });
+  }
+  const noWarn = plan.asr.filter((r) => r.action === 'warn' && INTUNE_NO_WARN.has(r.id));
+  const appControl = [{ policyId: plan.appControl.policyId, xml: plan.appControl.baseXml },
+    ...plan.appControl.supplementals.map((s) => ({ policyId: s.policyId, xml: supplementalXmlName(s.exceptionId), expires: s.expires, host: s.host }))]
+    .map((p) => ({ ...p, omaUri: `./Vendor/MSFT/ApplicationControl/Policies/${p.policyId.replace(/[{}]/g, '')}/Policy` }));
+  return JSON.stringify({
+    omamori: {
+      policy: `${plan.policy.name}@${plan.policy.version}`, mode: plan.policy.mode,
+      notes: [
+        'deviceConfiguration is a Microsoft Graph windows10CustomConfiguration: POST it to /deviceManagement/deviceConfigurations.',
+        'App Control policies: upload each XML in Intune (Endpoint security > App Control for Business), or add a Base64 OMA-URI setting per policy with the .cip that ConvertFrom-CIPolicy makes on Windows (omaUri below).',
+        'Supplemental policies have no expiry in Windows: unassign each one after its expiry date.',
+        'Office values are per user (see office.reg): deploy them with the Settings catalog (Microsoft Office templates) or user-scope Group Policy.',
+        `Controlled Folder Access mode ${CFA_MODE_NAME[plan.cfa.mode]}.`,
+        ...(noWarn.length ? [`Intune cannot set these ASR rules to Warn, so they are set to Block here: ${noWarn.map((r) => `${r.id} (${r.name})`).join(', ')}. apply.ps1 and Group Policy can warn on them.`] : []),
+      ],
+      appControl,
+      office: plan.office.map((o) => ({ key: `HKCU\\${OFFICE_POLICY_ROOT}\\${o.app}\\${o.sub}`, name: o.name, dword: o.value })),
+    },
+    deviceConfiguration: {
+      '@odata.type': '#microsoft.graph.windows10CustomConfiguration',
+      displayName: `omamori ${plan.policy.name}@${plan.policy.version}`,
+      description: `Defender settings compiled from omamori policy ${plan.policy.name} version ${plan.policy.version} (${plan.policy.mode}).`,
+      omaSettings: oma,
+    },
+  }, null, 2) + '\n';
+}
