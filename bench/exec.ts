@@ -183,17 +183,20 @@ async function withOmamori(): Promise<OmamoriRun> {
     const rssKb = vmRssKb(agent.pid!);
     // A guarded application running (as on an office PC with the browser open): subject classes are in use, so
     // every event resolves its subject class in C.
-    const guarded = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'run', '--preset', 'office', '--app', 'browser', '--', `${W}/sleep`, '600'], { stdio: 'ignore', env: { ...process.env, HOME: '/root' } });
+    const guarded = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'run', '--preset', 'office', '--app', 'browser', '--', `${W}/sleep`, '600'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: '/root' } });
+    let guardedErr = '';
+    guarded.stderr!.on('data', (d: Buffer) => { guardedErr += d.toString(); });
     let guardedExec: number[] = [];
     try {
       let classed = false;
-      for (let i = 0; i < 100 && !classed; i++) {
+      for (let i = 0; i < 200 && !classed && guarded.exitCode === null; i++) {
         await new Promise((r) => setTimeout(r, 100));
         agent.kill('SIGUSR1');
         await new Promise((r) => setTimeout(r, 50));
         classed = /"subjects":[1-9]/.test(out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '');
       }
       if (classed) guardedExec = execPairs();
+      else process.stderr.write(`guarded application not classed (exit ${guarded.exitCode}): ${guardedErr}\n`);
     } finally {
       await stopChild(guarded);
     }

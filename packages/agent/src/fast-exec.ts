@@ -4,6 +4,7 @@
 // local filesystem, not under a path the policy calls user space, and not named like something the sensor must see
 // start (a guarded application, an interpreter, the launcher). Anything else still reaches the sensor. Off in
 // lockdown (system space alone is not enough there) and when applications are matched by path or hash.
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NAME_SETS, PATH_SETS, type CompiledPolicy } from '@omamori/policy';
 import type { FastExecRule, MarkedFilesystem } from '@omamori/native';
@@ -35,5 +36,12 @@ export function compileFastExec(policy: CompiledPolicy, marks: readonly MarkedFi
   for (const n of policy.appsByName.keys()) names.add(n);
   const enabled = policy.mode !== 'lockdown' && policy.appsWithPaths.length === 0 && policy.appsByHash.size === 0
     && !prefixes.has('/') && devs.length > 0;
-  return { enabled, names: [...names], prefixes: [...prefixes], devs };
+  const rule: FastExecRule = { enabled, names: [...names], prefixes: [...prefixes], devs };
+  // The launcher on no marked filesystem (`--mount` elsewhere): its exec is unseen, so the target it starts must
+  // still reach the sensor (the target is guarded there) — never fast.
+  try {
+    const st = statSync(launcher, { bigint: true });
+    if (!marks.some((m) => BigInt(m.dev) === st.dev)) rule.launcher = { dev: Number(st.dev), ino: st.ino };
+  } catch { /* no launcher: nothing starts contained */ }
+  return rule;
 }

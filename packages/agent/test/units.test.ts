@@ -2,7 +2,7 @@
 // mount table, event store and its ja/en rendering, the Landlock ruleset built from a policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, createEngine, findPreset, loadPolicy, type Decision } from '@omamori/policy';
@@ -262,6 +262,13 @@ test('fast exec rule compiled from the policy: off where system space is not eno
       'a user-space pattern with no fixed directory');
     assert.deepEqual(compileFastExec(edit('paths: ["@user-space"]', 'paths: ["@user-space", "/opt/vendor/*/bin/**"]'), marks, '/x/l', sys).prefixes.filter((p) => p.startsWith('/opt')), ['/opt/vendor/']);
     assert.equal(compileFastExec(office, [mark(47, '/srv/share', 'nfs4', true)], '/x/l', sys).enabled, false, 'no plain local filesystem');
+    // The launcher on no marked filesystem: the native side must not fast-allow what it starts (the target is guarded).
+    const launcherFile = join(sys, 'omamori-launch');
+    writeFileSync(launcherFile, '');
+    const lst = statSync(launcherFile, { bigint: true });
+    assert.deepEqual(compileFastExec(office, marks, launcherFile, sys).launcher, { dev: Number(lst.dev), ino: lst.ino });
+    assert.equal(compileFastExec(office, [...marks, mark(Number(lst.dev), '/tmp', 'tmpfs')], launcherFile, sys).launcher, undefined,
+      'its filesystem marked: its own exec is seen');
   } finally {
     rmSync(sys, { recursive: true, force: true });
   }

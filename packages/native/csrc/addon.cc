@@ -142,7 +142,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
     return info.Env().Undefined();
   }
 
-  // setFastExec({ enabled, names, prefixes, devs })
+  // setFastExec({ enabled, names, prefixes, devs, launcher?: { dev, ino } })
   Napi::Value SetFastExec(const Napi::CallbackInfo &info) {
     Napi::Object o = info[0].As<Napi::Object>();
     omamori::FastExec f;
@@ -153,6 +153,13 @@ class Listener : public Napi::ObjectWrap<Listener> {
     if (d.IsArray()) {
       Napi::Array a = d.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); i++) f.devs.push_back((uint64_t)a.Get(i).As<Napi::Number>().Int64Value());
+    }
+    Napi::Value l = o.Get("launcher");
+    if (l.IsObject()) {
+      bool lossless;
+      Napi::Object lo = l.As<Napi::Object>();
+      f.launcher_dev = (uint64_t)lo.Get("dev").As<Napi::Number>().Int64Value();
+      f.launcher_ino = lo.Get("ino").As<Napi::BigInt>().Uint64Value(&lossless);
     }
     core_.SetFastExec(f);
     return info.Env().Undefined();

@@ -367,22 +367,25 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     Answer(fd, v.allow);
     return;
   }
-  if (opts_.ignore_own_children) {
+  // A direct child of ours (one /proc read, so only where it changes the answer: before the fail mode or JS).
+  auto own_child = [&]() {
+    if (!opts_.ignore_own_children) return false;
     if (ppid < 0) ReadProcStat(pid, &ppid, nullptr);
-    if (ppid == self_pid_) {
-      lock.unlock();
-      self_ignored_.fetch_add(1, std::memory_order_relaxed);
-      Answer(fd, true);
-      return;
-    }
-  }
+    return ppid == self_pid_;
+  };
   bool fail_allow = fail_mode_.load() == (uint8_t)FailMode::Open;
   char link[64], target[4096];
   snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   ssize_t n = readlink(link, target, sizeof target - 1);
   std::string path = n > 0 ? std::string(target, (size_t)n) : std::string();
   if (pending_.size() >= opts_.max_pending) {
+    bool own = own_child();
     lock.unlock();
+    if (own) {
+      self_ignored_.fetch_add(1, std::memory_order_relaxed);
+      Answer(fd, true);
+      return;
+    }
     drops_.fetch_add(1, std::memory_order_relaxed);
     Answer(fd, fail_allow);
     Fail(pid, kind, path, fail_allow, FailCause::QueueFull, 0);
@@ -416,6 +419,11 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   if (kind == EventKind::Exec && cls == 0) {
     lock.lock();
     bool fast = FastAllowLocked(*ev);
+    uint64_t ldev = fast_.launcher_dev, lino = fast_.launcher_ino;
+    lock.unlock();
+    uint64_t edev, eino;
+    if (fast && lino != 0 && ExeIdentity(pid, &edev, &eino) && edev == ldev && eino == lino) fast = false;
+    lock.lock();
     auto it = fast ? pending_.find(id) : pending_.end();
     if (it != pending_.end()) {
       uint32_t interp = it->second.interp;
@@ -437,6 +445,18 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
       return;
     }
   }
+  lock.lock();
+  if (own_child()) {
+    bool ours = pending_.erase(id) != 0;
+    lock.unlock();
+    delete ev;
+    if (ours) {  // else answered meanwhile (timeout)
+      self_ignored_.fetch_add(1, std::memory_order_relaxed);
+      Answer(fd, true);
+    }
+    return;
+  }
+  lock.unlock();
   if (!forward_(ev)) {
     delete ev;
     lock.lock();

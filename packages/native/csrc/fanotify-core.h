@@ -82,6 +82,9 @@ struct FastExec {
   std::vector<std::string> names;     // images JS must see (guarded applications, interpreters, the launcher)
   std::vector<std::string> prefixes;  // paths that are user space by the policy
   std::vector<uint64_t> devs;         // filesystems that are neither removable, network nor FUSE
+  // The launcher's image when its own exec is not seen (on no marked filesystem): an exec BY it (a contained
+  // target starting) is never fast, so JS classes the target. 0: none.
+  uint64_t launcher_dev = 0, launcher_ino = 0;
 };
 
 struct StatsSnapshot {

@@ -120,6 +120,8 @@ export interface FastExecRule {
   names: string[];
   prefixes: string[];
   devs: number[];
+  /** The launcher's image when no mark covers it (its own exec is unseen): an exec by it is never fast. */
+  launcher?: { dev: number; ino: bigint };
 }
 
 /** `answered`: in time. `late-*`: the fail mode had answered; what the kernel got. `unknown`: no such event. */
@@ -279,7 +281,10 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
     addInterpreter: (dev, ino) => raw.addInterpreter(dev, ino),
     setFastExec(f) {
       for (const p of f.prefixes) if (!p.startsWith('/')) throw new TypeError(`fast exec prefix must be absolute: ${p}`);
-      raw.setFastExec({ enabled: f.enabled === true, names: [...f.names], prefixes: [...f.prefixes], devs: [...f.devs] });
+      raw.setFastExec({
+        enabled: f.enabled === true, names: [...f.names], prefixes: [...f.prefixes], devs: [...f.devs],
+        ...(f.launcher ? { launcher: { dev: f.launcher.dev, ino: f.launcher.ino } } : {}),
+      });
     },
     setSubjectClass(pid, cls) {
       if (!Number.isInteger(pid) || pid < 1) throw new RangeError(`pid must be a positive integer, got ${pid}`);
