@@ -44,7 +44,7 @@ import { readAncestors, type ProcReader, type ProcStat } from './proc.ts';
 import type { UserSpaceProbe } from './user-space-probe.ts';
 
 export interface KernelAnswer {
-  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean }): RespondResult;
+  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean; processData?: boolean }): RespondResult;
   setSubjectClass(pid: number, cls: number): boolean;
   /** Reads the pending event's file (package digests). */
   read(id: number, buf: Buffer, position: number): number;
@@ -412,7 +412,9 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     if (facts.unknown) { kernel.respond(ev.id, true); return; }
     const d = engine.decide(codeEvent(ev, facts, as, st));
     const cache = d.verdict === 'allow' && d.cacheable;
-    kernel.respond(ev.id, true, { cache, ignoreOpens: cache && !facts.userSpace });
+    // An interpreter's open that is not a script read (scriptReadReason said so): data to this process image for
+    // as long as it runs it — the native side answers its next opens of the same file without us.
+    kernel.respond(ev.id, true, { cache, ignoreOpens: cache && !facts.userSpace, processData: ev.interpreterOpen });
   }
 
   function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat,

@@ -65,7 +65,7 @@ test('3. a racing unlink cannot make a user-space library count as "other": deci
 
 test('4. interpreters reading user-space scripts are refused; start-up files, data reads and system scripts work', async () => {
   const r = await scenario('interpreters');
-  for (const k of ['python', 'perl', 'ruby', 'node', 'php', 'bash', 'sh', 'bashNoExt', 'pyImport', 'nodeRequire', 'source']) {
+  for (const k of ['python', 'perl', 'ruby', 'node', 'php', 'bash', 'sh', 'bashNoExt', 'pyImport', 'nodeRequire', 'source', 'execInPlace']) {
     assert.equal(r[k].ran, false, `${k} ran a user-space script: ${r[k].stderr}`);
     assert.ok(refused(r[k]), `${k} exited 0`);
   }

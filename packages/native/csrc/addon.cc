@@ -114,10 +114,11 @@ class Listener : public Napi::ObjectWrap<Listener> {
     return env.Undefined();
   }
 
-  // respond(id, allow, cache, ignoreOpens) -> 0 unknown, 1 answered, 2 late (kernel allowed), 3 late (denied)
+  // respond(id, allow, cache, ignoreOpens, processData) -> 0 unknown, 1 answered, 2 late (kernel allowed), 3 late (denied)
   Napi::Value Respond(const Napi::CallbackInfo &info) {
     uint64_t id = (uint64_t)info[0].As<Napi::Number>().Int64Value();
-    auto r = core_.Respond(id, info[1].ToBoolean(), info[2].ToBoolean(), info.Length() > 3 && info[3].ToBoolean());
+    auto r = core_.Respond(id, info[1].ToBoolean(), info[2].ToBoolean(), info.Length() > 3 && info[3].ToBoolean(),
+                          info.Length() > 4 && info[4].ToBoolean());
     return Napi::Number::New(info.Env(), (double)r);
   }
 
@@ -214,6 +215,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
     o.Set("attribFlushes", (double)s.attrib_flushes);
     o.Set("failRecordsLost", (double)s.fail_records_lost);
     o.Set("fastAllows", (double)s.fast_allows);
+    o.Set("dataHits", (double)s.data_hits);
     o.Set("mountChanges", (double)s.mounts.changes);
     o.Set("mountReconciles", (double)s.mounts.reconciles);
     o.Set("namespaces", (double)s.mounts.namespaces);

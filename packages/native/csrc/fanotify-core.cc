@@ -127,6 +127,17 @@ std::string FanotifyCore::Start(const Options &opts, Forward forward, ForwardFai
   return "";
 }
 
+size_t FanotifyCore::DataKeyHash::operator()(const DataKey &k) const {
+  uint64_t h = (uint64_t)k.pid * 0x9E3779B97F4A7C15ull;
+  h ^= k.start + (h << 6) + (h >> 2);
+  h ^= k.gen + (h << 6) + (h >> 2);
+  h ^= k.dev + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h ^= k.ino + (h << 6) + (h >> 2);
+  h ^= (uint64_t)k.ctime_ns + (h << 6) + (h >> 2);
+  h ^= (uint64_t)k.mtime_ns + (h << 6) + (h >> 2);
+  return (size_t)h;
+}
+
 void FanotifyCore::Answer(int fd, bool allow) {
   struct fanotify_response r;
   r.fd = fd;
@@ -263,10 +274,11 @@ uint32_t FanotifyCore::InternLocked(const std::string &s) {
   return interp_ids_[s] = (uint32_t)(interps_.size() - 1);
 }
 
-bool FanotifyCore::IsInterpreter(int32_t pid) {
+bool FanotifyCore::IsInterpreter(int32_t pid, uint64_t *exe_dev) {
   if (!have_interpreters_.load(std::memory_order_relaxed)) return false;
   uint64_t dev, ino;
   if (!ExeIdentity(pid, &dev, &ino)) return false;
+  *exe_dev = dev;
   std::lock_guard<std::mutex> lock(mu_);
   return interpreters_.count({dev, ino}) != 0;
 }
@@ -287,6 +299,12 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     return;
   }
   EventKind kind = (mask & FAN_OPEN_EXEC_PERM) ? EventKind::Exec : EventKind::Open;
+  if (kind == EventKind::Exec) {
+    // A new image in this pid (whatever the answer): its interpreter data memo no longer applies.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (exec_gen_.size() >= 65536) { exec_gen_.clear(); data_memo_.clear(); }
+    exec_gen_[pid]++;
+  }
   struct stat st;
   if (!StatFd(fd, &st)) {
     bool allow = fail_mode_.load() == (uint8_t)FailMode::Open;
@@ -297,6 +315,8 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   }
   bool exec_only = mounts_.ExecOnly((uint64_t)st.st_dev);
   bool interpreter_open = false;
+  bool has_data = false;
+  DataKey data{};
   if (kind == EventKind::Exec) {
     mounts_.SeePid(pid);
     // The interpreter of the execve we just allowed in this pid (same execve: the kernel opens it next)?
@@ -328,9 +348,27 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     bool reg = S_ISREG(st.st_mode);
     bool looks = reg && (opts_.open_filter == OpenFilter::All || LooksExecutable(fd, st));
     // A script host reading a regular file: JS decides whether it is a script (whatever the file looks like).
-    if (reg && IsInterpreter(pid)) {
+    uint64_t exe_dev = 0;
+    if (reg && IsInterpreter(pid, &exe_dev)) {
       interpreter_open = true;
       if (!looks) interpreter_opens_.fetch_add(1, std::memory_order_relaxed);
+      // Already found to be data for this process image? Only when the image is on a marked filesystem: an exec in
+      // place of it is then seen (and moves the exec generation).
+      uint64_t start;
+      if (mounts_.IsMarked(exe_dev) && ReadProcStat(pid, nullptr, &start)) {
+        lock.lock();
+        auto g = exec_gen_.find(pid);
+        data = DataKey{pid, g == exec_gen_.end() ? 0u : g->second, start, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+                       TsNs(st.st_ctim), TsNs(st.st_mtim)};
+        has_data = true;
+        bool known = data_memo_.count(data) != 0;
+        lock.unlock();
+        if (known) {
+          data_hits_.fetch_add(1, std::memory_order_relaxed);
+          Answer(fd, true);
+          return;
+        }
+      }
     }
     bool data = !looks && !interpreter_open;
     if (data) {
@@ -392,7 +430,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     return;
   }
   uint64_t id = next_id_++;
-  pending_.emplace(id, Pending{fd, pid, key, 0, false, path});
+  pending_.emplace(id, Pending{fd, pid, key, 0, false, path, has_data, data});
   deadlines_.emplace(NowNs() + (uint64_t)timeout_ms_.load() * 1000000ull, id);
   lock.unlock();
 
@@ -478,7 +516,7 @@ bool FanotifyCore::Deliver(uint64_t id) {
   return true;
 }
 
-RespondResult FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ignore_opens) {
+RespondResult FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ignore_opens, bool process_data) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end()) {
@@ -506,6 +544,10 @@ RespondResult FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ig
     if (ignore) AddIgnoreMark(p.fd);
   }
   if (allow && p.key.kind != (uint8_t)EventKind::Open) NoteRecentLocked(p.pid, p.key.dev, p.key.ino, p.interp);
+  if (allow && process_data && p.has_data) {
+    if (data_memo_.size() >= opts_.cache_capacity) data_memo_.clear();
+    data_memo_.insert(p.data);
+  }
   lock.unlock();
   Answer(p.fd, allow);
   return RespondResult::Answered;
@@ -595,6 +637,7 @@ bool FanotifyCore::FastAllowLocked(const Event &ev) const {
 void FanotifyCore::ClearCache() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
+  data_memo_.clear();
   mark_gen_++;
   // Inode marks only (no FAN_MARK_MOUNT/FILESYSTEM flag): the filesystem and mount marks stay.
   if (fan_fd_ >= 0) fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
@@ -619,6 +662,7 @@ StatsSnapshot FanotifyCore::Stats() {
   s.attrib_flushes = attrib_flushes_.load();
   s.fail_records_lost = fail_lost_.load();
   s.fast_allows = fast_allows_.load();
+  s.data_hits = data_hits_.load();
   s.mounts = mounts_.Counters();
   s.fail_mode = (FailMode)fail_mode_.load();
   s.timeout_ms = timeout_ms_.load();

@@ -89,7 +89,7 @@ struct FastExec {
 
 struct StatsSnapshot {
   uint64_t events, allowed, denied, cache_hits, timeouts, drops, filtered, self_ignored, late_responses, ignore_marks;
-  uint64_t unreadable, interps, interpreter_opens, attrib_flushes, fail_records_lost, fast_allows;
+  uint64_t unreadable, interps, interpreter_opens, attrib_flushes, fail_records_lost, fast_allows, data_hits;
   uint64_t queue_depth, cache_size, subject_count;
   MountCounters mounts;
   FailMode fail_mode;
@@ -110,7 +110,9 @@ class FanotifyCore {
   // Opens the groups, marks the paths (and, with mount following, every wanted filesystem) and starts the loop.
   std::string Start(const Options &opts, Forward forward, ForwardFail forward_fail);
   // Answers a pending event; for one already answered by the fail mode, says what the kernel got.
-  RespondResult Respond(uint64_t id, bool allow, bool cache, bool ignore_opens = false);
+  // `process_data` (an allowed open by an interpreter): this file is data to this process image — later opens of the
+  // same file identity by the same process (pid + start time) with no exec of it in between are allowed in C.
+  RespondResult Respond(uint64_t id, bool allow, bool cache, bool ignore_opens = false, bool process_data = false);
   bool IsPending(uint64_t id);
   // Marks the pending event as seen by JS (a timeout then produces no fail record: JS learns it from Respond).
   bool Deliver(uint64_t id);
@@ -150,6 +152,20 @@ class FanotifyCore {
     bool ignore_opens;  // the verdict came with leave to put a kernel ignore mark on the inode
     uint32_t mark_gen;  // mark_gen_ when that mark was put: an attribute flush since then dropped it
   };
+  // An interpreter process image's view of one file: (pid, start time, exec generation of the pid, file identity).
+  struct DataKey {
+    int32_t pid;
+    uint32_t gen;
+    uint64_t start, dev, ino;
+    int64_t ctime_ns, mtime_ns;
+    bool operator==(const DataKey &o) const {
+      return pid == o.pid && gen == o.gen && start == o.start && dev == o.dev && ino == o.ino && ctime_ns == o.ctime_ns &&
+             mtime_ns == o.mtime_ns;
+    }
+  };
+  struct DataKeyHash {
+    size_t operator()(const DataKey &k) const;
+  };
   struct Pending {
     int fd;
     int32_t pid;
@@ -157,6 +173,8 @@ class FanotifyCore {
     uint32_t interp;
     bool delivered;
     std::string path;
+    bool has_data = false;
+    DataKey data{};
   };
   struct Subject {
     uint64_t start_time;
@@ -186,7 +204,7 @@ class FanotifyCore {
   static constexpr size_t kMaxInherited = 4096;
   void NoteRecentLocked(int32_t pid, uint64_t dev, uint64_t ino, uint32_t interp);
   uint32_t InternLocked(const std::string &s);
-  bool IsInterpreter(int32_t pid);
+  bool IsInterpreter(int32_t pid, uint64_t *exe_dev);
   bool FastAllowLocked(const Event &ev) const;
 
   Options opts_;
@@ -217,11 +235,15 @@ class FanotifyCore {
   std::unordered_set<std::pair<uint64_t, uint64_t>, IdHash> interpreters_;
   std::atomic<bool> have_interpreters_{false};
   FastExec fast_;
+  // Interpreter data opens (Respond process_data), and each pid's exec generation (bumped by every exec event of
+  // the pid, so a process that execs in place starts with no memo). Both bounded: cleared together when full.
+  std::unordered_set<DataKey, DataKeyHash> data_memo_;
+  std::unordered_map<int32_t, uint32_t> exec_gen_;
   uint32_t mark_gen_ = 1;  // bumped whenever every inode mark is flushed
 
   std::atomic<uint64_t> events_{0}, allowed_{0}, denied_{0}, cache_hits_{0}, timeouts_{0}, drops_{0}, filtered_{0},
       self_ignored_{0}, late_{0}, ignore_marks_{0}, unreadable_{0}, interps_seen_{0}, interpreter_opens_{0},
-      attrib_flushes_{0}, fail_lost_{0}, fast_allows_{0};
+      attrib_flushes_{0}, fail_lost_{0}, fast_allows_{0}, data_hits_{0};
 };
 
 // Reads /proc/<pid>/stat: parent pid and start time (clock ticks since boot). False when the process is gone.

@@ -53,6 +53,10 @@ class MountWatch {
   // Learns the mount namespace of `pid` (an exec event): a new one is watched and reconciled at once.
   void SeePid(int32_t pid);
   bool ExecOnly(uint64_t dev) const { return exec_only_.count(dev) != 0; }
+  bool IsMarked(uint64_t dev) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return marked_devs_.count(dev) != 0;
+  }
   std::vector<MarkedFs> Marked();
   MountCounters Counters();
 

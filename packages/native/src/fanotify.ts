@@ -167,6 +167,8 @@ export interface FanotifyStats {
   failRecordsLost: number;
   /** Execs allowed by the fast exec rule without an event. */
   fastAllows: number;
+  /** Interpreter opens allowed from the per-process data memo (`respond(..., { processData: true })`). */
+  dataHits: number;
   mountChanges: number;
   mountReconciles: number;
   /** Mount namespaces other than ours being followed. */
@@ -196,8 +198,12 @@ export interface FanotifyListener {
    * `ignoreOpens` (with `cache`, an allow, and the listener's `openIgnoreMarks`): the kernel stops sending plain
    * opens of this inode. Only when every plain open of the file is allowed for every subject class AND only root
    * can change the file: a store through a shared writable mapping does not drop the mark (write(2) does).
+   * `processData` (an allowed `interpreterOpen`): the file is data to this process image, whatever it is to others
+   * — later opens of the same file identity by the same process (pid and start time), with no exec by it in
+   * between, are allowed in C. Only for processes whose image lies on a marked filesystem (so an exec in place is
+   * seen); cleared with the cache.
    */
-  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean }): RespondResult;
+  respond(id: number, allow: boolean, opts?: { cache?: boolean; ignoreOpens?: boolean; processData?: boolean }): RespondResult;
   /** Reads the pending event's file at `position` through its descriptor; -1 once the event is answered. */
   read(id: number, buf: Buffer, position: number): number;
   /** Fail mode and timeout for events from now on (a policy reload); pending events keep their deadline. */
@@ -269,7 +275,7 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
         try { opts.onFailure?.(rec); } catch { /* a logging failure must not take the listener down */ }
       });
     },
-    respond: (id, allow, o) => RESPOND[raw.respond(id, allow, o?.cache === true, o?.ignoreOpens === true)] ?? 'unknown',
+    respond: (id, allow, o) => RESPOND[raw.respond(id, allow, o?.cache === true, o?.ignoreOpens === true, o?.processData === true)] ?? 'unknown',
     read(id, buf, position) {
       if (!Number.isInteger(position) || position < 0) throw new RangeError(`position must be a non-negative integer, got ${position}`);
       return raw.read(id, buf, position);

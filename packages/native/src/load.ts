@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export interface RawListener {
   start(onEvent: (ev: RawEvent) => void, onFail: (rec: RawFailRecord) => void): void;
   /** 0 unknown, 1 answered, 2 late (the kernel got allow), 3 late (the kernel got deny). */
-  respond(id: number, allow: boolean, cache: boolean, ignoreOpens?: boolean): number;
+  respond(id: number, allow: boolean, cache: boolean, ignoreOpens?: boolean, processData?: boolean): number;
   read(id: number, buf: Buffer, position: number): number;
   setFailSettings(failMode: 0 | 1, timeoutMs: number): void;
   addInterpreter(dev: number, ino: bigint): void;
