@@ -1,6 +1,8 @@
 // Benchmark: added latency per exec (warm: one binary, decided once; cold: hundreds of distinct binaries, each run
-// once per set-up, so every exec is decided) and per file open (by an ordinary program and by an interpreter, whose
-// opens omamori checks as possible script reads), and a build-like workload, under `omamori protect` (enforce) and
+// once per set-up, so no verdict cache helps: omamori's fast exec rule in C, fapolicyd's trust lookup) and per file
+// open (by an ordinary program and by an interpreter, whose opens omamori checks as possible script reads: the same
+// user file again, answered from the native per-process memo, and the first open of each of many, decided by the
+// sensor), and a build-like workload, under `omamori protect` (enforce) and
 // under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
 // `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
 // rounds. The machine is shared, so every figure is PAIRED: short blocks on the marked ramfs alternate with the same
@@ -14,7 +16,7 @@
 // Usage: npm run bench:exec [-- EXECS [ROUNDS]]
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -76,7 +78,7 @@ writeFileSync(`${W}/proj/Makefile`, 'OBJS=' + Array.from({ length: 24 }, (_, i) 
 
 // The cold workload: distinct binaries (the tiny program with a distinct trailing byte string: another file, another
 // hash), each run once per set-up and round, so no verdict cache of either listener helps.
-const COLD = 400;
+const COLD = 480;
 mkdirSync(`${W}/cold`);
 const tinyBytes = readFileSync(`${W}/tiny`);
 for (let i = 0; i < COLD; i++) writeFileSync(`${W}/cold/c${i}`, Buffer.concat([tinyBytes, Buffer.from(`omamori-cold-${i}\n`)]), { mode: 0o755 });
@@ -85,28 +87,42 @@ writeFileSync(`${W}/user-data.txt`, 'user data\n');
 execFileSync('chown', ['1000:1000', `${W}/user-data.txt`]);
 copyFileSync('/bin/sleep', `${W}/sleep`); // a guarded application's stand-in on the marked mount
 execFileSync('chmod', ['755', `${W}/sleep`]);
+// python3 on the marked filesystem (its stdlib from /usr): an interpreter image on a marked filesystem, as every
+// interpreter is when the agent watches every filesystem — the case where its data opens are remembered per process.
+mkdirSync(`${W}/bin`);
+copyFileSync(realpathSync('/usr/bin/python3'), `${W}/bin/python3`);
+execFileSync('chmod', ['755', `${W}/bin/python3`]);
+// Distinct user-space data files: an interpreter's first open of each is decided by the sensor.
+const PY_FILES = 256;
+mkdirSync(`${W}/udata`);
+for (let i = 0; i < PY_FILES; i++) writeFileSync(`${W}/udata/u${i}`, `row ${i}\n`);
+execFileSync('chown', ['-R', '1000:1000', `${W}/udata`]);
 execFileSync('cp', ['-a', `${W}/.`, U]);
 
 function driver(mode: 'x' | 'o' | 'L', target: string, n: number, from = 0): number {
   return Number(execFileSync('/srv/driver', [mode, String(n), target, String(from)], { encoding: 'utf8' }).trim());
 }
-/** Per-open median (µs) of os.open+close by python3 (an interpreter: omamori hands its opens to the sensor). */
+/**
+ * Per-open median (µs) of os.open+close by python3 (an interpreter: omamori hands its opens to the sensor): the same
+ * file `n` times, or (a directory) each of its files once.
+ */
 function pyOpens(target: string, n: number): number {
-  return Number(execFileSync('/usr/bin/python3', ['-c', PY_OPENS, target, String(n)], { encoding: 'utf8' }).trim());
+  return Number(execFileSync(`${W}/bin/python3`, ['-c', PY_OPENS, target, String(n)], { encoding: 'utf8', env: { ...process.env, PYTHONHOME: '/usr' } }).trim());
 }
 const PY_OPENS = `import os, sys, time
 p, n = sys.argv[1], int(sys.argv[2])
+ps = [os.path.join(p, f) for f in os.listdir(p)] if os.path.isdir(p) else [p] * n
 t = []
-for _ in range(n):
-    t0 = time.perf_counter_ns(); fd = os.open(p, os.O_RDONLY); os.close(fd); t.append(time.perf_counter_ns() - t0)
+for q in ps:
+    t0 = time.perf_counter_ns(); fd = os.open(q, os.O_RDONLY); os.close(fd); t.append(time.perf_counter_ns() - t0)
 t.sort(); print("%.3f" % (t[len(t) // 2] / 1000))`;
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
 /** Paired differences (marked − unmarked), one per block; build as a ratio. */
 interface Figures {
-  exec: number[]; cold: number[]; openData: number[]; openUser: number[]; openLib: number[]; pyData: number[]; pyUser: number[];
+  exec: number[]; cold: number[]; openData: number[]; openUser: number[]; openLib: number[]; pyData: number[]; pyUser: number[]; pyFirst: number[];
   build: number[]; execRaw: number[]; buildRaw: number[];
 }
-const BLOCKS = 4;
+const BLOCKS = 12; // short paired blocks: a swing of the shared machine's load hits both sides of a pair alike
 function build(dir: string): number {
   execFileSync('make', ['-s', '-C', `${dir}/proj`, 'clean']);
   const t0 = process.hrtime.bigint();
@@ -114,7 +130,7 @@ function build(dir: string): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 function measure(): Figures {
-  const f: Figures = { exec: [], cold: [], openData: [], openUser: [], openLib: [], pyData: [], pyUser: [], build: [], execRaw: [], buildRaw: [] };
+  const f: Figures = { exec: [], cold: [], openData: [], openUser: [], openLib: [], pyData: [], pyUser: [], pyFirst: [], build: [], execRaw: [], buildRaw: [] };
   // Cold first, while no verdict of this set-up is cached: each distinct binary runs once in the marked tree (and
   // its twin once in the unmarked one; which goes first alternates).
   for (let b = 0; b < BLOCKS; b++) {
@@ -138,6 +154,8 @@ function measure(): Figures {
     f.pyData.push(pm - pu);
     const [qm, qu] = pair((d) => pyOpens(`${d}/user-data.txt`, n));
     f.pyUser.push(qm - qu);
+    const [fm, fu] = pair((d) => pyOpens(`${d}/udata`, 0));
+    f.pyFirst.push(fm - fu);
     if (b < 3) { const [bm, bu] = pair(build); f.build.push(bm / bu - 1); f.buildRaw.push(bm); }
   }
   return f;
@@ -276,7 +294,7 @@ function setUpFapolicyd(): void {
   writeFileSync('/srv/fapd/etc/fapolicyd.conf', FAPD_CONF);
   writeFileSync('/srv/fapd/etc/compiled.rules', FAPD_RULES);
   const cold = Array.from({ length: COLD }, (_, i) => trustLine(`${W}/cold/c${i}`)).join('');
-  writeFileSync('/srv/fapd/etc/fapolicyd.trust', trustLine(`${W}/tiny`) + trustLine(`${W}/libfake.so`) + cold);
+  writeFileSync('/srv/fapd/etc/fapolicyd.trust', trustLine(`${W}/tiny`) + trustLine(`${W}/libfake.so`) + trustLine(`${W}/bin/python3`) + cold);
   // Only inside this private namespace: its config, db and run directories replace the host's.
   execFileSync('mount', ['--bind', '/srv/fapd/etc', '/etc/fapolicyd']);
   execFileSync('mount', ['--bind', '/srv/fapd/lib', '/var/lib/fapolicyd']);
@@ -325,24 +343,24 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
-type Key = 'exec' | 'cold' | 'openData' | 'openUser' | 'openLib' | 'pyData' | 'pyUser' | 'build';
+type Key = 'exec' | 'cold' | 'openData' | 'openUser' | 'openLib' | 'pyData' | 'pyUser' | 'pyFirst' | 'build';
 const all = (runs: Figures[], k: Key) => runs.flatMap((x) => x[k]);
 const med = (runs: Figures[], k: Key) => (runs.length ? median(all(runs, k)) : NaN);
 const q = (runs: Figures[], k: Key) => { if (!runs.length) return '-'; const v = all(runs, k).sort((a, b) => a - b); const sc = k === 'build' ? 100 : 1; return `${(v[Math.floor(v.length / 4)]! * sc).toFixed(1)}…${(v[Math.floor((3 * v.length) / 4)]! * sc).toFixed(1)}`; };
 const omF = om.map((x) => x.figures), faF = fa.map((x) => x.figures);
 console.log(`omamori bench:exec (${N} execs and ${N * 10} opens per set-up and round, in ${BLOCKS} paired blocks; per-operation medians; ${ROUNDS} interleaved rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
 console.log(`unmarked exec baseline ${median(base.flatMap((x) => x.execRaw.map((v, i) => v - x.exec[i]!))).toFixed(1)} µs, build ${median(base.flatMap((x) => x.buildRaw)).toFixed(0)} ms`);
-console.log(`${'added (paired median)'.padEnd(26)}${'floor (none)'.padStart(14)}${'omamori'.padStart(12)}${'fapolicyd'.padStart(12)}${'omamori−floor'.padStart(15)}${'fapolicyd−floor'.padStart(17)}`);
+console.log(`${'added (paired median)'.padEnd(32)}${'floor (none)'.padStart(16)}${'omamori'.padStart(16)}${'fapolicyd'.padStart(16)}${'omamori−floor'.padStart(16)}${'fapolicyd−floor'.padStart(17)}`);
 const rows = [['exec', 'exec (warm) µs'], ['cold', `exec (cold, ${COLD} binaries) µs`], ['openData', 'open data file µs'],
   ['openUser', 'open user data file µs'], ['openLib', 'open shared object µs'], ['pyData', 'python3 open, data µs'],
-  ['pyUser', 'python3 open, user data µs'], ['build', 'build (24 units) %']] as const;
+  ['pyUser', 'python3 open, user data µs'], ['pyFirst', `python3 1st open, user (${PY_FILES})`], ['build', 'build (24 units) %']] as const;
 const corrected: Record<string, [number, number]> = {};
 for (const [k, name] of rows) {
   const sc = k === 'build' ? 100 : 1;
   const fl = med(base, k) * sc, o = med(omF, k) * sc, f = med(faF, k) * sc;
   corrected[k] = [o - fl, f - fl];
-  console.log(`${name.padEnd(26)}${fl.toFixed(1).padStart(14)}${o.toFixed(1).padStart(12)}${f.toFixed(1).padStart(12)}${(o - fl).toFixed(1).padStart(15)}${(f - fl).toFixed(1).padStart(17)}`);
-  console.log(`${'  interquartile'.padEnd(26)}${q(base, k).padStart(14)}${q(omF, k).padStart(12)}${q(faF, k).padStart(12)}`);
+  console.log(`${name.padEnd(32)}${fl.toFixed(1).padStart(16)}${o.toFixed(1).padStart(16)}${f.toFixed(1).padStart(16)}${(o - fl).toFixed(1).padStart(16)}${(f - fl).toFixed(1).padStart(17)}`);
+  console.log(`${'  interquartile'.padEnd(32)}${q(base, k).padStart(16)}${q(omF, k).padStart(16)}${q(faF, k).padStart(16)}`);
 }
 const [addO, addF] = corrected.exec!;
 const [coldO, coldF] = corrected.cold!;
@@ -350,7 +368,7 @@ const g = om.flatMap((x) => x.guardedExec);
 console.log(`exec with a guarded application running (subject classes in use): omamori ${g.length ? (median(g) - med(base, 'exec')).toFixed(1) : 'not measured'} µs added`);
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
 console.log(`per-exec added, cold (every exec decided): omamori ${coldO.toFixed(1)} µs, fapolicyd ${coldF.toFixed(1)} µs, ratio ${(coldO / coldF).toFixed(2)} (target <= 0.5)`);
-console.log(`interpreter script checks, per open by python3: system data file ${corrected.pyData![0].toFixed(1)} µs, user-space data file ${corrected.pyUser![0].toFixed(1)} µs (decided each time); an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} µs`);
+console.log(`interpreter script checks, per open by python3 (omamori / fapolicyd): system data file ${corrected.pyData![0].toFixed(1)} / ${corrected.pyData![1].toFixed(1)} µs; user-space data file, opened again by the same process (native per-process memo) ${corrected.pyUser![0].toFixed(1)} / ${corrected.pyUser![1].toFixed(1)} µs; first open of each of ${PY_FILES} user-space files (decided by the sensor) ${corrected.pyFirst![0].toFixed(1)} / ${corrected.pyFirst![1].toFixed(1)} µs; an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} / ${corrected.openUser![1].toFixed(1)} µs`);
 console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
 console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);
