@@ -1,8 +1,8 @@
 // Benchmark: added latency per exec (warm: one binary, decided once; cold: hundreds of distinct binaries, each run
 // once per set-up, so no verdict cache helps: omamori's fast exec rule in C, fapolicyd's trust lookup) and per file
 // open (by an ordinary program and by an interpreter, whose opens omamori checks as possible script reads: the same
-// user file again, answered from the native per-process memo, and the first open of each of many, decided by the
-// sensor), and a build-like workload, under `omamori protect` (enforce) and
+// user file again, answered from the native per-process memo, and the first open of each of many user files, which
+// the native side answers as data when no script rule can apply), and a build-like workload, under `omamori protect` (enforce) and
 // under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
 // `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
 // rounds. The machine is shared, so every figure is PAIRED: short blocks on the marked ramfs alternate with the same
@@ -92,7 +92,7 @@ execFileSync('chmod', ['755', `${W}/sleep`]);
 mkdirSync(`${W}/bin`);
 copyFileSync(realpathSync('/usr/bin/python3'), `${W}/bin/python3`);
 execFileSync('chmod', ['755', `${W}/bin/python3`]);
-// Distinct user-space data files: an interpreter's first open of each is decided by the sensor.
+// Distinct user-space data files (no extension): an interpreter's first open of each is checked in C.
 const PY_FILES = 256;
 mkdirSync(`${W}/udata`);
 for (let i = 0; i < PY_FILES; i++) writeFileSync(`${W}/udata/u${i}`, `row ${i}\n`);
@@ -368,7 +368,7 @@ const g = om.flatMap((x) => x.guardedExec);
 console.log(`exec with a guarded application running (subject classes in use): omamori ${g.length ? (median(g) - med(base, 'exec')).toFixed(1) : 'not measured'} µs added`);
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
 console.log(`per-exec added, cold (every exec decided): omamori ${coldO.toFixed(1)} µs, fapolicyd ${coldF.toFixed(1)} µs, ratio ${(coldO / coldF).toFixed(2)} (target <= 0.5)`);
-console.log(`interpreter script checks, per open by python3 (omamori / fapolicyd): system data file ${corrected.pyData![0].toFixed(1)} / ${corrected.pyData![1].toFixed(1)} µs; user-space data file, opened again by the same process (native per-process memo) ${corrected.pyUser![0].toFixed(1)} / ${corrected.pyUser![1].toFixed(1)} µs; first open of each of ${PY_FILES} user-space files (decided by the sensor) ${corrected.pyFirst![0].toFixed(1)} / ${corrected.pyFirst![1].toFixed(1)} µs; an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} / ${corrected.openUser![1].toFixed(1)} µs`);
+console.log(`interpreter script checks, per open by python3 (omamori / fapolicyd): system data file ${corrected.pyData![0].toFixed(1)} / ${corrected.pyData![1].toFixed(1)} µs; user-space data file, opened again by the same process (native per-process memo) ${corrected.pyUser![0].toFixed(1)} / ${corrected.pyUser![1].toFixed(1)} µs; first open of each of ${PY_FILES} user-space files (not code, no script extension, not on the command line: answered in C) ${corrected.pyFirst![0].toFixed(1)} / ${corrected.pyFirst![1].toFixed(1)} µs; an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} / ${corrected.openUser![1].toFixed(1)} µs`);
 console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
 console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NAME_SETS, PATH_SETS, type CompiledPolicy } from '@omamori/policy';
 import type { FastExecRule, MarkedFilesystem } from '@omamori/native';
-import { interpreterNames } from './interpreters.ts';
+import { interpreterNames, scriptExtensions } from './interpreters.ts';
 import { deviceRemovable, execOnlyFsTypes } from './mounts.ts';
 import { deviceName } from './user-space-probe.ts';
 
@@ -36,7 +36,8 @@ export function compileFastExec(policy: CompiledPolicy, marks: readonly MarkedFi
   for (const n of policy.appsByName.keys()) names.add(n);
   const enabled = policy.mode !== 'lockdown' && policy.appsWithPaths.length === 0 && policy.appsByHash.size === 0
     && !prefixes.has('/') && devs.length > 0;
-  const rule: FastExecRule = { enabled, names: [...names], prefixes: [...prefixes], devs };
+  // Interpreter opens the script-read rules cannot make a script (interpreters.ts) are answered in C, policy or not.
+  const rule: FastExecRule = { enabled, names: [...names], prefixes: [...prefixes], devs, scriptExtensions: scriptExtensions() };
   // The launcher on no marked filesystem (`--mount` elsewhere): its exec is unseen, so the target it starts must
   // still reach the sensor (the target is guarded there) — never fast.
   try {

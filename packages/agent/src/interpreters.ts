@@ -79,6 +79,11 @@ export function interpreterNames(): string[] {
   return [...new Set([...fromSets, ...Object.keys(LANGUAGE)])];
 }
 
+/** Every language's script extensions (the native side's "data without asking" check: a superset of rule (b)). */
+export function scriptExtensions(): string[] {
+  return [...new Set(Object.values(EXTENSIONS).flat())];
+}
+
 const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /** (dev, ino) of every interpreter installed in the usual directories (versioned names found by listing). */

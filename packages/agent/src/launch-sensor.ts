@@ -414,7 +414,7 @@ export function createLaunchSensor(deps: LaunchSensorDeps): LaunchSensor {
     const cache = d.verdict === 'allow' && d.cacheable;
     // An interpreter's open that is not a script read (scriptReadReason said so): data to this process image for
     // as long as it runs it — the native side answers its next opens of the same file without us.
-    kernel.respond(ev.id, true, { cache, ignoreOpens: cache && !facts.userSpace, processData: ev.interpreterOpen });
+    kernel.respond(ev.id, true, { cache, ignoreOpens: cache && !facts.userSpace, ...(ev.interpreterOpen ? { processData: true } : {}) });
   }
 
   function onCodeOpen(ev: PermissionEvent, path: string, via: ModuleLoadEvent['via'] | 'script', st: ProcStat,

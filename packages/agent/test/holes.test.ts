@@ -65,7 +65,7 @@ test('3. a racing unlink cannot make a user-space library count as "other": deci
 
 test('4. interpreters reading user-space scripts are refused; start-up files, data reads and system scripts work', async () => {
   const r = await scenario('interpreters');
-  for (const k of ['python', 'perl', 'ruby', 'node', 'php', 'bash', 'sh', 'bashNoExt', 'pyImport', 'nodeRequire', 'source', 'execInPlace']) {
+  for (const k of ['python', 'perl', 'ruby', 'node', 'php', 'bash', 'sh', 'bashNoExt', 'pyImport', 'nodeRequire', 'source', 'argSymlink', 'argRelative', 'execInPlace']) {
     assert.equal(r[k].ran, false, `${k} ran a user-space script: ${r[k].stderr}`);
     assert.ok(refused(r[k]), `${k} exited 0`);
   }
@@ -78,6 +78,8 @@ test('4. interpreters reading user-space scripts are refused; start-up files, da
   const ev: Ev[] = r.events;
   for (const f of [/x\.py$/, /x\.pl$/, /x\.rb$/, /x\.js$/, /x\.php$/, /x\.sh$/, /payload$/, /evilmod\.py$/]) assert.ok(has(ev, 'USER_SPACE_SCRIPT', f), `logged: ${f}`);
   assert.ok(!ev.some((e) => /\.bashrc|\.profile|data\.csv/.test(e.object)), 'start-up files and data are not logged as scripts');
+  // Data reads answered in C (not code, no script extension, not on the command line; or again by the same process).
+  assert.ok(r.stats.fanotify.dataHits >= 2, `data opens answered in C: ${JSON.stringify(r.stats.fanotify)}`);
 });
 
 test('5. guarded status follows every descendant (subprocess, posix_spawn, double fork, CLONE_PARENT, a thread exec); the loader is part of the exec', async () => {

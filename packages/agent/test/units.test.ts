@@ -252,6 +252,7 @@ test('fast exec rule compiled from the policy: off where system space is not eno
     const f = compileFastExec(office, marks, '/usr/lib/omamori/omamori-launch', sys);
     assert.equal(f.enabled, true);
     assert.deepEqual(f.devs, [2049, 45], 'removable (8:16 = 2064), /media and exec-only filesystems are left to the sensor');
+    for (const e of ['.py', '.sh', '.js', '.pl', '.rb', '.php', '.lua', '.tcl']) assert.ok(f.scriptExtensions?.includes(e), `${e}: interpreter opens go to the sensor`);
     for (const n of ['omamori-launch', 'env', 'sh', 'bash', 'python3', 'perl', 'node', 'nodejs', 'luajit', 'thunderbird', 'soffice.bin']) {
       assert.ok(f.names.includes(n), `${n} reaches the sensor`);
     }

@@ -155,6 +155,7 @@ class Listener : public Napi::ObjectWrap<Listener> {
       Napi::Array a = d.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); i++) f.devs.push_back((uint64_t)a.Get(i).As<Napi::Number>().Int64Value());
     }
+    f.script_exts = Strings(o, "scriptExtensions");
     Napi::Value l = o.Get("launcher");
     if (l.IsObject()) {
       bool lossless;

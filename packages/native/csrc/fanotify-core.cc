@@ -369,6 +369,36 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
           return;
         }
       }
+      // Data by the agent's own rules, without asking it: not code by content, no script extension of any
+      // language, not named on the command line (interpreters.ts: argument / extension / shebang).
+      if (!looks) {
+        char link[64], target[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        std::string name = n > 0 ? std::string(target, (size_t)n) : std::string();
+        name = name.substr(name.rfind('/') + 1);
+        size_t dot = name.rfind('.');
+        std::string ext = dot == std::string::npos ? std::string() : name.substr(dot);
+        for (auto &c : ext) c = (char)tolower((unsigned char)c);
+        bool ext_hit = true;
+        lock.lock();
+        if (!fast_.script_exts.empty()) {
+          ext_hit = false;
+          for (const auto &e : fast_.script_exts) ext_hit |= e == ext;
+        }
+        lock.unlock();
+        if (n > 0 && !ext_hit && !NamedInArgs(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+          if (has_data) {
+            lock.lock();
+            if (data_memo_.size() >= opts_.cache_capacity) data_memo_.clear();
+            data_memo_.insert(data);
+            lock.unlock();
+          }
+          data_hits_.fetch_add(1, std::memory_order_relaxed);
+          Answer(fd, true);
+          return;
+        }
+      }
     }
     bool data = !looks && !interpreter_open;
     if (data) {

@@ -85,6 +85,10 @@ struct FastExec {
   // The launcher's image when its own exec is not seen (on no marked filesystem): an exec BY it (a contained
   // target starting) is never fast, so JS classes the target. 0: none.
   uint64_t launcher_dev = 0, launcher_ino = 0;
+  // Every script extension of every interpreter language (lowercase, with the dot). Non-empty: an interpreter's
+  // open of a file with none of them, no exec bit, no `#!`/ELF magic, named by no argument of its command line is
+  // data (the agent's script-read rules cannot apply) and is allowed in C. Independent of `enabled`.
+  std::vector<std::string> script_exts;
 };
 
 struct StatsSnapshot {

@@ -146,6 +146,46 @@ bool ExeIdentity(int32_t pid, uint64_t *dev, uint64_t *ino) {
   return true;
 }
 
+bool NamedInArgs(int32_t pid, uint64_t dev, uint64_t ino) {
+  char p[64];
+  snprintf(p, sizeof p, "/proc/%d/cmdline", pid);
+  Fd fd(open(p, O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) return true;
+  std::string cmd;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd.fd, buf, sizeof buf);
+    if (n < 0) return true;
+    if (n == 0) break;
+    cmd.append(buf, (size_t)n);
+    if (cmd.size() > (1u << 20)) return true;
+  }
+  char cwd[4096];
+  snprintf(p, sizeof p, "/proc/%d/cwd", pid);
+  ssize_t cl = readlink(p, cwd, sizeof cwd - 1);
+  std::string own_cwd = cl > 0 ? std::string(cwd, (size_t)cl) : std::string();
+  auto same = [&](const std::string &path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+  };
+  size_t start = cmd.find('\0');  // skip argv[0]
+  if (start == std::string::npos) return false;
+  for (size_t i = start + 1; i < cmd.size();) {
+    size_t end = cmd.find('\0', i);
+    if (end == std::string::npos) end = cmd.size();
+    std::string a = cmd.substr(i, end - i);
+    i = end + 1;
+    if (a.empty() || a.size() > 4000) continue;
+    std::string proc = "/proc/" + std::to_string(pid);
+    if (a[0] == '/') {
+      if (same(proc + "/root" + a) || same(a)) return true;
+    } else if (same(proc + "/cwd/" + a) || (!own_cwd.empty() && same(own_cwd + "/" + a))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool IdentityInRoot(int32_t pid, const std::string &path, uint64_t *dev, uint64_t *ino) {
   if (path.empty() || path[0] != '/') return false;
   Fd fd(OpenInRoot(pid, path, O_PATH));

@@ -37,4 +37,9 @@ bool ExeIdentity(int32_t pid, uint64_t *dev, uint64_t *ino);
 // (dev, ino) of `path` resolved under the root of `pid` (the interpreter an execve names). False on error.
 bool IdentityInRoot(int32_t pid, const std::string &path, uint64_t *dev, uint64_t *ino);
 
+// Whether some argument of `pid`'s command line (argv[1..]) names the file (dev, ino): each is resolved relative to
+// the process's cwd and root and in our own namespace, symlinks followed. True also when the command line cannot be
+// read (the caller then asks JS): a superset of the agent's script-argument rule (interpreters.ts).
+bool NamedInArgs(int32_t pid, uint64_t dev, uint64_t ino);
+
 }  // namespace omamori

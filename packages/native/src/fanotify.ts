@@ -122,6 +122,12 @@ export interface FastExecRule {
   devs: number[];
   /** The launcher's image when no mark covers it (its own exec is unseen): an exec by it is never fast. */
   launcher?: { dev: number; ino: bigint };
+  /**
+   * Every script extension of every interpreter language (lowercase, with the dot). Given, an interpreter's open of a
+   * file that is not code by content, has none of them and is named by no argument of its command line is allowed
+   * in C as data (`dataHits`), whether or not the rule is `enabled`.
+   */
+  scriptExtensions?: string[];
 }
 
 /** `answered`: in time. `late-*`: the fail mode had answered; what the kernel got. `unknown`: no such event. */
@@ -290,6 +296,7 @@ export function createFanotifyListener(opts: FanotifyListenerOptions): FanotifyL
       raw.setFastExec({
         enabled: f.enabled === true, names: [...f.names], prefixes: [...f.prefixes], devs: [...f.devs],
         ...(f.launcher ? { launcher: { dev: f.launcher.dev, ino: f.launcher.ino } } : {}),
+        ...(f.scriptExtensions ? { scriptExtensions: f.scriptExtensions.map((e) => e.toLowerCase()) } : {}),
       });
     },
     setSubjectClass(pid, cls) {

@@ -11,7 +11,7 @@ export interface RawListener {
   read(id: number, buf: Buffer, position: number): number;
   setFailSettings(failMode: 0 | 1, timeoutMs: number): void;
   addInterpreter(dev: number, ino: bigint): void;
-  setFastExec(f: { enabled: boolean; names: string[]; prefixes: string[]; devs: number[]; launcher?: { dev: number; ino: bigint } }): void;
+  setFastExec(f: { enabled: boolean; names: string[]; prefixes: string[]; devs: number[]; launcher?: { dev: number; ino: bigint }; scriptExtensions?: string[] }): void;
   marks(): { dev: number; where: string; type: string; execOnly: boolean }[];
   setSubjectClass(pid: number, cls: number): boolean;
   clearSubjectClass(pid: number): boolean;
