@@ -1,5 +1,9 @@
-// Benchmark: added latency per exec and per file open, and a build-like workload, under `omamori protect` (enforce)
-// and under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
+// Benchmark: added latency per exec (warm: one binary, decided once; cold: hundreds of distinct binaries, each run
+// once per set-up, so no verdict cache helps: omamori's fast exec rule in C, fapolicyd's trust lookup) and per file
+// open (by an ordinary program and by an interpreter, whose opens omamori checks as possible script reads: the same
+// user file again, answered from the native per-process memo, and the first open of each of many user files, which
+// the native side answers as data when no script rule can apply), and a build-like workload, under `omamori protect` (enforce) and
+// under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
 // `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
 // rounds. The machine is shared, so every figure is PAIRED: short blocks on the marked ramfs alternate with the same
 // blocks on an unmarked twin tree (tmpfs), under the same listener; the added cost is the median of the paired
@@ -12,7 +16,7 @@
 // Usage: npm run bench:exec [-- EXECS [ROUNDS]]
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -45,7 +49,10 @@ int main(int c, char **v) {
   int n = atoi(v[2]); double *t = malloc(sizeof(double) * n);
   for (int i = 0; i < n; i++) {
     double t0 = now();
-    if (v[1][0] == 'x') { pid_t p = fork(); if (!p) { execl(v[3], v[3], (char *)0); _exit(127); } int st; waitpid(p, &st, 0); if (!WIFEXITED(st) || WEXITSTATUS(st)) { fprintf(stderr, "exec failed\\n"); return 1; } }
+    if (v[1][0] == 'x' || v[1][0] == 'L') {
+      char path[4096];
+      if (v[1][0] == 'L') snprintf(path, sizeof path, "%s/c%d", v[3], atoi(v[4]) + i); else snprintf(path, sizeof path, "%s", v[3]);
+      pid_t p = fork(); if (!p) { execl(path, path, (char *)0); _exit(127); } int st; waitpid(p, &st, 0); if (!WIFEXITED(st) || WEXITSTATUS(st)) { fprintf(stderr, "exec %s failed\\n", path); return 1; } }
     else { int fd = open(v[3], O_RDONLY); if (fd < 0) { perror(v[3]); return 1; } close(fd); }
     t[i] = now() - t0;
   }
@@ -69,17 +76,53 @@ for (let i = 0; i < 24; i++) writeFileSync(`${W}/proj/u${i}.c`, `#include <stdio
 writeFileSync(`${W}/proj/main.c`, Array.from({ length: 24 }, (_, i) => `int f${i}(const char *);`).join('\n') + '\nint main(void){int s=0;' + Array.from({ length: 24 }, (_, i) => `s+=f${i}("x");`).join('') + 'return s>0?0:1;}\n');
 writeFileSync(`${W}/proj/Makefile`, 'OBJS=' + Array.from({ length: 24 }, (_, i) => `u${i}.o`).join(' ') + ' main.o\nprog: $(OBJS)\n\tcc -o prog $(OBJS)\n%.o: %.c\n\tcc -O1 -c $< -o $@\nclean:\n\trm -f *.o prog\n');
 
+// The cold workload: distinct binaries (the tiny program with a distinct trailing byte string: another file, another
+// hash), each run once per set-up and round, so no verdict cache of either listener helps.
+const COLD = 480;
+mkdirSync(`${W}/cold`);
+const tinyBytes = readFileSync(`${W}/tiny`);
+for (let i = 0; i < COLD; i++) writeFileSync(`${W}/cold/c${i}`, Buffer.concat([tinyBytes, Buffer.from(`omamori-cold-${i}\n`)]), { mode: 0o755 });
+// A data file a user owns (user space): an interpreter's opens of it are decided each time.
+writeFileSync(`${W}/user-data.txt`, 'user data\n');
+execFileSync('chown', ['1000:1000', `${W}/user-data.txt`]);
 copyFileSync('/bin/sleep', `${W}/sleep`); // a guarded application's stand-in on the marked mount
 execFileSync('chmod', ['755', `${W}/sleep`]);
+// python3 on the marked filesystem (its stdlib from /usr): an interpreter image on a marked filesystem, as every
+// interpreter is when the agent watches every filesystem — the case where its data opens are remembered per process.
+mkdirSync(`${W}/bin`);
+copyFileSync(realpathSync('/usr/bin/python3'), `${W}/bin/python3`);
+execFileSync('chmod', ['755', `${W}/bin/python3`]);
+// Distinct user-space data files (no extension): an interpreter's first open of each is checked in C.
+const PY_FILES = 256;
+mkdirSync(`${W}/udata`);
+for (let i = 0; i < PY_FILES; i++) writeFileSync(`${W}/udata/u${i}`, `row ${i}\n`);
+execFileSync('chown', ['-R', '1000:1000', `${W}/udata`]);
 execFileSync('cp', ['-a', `${W}/.`, U]);
 
-function driver(mode: 'x' | 'o', target: string, n: number): number {
-  return Number(execFileSync('/srv/driver', [mode, String(n), target], { encoding: 'utf8' }).trim());
+function driver(mode: 'x' | 'o' | 'L', target: string, n: number, from = 0): number {
+  return Number(execFileSync('/srv/driver', [mode, String(n), target, String(from)], { encoding: 'utf8' }).trim());
 }
+/**
+ * Per-open median (µs) of os.open+close by python3 (an interpreter: omamori hands its opens to the sensor): the same
+ * file `n` times, or (a directory) each of its files once.
+ */
+function pyOpens(target: string, n: number): number {
+  return Number(execFileSync(`${W}/bin/python3`, ['-c', PY_OPENS, target, String(n)], { encoding: 'utf8', env: { ...process.env, PYTHONHOME: '/usr' } }).trim());
+}
+const PY_OPENS = `import os, sys, time
+p, n = sys.argv[1], int(sys.argv[2])
+ps = [os.path.join(p, f) for f in os.listdir(p)] if os.path.isdir(p) else [p] * n
+t = []
+for q in ps:
+    t0 = time.perf_counter_ns(); fd = os.open(q, os.O_RDONLY); os.close(fd); t.append(time.perf_counter_ns() - t0)
+t.sort(); print("%.3f" % (t[len(t) // 2] / 1000))`;
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
 /** Paired differences (marked − unmarked), one per block; build as a ratio. */
-interface Figures { exec: number[]; openData: number[]; openLib: number[]; build: number[]; execRaw: number[]; buildRaw: number[] }
-const BLOCKS = 4;
+interface Figures {
+  exec: number[]; cold: number[]; openData: number[]; openUser: number[]; openLib: number[]; pyData: number[]; pyUser: number[]; pyFirst: number[];
+  build: number[]; execRaw: number[]; buildRaw: number[];
+}
+const BLOCKS = 12; // short paired blocks: a swing of the shared machine's load hits both sides of a pair alike
 function build(dir: string): number {
   execFileSync('make', ['-s', '-C', `${dir}/proj`, 'clean']);
   const t0 = process.hrtime.bigint();
@@ -87,7 +130,14 @@ function build(dir: string): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 function measure(): Figures {
-  const f: Figures = { exec: [], openData: [], openLib: [], build: [], execRaw: [], buildRaw: [] };
+  const f: Figures = { exec: [], cold: [], openData: [], openUser: [], openLib: [], pyData: [], pyUser: [], pyFirst: [], build: [], execRaw: [], buildRaw: [] };
+  // Cold first, while no verdict of this set-up is cached: each distinct binary runs once in the marked tree (and
+  // its twin once in the unmarked one; which goes first alternates).
+  for (let b = 0; b < BLOCKS; b++) {
+    const n = COLD / BLOCKS;
+    const cold = (d: string) => driver('L', `${d}/cold`, n, b * n);
+    if (b % 2) { const u = cold(U), m = cold(W); f.cold.push(m - u); } else { const m = cold(W), u = cold(U); f.cold.push(m - u); }
+  }
   for (let b = 0; b < BLOCKS; b++) {
     const n = Math.ceil(N / BLOCKS);
     // Alternate which tree goes first, so a trend in the load does not favour one side.
@@ -98,6 +148,14 @@ function measure(): Figures {
     f.openData.push(dm - du);
     const [lm, lu] = pair((d) => driver('o', `${d}/libfake.so`, n * 10));
     f.openLib.push(lm - lu);
+    const [um, uu] = pair((d) => driver('o', `${d}/user-data.txt`, n * 10));
+    f.openUser.push(um - uu);
+    const [pm, pu] = pair((d) => pyOpens(`${d}/data.txt`, n));
+    f.pyData.push(pm - pu);
+    const [qm, qu] = pair((d) => pyOpens(`${d}/user-data.txt`, n));
+    f.pyUser.push(qm - qu);
+    const [fm, fu] = pair((d) => pyOpens(`${d}/udata`, 0));
+    f.pyFirst.push(fm - fu);
     if (b < 3) { const [bm, bu] = pair(build); f.build.push(bm / bu - 1); f.buildRaw.push(bm); }
   }
   return f;
@@ -143,17 +201,20 @@ async function withOmamori(): Promise<OmamoriRun> {
     const rssKb = vmRssKb(agent.pid!);
     // A guarded application running (as on an office PC with the browser open): subject classes are in use, so
     // every event resolves its subject class in C.
-    const guarded = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'run', '--preset', 'office', '--app', 'browser', '--', `${W}/sleep`, '600'], { stdio: 'ignore', env: { ...process.env, HOME: '/root' } });
+    const guarded = spawn(process.execPath, [root + 'packages/cli/bin/omamori.mjs', 'run', '--preset', 'office', '--app', 'browser', '--', `${W}/sleep`, '600'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: '/root' } });
+    let guardedErr = '';
+    guarded.stderr!.on('data', (d: Buffer) => { guardedErr += d.toString(); });
     let guardedExec: number[] = [];
     try {
       let classed = false;
-      for (let i = 0; i < 100 && !classed; i++) {
+      for (let i = 0; i < 200 && !classed && guarded.exitCode === null; i++) {
         await new Promise((r) => setTimeout(r, 100));
         agent.kill('SIGUSR1');
         await new Promise((r) => setTimeout(r, 50));
         classed = /"subjects":[1-9]/.test(out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '');
       }
       if (classed) guardedExec = execPairs();
+      else process.stderr.write(`guarded application not classed (exit ${guarded.exitCode}): ${guardedErr}\n`);
     } finally {
       await stopChild(guarded);
     }
@@ -232,7 +293,8 @@ function setUpFapolicyd(): void {
   for (const d of ['/srv/fapd/etc/rules.d', '/srv/fapd/etc/trust.d', '/srv/fapd/lib', '/srv/fapd/run/fapolicyd', '/srv/fapd/log']) mkdirSync(d, { recursive: true });
   writeFileSync('/srv/fapd/etc/fapolicyd.conf', FAPD_CONF);
   writeFileSync('/srv/fapd/etc/compiled.rules', FAPD_RULES);
-  writeFileSync('/srv/fapd/etc/fapolicyd.trust', trustLine(`${W}/tiny`) + trustLine(`${W}/libfake.so`));
+  const cold = Array.from({ length: COLD }, (_, i) => trustLine(`${W}/cold/c${i}`)).join('');
+  writeFileSync('/srv/fapd/etc/fapolicyd.trust', trustLine(`${W}/tiny`) + trustLine(`${W}/libfake.so`) + trustLine(`${W}/bin/python3`) + cold);
   // Only inside this private namespace: its config, db and run directories replace the host's.
   execFileSync('mount', ['--bind', '/srv/fapd/etc', '/etc/fapolicyd']);
   execFileSync('mount', ['--bind', '/srv/fapd/lib', '/var/lib/fapolicyd']);
@@ -281,27 +343,32 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
-type Key = 'exec' | 'openData' | 'openLib' | 'build';
+type Key = 'exec' | 'cold' | 'openData' | 'openUser' | 'openLib' | 'pyData' | 'pyUser' | 'pyFirst' | 'build';
 const all = (runs: Figures[], k: Key) => runs.flatMap((x) => x[k]);
 const med = (runs: Figures[], k: Key) => (runs.length ? median(all(runs, k)) : NaN);
 const q = (runs: Figures[], k: Key) => { if (!runs.length) return '-'; const v = all(runs, k).sort((a, b) => a - b); const sc = k === 'build' ? 100 : 1; return `${(v[Math.floor(v.length / 4)]! * sc).toFixed(1)}…${(v[Math.floor((3 * v.length) / 4)]! * sc).toFixed(1)}`; };
 const omF = om.map((x) => x.figures), faF = fa.map((x) => x.figures);
 console.log(`omamori bench:exec (${N} execs and ${N * 10} opens per set-up and round, in ${BLOCKS} paired blocks; per-operation medians; ${ROUNDS} interleaved rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
 console.log(`unmarked exec baseline ${median(base.flatMap((x) => x.execRaw.map((v, i) => v - x.exec[i]!))).toFixed(1)} µs, build ${median(base.flatMap((x) => x.buildRaw)).toFixed(0)} ms`);
-console.log(`${'added (paired median)'.padEnd(26)}${'floor (none)'.padStart(14)}${'omamori'.padStart(12)}${'fapolicyd'.padStart(12)}${'omamori−floor'.padStart(15)}${'fapolicyd−floor'.padStart(17)}`);
-const rows = [['exec', 'exec µs'], ['openData', 'open data file µs'], ['openLib', 'open shared object µs'], ['build', 'build (24 units) %']] as const;
+console.log(`${'added (paired median)'.padEnd(32)}${'floor (none)'.padStart(16)}${'omamori'.padStart(16)}${'fapolicyd'.padStart(16)}${'omamori−floor'.padStart(16)}${'fapolicyd−floor'.padStart(17)}`);
+const rows = [['exec', 'exec (warm) µs'], ['cold', `exec (cold, ${COLD} binaries) µs`], ['openData', 'open data file µs'],
+  ['openUser', 'open user data file µs'], ['openLib', 'open shared object µs'], ['pyData', 'python3 open, data µs'],
+  ['pyUser', 'python3 open, user data µs'], ['pyFirst', `python3 1st open, user (${PY_FILES})`], ['build', 'build (24 units) %']] as const;
 const corrected: Record<string, [number, number]> = {};
 for (const [k, name] of rows) {
   const sc = k === 'build' ? 100 : 1;
   const fl = med(base, k) * sc, o = med(omF, k) * sc, f = med(faF, k) * sc;
   corrected[k] = [o - fl, f - fl];
-  console.log(`${name.padEnd(26)}${fl.toFixed(1).padStart(14)}${o.toFixed(1).padStart(12)}${f.toFixed(1).padStart(12)}${(o - fl).toFixed(1).padStart(15)}${(f - fl).toFixed(1).padStart(17)}`);
-  console.log(`${'  interquartile'.padEnd(26)}${q(base, k).padStart(14)}${q(omF, k).padStart(12)}${q(faF, k).padStart(12)}`);
+  console.log(`${name.padEnd(32)}${fl.toFixed(1).padStart(16)}${o.toFixed(1).padStart(16)}${f.toFixed(1).padStart(16)}${(o - fl).toFixed(1).padStart(16)}${(f - fl).toFixed(1).padStart(17)}`);
+  console.log(`${'  interquartile'.padEnd(32)}${q(base, k).padStart(16)}${q(omF, k).padStart(16)}${q(faF, k).padStart(16)}`);
 }
 const [addO, addF] = corrected.exec!;
+const [coldO, coldF] = corrected.cold!;
 const g = om.flatMap((x) => x.guardedExec);
 console.log(`exec with a guarded application running (subject classes in use): omamori ${g.length ? (median(g) - med(base, 'exec')).toFixed(1) : 'not measured'} µs added`);
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
+console.log(`per-exec added, cold (every exec decided): omamori ${coldO.toFixed(1)} µs, fapolicyd ${coldF.toFixed(1)} µs, ratio ${(coldO / coldF).toFixed(2)} (target <= 0.5)`);
+console.log(`interpreter script checks, per open by python3 (omamori / fapolicyd): system data file ${corrected.pyData![0].toFixed(1)} / ${corrected.pyData![1].toFixed(1)} µs; user-space data file, opened again by the same process (native per-process memo) ${corrected.pyUser![0].toFixed(1)} / ${corrected.pyUser![1].toFixed(1)} µs; first open of each of ${PY_FILES} user-space files (not code, no script extension, not on the command line: answered in C) ${corrected.pyFirst![0].toFixed(1)} / ${corrected.pyFirst![1].toFixed(1)} µs; an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} / ${corrected.openUser![1].toFixed(1)} µs`);
 console.log(`build overhead: omamori ${corrected.build![0].toFixed(1)}%, fapolicyd ${corrected.build![1].toFixed(1)}% (target < 5%)`);
 console.log(`RSS: omamori agent ${(median(om.map((x) => x.rssKb)) / 1024).toFixed(1)} MB (target < 80 MB), fapolicyd ${fa.length ? (median(fa.map((x) => x.rssKb)) / 1024).toFixed(1) : '-'} MB`);
 console.log(`omamori status (last round): ${om[om.length - 1]!.status}`);

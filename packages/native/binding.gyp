@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "omamori_native",
-      "sources": ["csrc/addon.cc", "csrc/fanotify-core.cc", "csrc/sd-notify.c"],
+      "sources": ["csrc/addon.cc", "csrc/fanotify-core.cc", "csrc/subject-classes.cc", "csrc/file-facts.cc", "csrc/mount-watch.cc", "csrc/sd-notify.c"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
       "ldflags": ["-pthread"],

@@ -1,14 +1,21 @@
 // The standalone Linux agent: the one place that builds the dependencies (mount table, user-space probe, package
-// database, engine, event store, fanotify listener, launch sensor) and wires them. The CLI's `omamori protect`
-// runs it in the foreground; SIGHUP or a change of the policy file reloads the policy atomically.
-import { realpathSync, unwatchFile, watchFile, writeFileSync, rmSync } from 'node:fs';
+// database, engine, event store, fanotify listener, launch sensor, desktop notices) and wires them. The CLI's
+// `omamori protect` runs it in the foreground; SIGHUP or a change of the policy file reloads the policy atomically,
+// fail mode and decision timeout included.
+import { readdirSync, readlinkSync, realpathSync, rmSync, statSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createEngine, type CompiledPolicy, type Engine } from '@omamori/policy';
-import { createFanotifyListener, launcherPath, nativeAvailable, sdNotify, type FanotifyListener, type FanotifyStats } from '@omamori/native';
+import { createEngine, type CompiledPolicy, type Decision, type Engine } from '@omamori/policy';
+import {
+  createFanotifyListener, launcherPath, nativeAvailable, sdNotify, type FailureRecord, type FanotifyListener, type FanotifyStats,
+  type MarkedFilesystem, type PermissionEvent,
+} from '@omamori/native';
+import { createDesktopNotifier, type DesktopNotifier } from './desktop-notify.ts';
+import { compileFastExec } from './fast-exec.ts';
 import { openEventStore, type EventStore } from './event-store.ts';
+import { installedInterpreters, languageOf } from './interpreters.ts';
 import { createLaunchSensor, type LaunchSensor } from './launch-sensor.ts';
-import { localMounts, mediaKind, mountOf, readMounts } from './mounts.ts';
+import { execOnlyFsTypes, mediaKind, mountOf, readMounts, virtualFsTypes } from './mounts.ts';
 import { findOwnInstallation, trustOwnFiles } from './own-installation.ts';
 import { createDpkgDb, type PackageDb } from './package-db.ts';
 import { createProcReader } from './proc.ts';
@@ -20,7 +27,10 @@ export type PolicyLoader = () => { policy: CompiledPolicy } | { problems: string
 
 export interface AgentOptions {
   loadPolicy: PolicyLoader;
-  /** Mount points to protect; default every local filesystem. */
+  /**
+   * Directories to protect: the filesystem holding each (in every mount namespace) and every filesystem mounted
+   * beneath it later. Default: every filesystem that is not virtual, in every mount namespace, now and later.
+   */
   mounts?: string[];
   stateDir: string;
   /** Policy file watched for changes (reloaded like SIGHUP). */
@@ -32,19 +42,25 @@ export interface AgentOptions {
   packages?: PackageDb;
   /** The event store, when the caller opened it (it is also the console sync's outbox); then not closed at stop. */
   store?: EventStore;
+  /** Desktop notices of refusals (default on; a machine without a session bus only logs). */
+  notify?: boolean;
 }
 
 export interface AgentStatus {
   policyVersion: string;
   mode: string;
-  mounts: string[];
+  failMode: string;
+  /** What is marked now (filesystems, with where they were first seen). */
+  marks: MarkedFilesystem[];
   fanotify: FanotifyStats;
   sensor: LaunchSensor['counts'];
+  notices: DesktopNotifier['counts'];
   processes: number;
   rssBytes: number;
 }
 
 export interface Agent {
+  /** What was asked for: the --mount directories, or ['/'] and "everything" without them. */
   readonly mounts: readonly string[];
   readonly engine: Engine;
   /** Loads the policy again; on problems the old policy stays in force. Returns whether it was swapped. */
@@ -54,6 +70,48 @@ export interface Agent {
 }
 
 export type AgentStart = { ok: true; agent: Agent } | { ok: false; code: 'NATIVE_UNAVAILABLE' | 'POLICY_INVALID' | 'NO_MOUNTS' | 'KERNEL'; message: string };
+
+/** At most this many fail-mode answers are logged one by one per second; the rest are counted in a note. */
+const FAIL_RECORDS_PER_SECOND = 20;
+
+function failSettings(policy: CompiledPolicy): { failMode: CompiledPolicy['failMode']; timeoutMs: number } {
+  return { failMode: policy.failMode, timeoutMs: policy.doc.decisionTimeoutMs ?? 250 };
+}
+
+/**
+ * The fanotify listener of an agent, created in one place (the composition root may recreate it). Fail settings come
+ * from the policy and change later through `setFailSettings` (no second listener, so no window without an answer).
+ */
+export function createAgentListener(policy: CompiledPolicy, dirs: readonly string[] | undefined,
+  handlers: { onHandlerError: (err: unknown, ev: PermissionEvent) => void; onFailure: (rec: FailureRecord) => void }): FanotifyListener {
+  const all = !dirs?.length;
+  return createFanotifyListener({
+    paths: all ? [] : [...dirs],
+    mark: 'filesystem',
+    follow: { all, beneath: all ? [] : [...dirs], skipTypes: virtualFsTypes(), execOnlyTypes: execOnlyFsTypes(), namespaces: true },
+    opens: 'executable',
+    ...failSettings(policy),
+    // The sensor asks for kernel ignore marks on allowed system-space files (see launch-sensor.ts).
+    openIgnoreMarks: true,
+    ...handlers,
+  });
+}
+
+/** Interpreter images installed or running now (their processes' opens are checked as script reads). */
+function registerInterpreters(l: FanotifyListener): number {
+  const seen = new Set<string>();
+  const add = (dev: number, ino: bigint) => { const k = `${dev}:${ino}`; if (!seen.has(k)) { seen.add(k); l.addInterpreter(dev, ino); } };
+  for (const i of installedInterpreters((d) => readdirSync(d))) add(i.dev, i.ino);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (languageOf(readlinkSync(`/proc/${name}/exe`).replace(/ \(deleted\)$/, '')) === undefined) continue;
+      const st = statSync(`/proc/${name}/exe`, { bigint: true });
+      add(Number(st.dev), st.ino);
+    } catch { /* gone or a kernel thread */ }
+  }
+  return seen.size;
+}
 
 export function startAgent(opts: AgentOptions): AgentStart {
   const avail = nativeAvailable();
@@ -69,8 +127,12 @@ export function startAgent(opts: AgentOptions): AgentStart {
   if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n') };
   const policy = first.policy;
   const table = readMounts();
-  const mounts = opts.mounts?.length ? opts.mounts.map((m) => realpathSync(m)) : localMounts(table).map((m) => m.mountPoint);
-  if (mounts.length === 0) return { ok: false, code: 'NO_MOUNTS', message: 'no mount to protect' };
+  let dirs: string[] | undefined;
+  try {
+    dirs = opts.mounts?.length ? opts.mounts.map((m) => realpathSync(m)) : undefined;
+  } catch (e) {
+    return { ok: false, code: 'NO_MOUNTS', message: (e as Error).message };
+  }
 
   const engine = createEngine(policy, { now: Date.now(), host: hostname(), keepRefusedStarts: false });
   const store: EventStore = opts.store ?? openEventStore(opts.stateDir, { write: true });
@@ -79,46 +141,73 @@ export function startAgent(opts: AgentOptions): AgentStart {
   const proc = createProcReader();
   packages.isListed('/'); // read the package index now, not inside the first decision's time budget
   // Removable and network media are user space for the engine too (paths it sees in command lines).
-  for (const mp of mounts) {
-    const m = mountOf(table, mp);
-    const kind = m && mediaKind(m);
-    if (m && kind) engine.decide({ v: 1, platform: 'linux', kind: 'media.mount', device: m.source, mountPoint: m.mountPoint, removable: kind === 'removable', network: kind === 'network' });
+  for (const m of table) {
+    const kind = mediaKind(m);
+    if (kind && (!dirs || dirs.some((d) => mountOf(table, d) === m || m.mountPoint.startsWith(d)))) {
+      engine.decide({ v: 1, platform: 'linux', kind: 'media.mount', device: m.source, mountPoint: m.mountPoint, removable: kind === 'removable', network: kind === 'network' });
+    }
   }
+  const notifier = createDesktopNotifier({ proc, host: hostname(), log: opts.log, now: Date.now });
+  const notify = opts.notify !== false;
 
-  const failMode = policy.failMode;
+  // Fail-mode answers JS never held: logged one by one up to a rate, then counted.
+  let failWindow = { at: 0, n: 0, over: 0 };
+  const wired: { sensor?: LaunchSensor } = {}; // the sensor needs the listener; the listener's callbacks need the sensor
+  const onFailure = (rec: FailureRecord) => {
+    const t = Date.now();
+    if (t - failWindow.at >= 1000) {
+      if (failWindow.over > 0) store.note(t, 'FAIL_RECORDS_HELD', `${failWindow.over} more answers by the fail mode in one second were not logged one by one`);
+      failWindow = { at: t, n: 0, over: 0 };
+    }
+    if (++failWindow.n > FAIL_RECORDS_PER_SECOND) { failWindow.over++; return; }
+    wired.sensor?.failed(rec);
+  };
   let listener: FanotifyListener;
   try {
-    listener = createFanotifyListener({
-      paths: mounts, mark: 'mount', opens: 'executable', failMode, timeoutMs: policy.doc.decisionTimeoutMs ?? 250,
-      // The sensor asks for kernel ignore marks on allowed system-space files (see launch-sensor.ts).
-      openIgnoreMarks: true,
+    listener = createAgentListener(policy, dirs, {
       onHandlerError: (err, ev) => {
-        listener.respond(ev.id, failMode === 'open');
+        listener.respond(ev.id, engine.policy.failMode === 'open');
         opts.log(`error handling ${ev.kind} of ${ev.path} by pid ${ev.pid}: ${(err as Error).stack ?? String(err)}`);
       },
+      onFailure,
     });
   } catch (e) {
     closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
-  const sensor = createLaunchSensor({
-    engine, kernel: listener, proc, probe, packages, sink: withEventFacts(store, { proc }), subjectFacts: createSubjectFacts({ proc }), launcher: realpathSync(launcherPath()), now: Date.now,
-    ownHash: own.hashOf,
+  const launcher = realpathSync(launcherPath());
+  const s = createLaunchSensor({
+    engine, kernel: listener, proc, probe, packages, sink: withEventFacts(store, { proc }), subjectFacts: createSubjectFacts({ proc }), launcher, now: Date.now, ownHash: own.hashOf,
+    ownModule: own.isOwnModule,
+    watchAll: dirs === undefined,
+    ...(notify ? { onDeny: (pid: number, kind: string, d: Decision) => notifier.notify(pid, kind, d) } : {}),
   });
+  wired.sensor = s;
   try {
-    listener.start((ev) => sensor.handle(ev));
+    registerInterpreters(listener);
+    listener.start((ev) => s.handle(ev));
   } catch (e) {
+    listener.stop();
     closeStore();
     return { ok: false, code: 'KERNEL', message: (e as Error).message };
   }
+  const marks = listener.marks();
+  if (marks.length === 0) {
+    listener.stop();
+    closeStore();
+    return { ok: false, code: 'NO_MOUNTS', message: 'no filesystem to protect' };
+  }
+  // What the native side may allow on its own (re-compiled on reload, with the marks of that moment).
+  listener.setFastExec(compileFastExec(policy, marks, launcher));
   const pidFile = join(opts.stateDir, 'agent.pid');
   writeFileSync(pidFile, `${process.pid}\n`);
-  store.note(Date.now(), 'AGENT_STARTED', `${policy.version} ${policy.mode} ${mounts.join(' ')}`);
+  const shown = dirs ?? ['/'];
+  store.note(Date.now(), 'AGENT_STARTED', `${policy.version} ${policy.mode} ${dirs ? shown.join(' ') : 'all'} (${marks.map((m) => m.where).join(' ')})`);
   // Start-up garbage (the dpkg index's reading) is returned now when the runtime allows it (`--expose-gc`, as the
   // systemd unit runs the agent): an idle agent may otherwise never collect it (~10 MB resident).
   (globalThis as { gc?: () => void }).gc?.();
   // systemd (Type=notify): ready only now, with the marks in place, so `After=omamori.service` means protected.
-  const notified = sdNotify(`READY=1\nSTATUS=protecting ${mounts.join(' ')} (${policy.version}, ${policy.mode})`);
+  const notified = sdNotify(`READY=1\nSTATUS=protecting ${dirs ? shown.join(' ') : 'every filesystem'} (${policy.version}, ${policy.mode})`);
   if (!notified.sent && notified.reason === 'error') opts.log(`cannot tell systemd the agent is ready: ${notified.message}`);
 
   function reload(): boolean {
@@ -137,10 +226,15 @@ export function startAgent(opts: AgentOptions): AgentStart {
       store.note(Date.now(), 'POLICY_RELOAD_FAILED', why);
       return false;
     }
+    // Fail settings first: from here on every new event is timed and answered by the new ones.
+    const fs = failSettings(next.policy);
+    listener.setFailSettings(fs);
+    listener.setFastExec({ enabled: false, names: [], prefixes: [], devs: [] });
     engine.swapPolicy(next.policy);
     listener.clearCache();
-    opts.log(`policy ${next.policy.version} (${next.policy.mode}) in force`);
-    store.note(Date.now(), 'POLICY_RELOADED', `${next.policy.version} ${next.policy.mode}`);
+    listener.setFastExec(compileFastExec(next.policy, listener.marks(), launcher));
+    opts.log(`policy ${next.policy.version} (${next.policy.mode}) in force; fail mode ${fs.failMode} after ${fs.timeoutMs} ms`);
+    store.note(Date.now(), 'POLICY_RELOADED', `${next.policy.version} ${next.policy.mode} fail ${fs.failMode}/${fs.timeoutMs}ms`);
     return true;
   }
 
@@ -151,12 +245,13 @@ export function startAgent(opts: AgentOptions): AgentStart {
   return {
     ok: true,
     agent: {
-      mounts,
+      mounts: shown,
       engine,
       reload,
       status: () => ({
-        policyVersion: engine.policy.version, mode: engine.policy.mode, mounts, fanotify: listener.stats(),
-        sensor: sensor.counts, processes: engine.processCount, rssBytes: process.memoryUsage.rss(),
+        policyVersion: engine.policy.version, mode: engine.policy.mode, failMode: engine.policy.failMode, marks: listener.marks(),
+        fanotify: listener.stats(), sensor: s.counts, notices: notifier.counts, processes: engine.processCount,
+        rssBytes: process.memoryUsage.rss(),
       }),
       stop() {
         if (stopped) return;
@@ -164,6 +259,7 @@ export function startAgent(opts: AgentOptions): AgentStart {
         sdNotify('STOPPING=1');
         if (watched) unwatchFile(watched);
         listener.stop();
+        notifier.stop();
         try { store.note(Date.now(), 'AGENT_STOPPED', ''); } catch { /* store already unusable */ }
         closeStore();
         rmSync(pidFile, { force: true });

@@ -33,8 +33,10 @@ function stamp(t: number): string {
 }
 
 export function describeEvent(e: StoredEvent, lang: Lang): string {
-  const blocked = e.verdict === 'deny';
-  const verdict = lang === 'ja' ? (blocked ? '阻止' : '監査 (阻止相当)') : (blocked ? 'STOPPED' : 'would stop (audit)');
+  // 'allow' is stored only for answers the kernel got from the fail mode (the reason says so).
+  const verdict = e.verdict === 'deny' ? (lang === 'ja' ? '阻止' : 'STOPPED')
+    : e.verdict === 'allow' ? (lang === 'ja' ? '許可 (フェイルモード)' : 'ALLOWED (fail mode)')
+      : (lang === 'ja' ? '監査 (阻止相当)' : 'would stop (audit)');
   const what = `${KIND_TEXT[e.kind]?.[lang] ?? e.kind} ${e.object}`;
   const guarded = e.guarded ? (lang === 'ja' ? ` [保護下: ${e.guarded}]` : ` [guarded: ${e.guarded}]`) : '';
   const via = typeof e.detail?.via === 'string' && e.detail.via !== 'script' ? ` (${e.detail.via})` : '';

@@ -41,13 +41,27 @@ export function readMounts(file = '/proc/self/mountinfo'): MountEntry[] {
   return parseMountInfo(readFileSync(file, 'utf8'));
 }
 
+/** Filesystem types never marked (no programs of their own, or not files at all). */
+export function virtualFsTypes(): string[] {
+  return [...VIRTUAL_FS];
+}
+
+/**
+ * Filesystem types marked for execs only, whose content the agent never reads: a stalled server (NFS, SMB) or a
+ * FUSE daemon waiting on one of our own permission events would otherwise block the decision loop. Their programs
+ * are user space by nature.
+ */
+export function execOnlyFsTypes(): string[] {
+  return [...NETWORK_FS, 'fuse', 'fuse.*', 'fuseblk'];
+}
+
 export function isNetworkFs(fsType: string): boolean {
   return NETWORK_FS.has(fsType);
 }
 
-/** Local filesystems a default `omamori protect` marks: every mount that is not virtual and not on the network. */
+/** Filesystems a default `omamori protect` marks: every mount that is not virtual (network and FUSE: execs only). */
 export function localMounts(mounts: MountEntry[]): MountEntry[] {
-  return mounts.filter((m) => !VIRTUAL_FS.has(m.fsType) && !NETWORK_FS.has(m.fsType));
+  return mounts.filter((m) => !VIRTUAL_FS.has(m.fsType));
 }
 
 /** Whether the block device behind a mount says it is removable (/sys/dev/block/M:m, or its whole disk). */

@@ -6,9 +6,13 @@
 // trusted hashes and the sensor attaches a hash only to these exact paths, only while the file is still the one
 // hashed (same identity, or the same content when re-hashed): a copy elsewhere, or a file changed after start, is
 // decided like any other file.
-// Plain JavaScript modules are not code to the sensor (no `#!` line, no ELF header: file-kind.ts), so they need no
-// trust; that is also why an agent running from user space protects nothing worth the name — whoever can write its
-// files can change it. `userSpaceWhy` says so (`omamori up` prints it).
+// Its JavaScript modules are code too: node is an interpreter, and a `.js` file it opens from user space is a script
+// read (interpreters.ts). Hashing every module at start would cost too much, so a module under the installation's
+// root is the agent's own while its inode is unchanged since the agent started (ctime before the start, less a
+// margin for the filesystems' coarse clock): writing, renaming, linking or chmod-ing it after that moves its ctime.
+// A module changed before the agent started is trusted as the hashed files are (they too are hashed as found).
+// That is also why an agent running from user space protects nothing worth the name — whoever can write its files
+// before it starts can change it. `userSpaceWhy` says so (`omamori up` prints it).
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,9 +30,18 @@ export interface OwnInstallation {
   /** The directory the program runs from: the checkout, or /usr/lib/omamori when installed. */
   readonly root: string;
   readonly files: readonly OwnFile[];
-  /** The SHA-256 of `path` when it is one of the installation's files and still has the content hashed at start. */
-  hashOf(path: string): string | undefined;
+  /**
+   * The SHA-256 of `path` when it is one of the installation's files and still has the content hashed at start —
+   * and, given `opened` (the device and inode the kernel opened), only while the name still leads to that file.
+   */
+  hashOf(path: string, opened?: { dev: number; ino: bigint }): string | undefined;
+  /** `path` (as the kernel opened it, with its ctime) is a JavaScript module of the installation unchanged since start. */
+  isOwnModule(path: string, ctimeNs: bigint): boolean;
 }
+
+const MODULE = /\.(?:js|mjs|cjs)$/;
+/** Filesystem timestamps come from the kernel's coarse clock, up to a tick behind the real time. */
+const CLOCK_MARGIN_NS = 50_000_000n;
 
 /** SHA-256 and identity (dev, inode, size, mtime, ctime) of a file, or undefined when it cannot be read. */
 function hashFile(path: string): { sha256: string; key: string } | undefined {
@@ -77,8 +90,10 @@ export function ownCodeFiles(): { root: string; paths: string[] } {
   return { root, paths };
 }
 
-export function findOwnInstallation(): OwnInstallation {
+export function findOwnInstallation(startedMs = Date.now()): OwnInstallation {
   const { root, paths } = ownCodeFiles();
+  const under = root.endsWith('/') ? root : `${root}/`;
+  const startedNs = BigInt(Math.floor(startedMs)) * 1_000_000n - CLOCK_MARGIN_NS;
   const known = new Map<string, { sha256: string; key: string }>();
   for (const p of paths) {
     const h = hashFile(p);
@@ -87,15 +102,17 @@ export function findOwnInstallation(): OwnInstallation {
   return {
     root,
     files: [...known].map(([path, h]) => ({ path, sha256: h.sha256 })),
-    hashOf(path) {
+    hashOf(path, opened) {
       const k = known.get(path);
       if (!k) return undefined;
-      if (identity(path) === k.key) return k.sha256;
+      const same = (key: string) => (!opened || key.startsWith(`${opened.dev}:${opened.ino}:`) ? k.sha256 : undefined);
+      if (identity(path) === k.key) return same(k.key);
       const now = hashFile(path);
       if (!now || now.sha256 !== k.sha256) return undefined;
       k.key = now.key;
-      return k.sha256;
+      return same(k.key);
     },
+    isOwnModule: (path, ctimeNs) => path.startsWith(under) && MODULE.test(path) && ctimeNs < startedNs,
   };
 }
 

@@ -4,9 +4,19 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, fstatSync, realpathSync, statSync } from 'node:fs';
 
+/** A file read through an open descriptor (a fanotify event's), identified by (dev, ino, ctime, mtime). */
+export interface OpenedContent {
+  key: string;
+  /** pread into `buf` at `position`; bytes read, 0 at the end, -1 when the file can no longer be read. */
+  read(buf: Buffer, position: number): number;
+}
+
 export interface PackageDb {
-  /** Whether `path` (a resolved path) is listed by a package and unmodified. */
-  isPackageOwned(path: string): boolean;
+  /**
+   * Whether `path` (a resolved path) is listed by a package and its content still matches. With `content`, the
+   * content is read through it (the file the kernel opened), never by reopening the path.
+   */
+  isPackageOwned(path: string, content?: OpenedContent): boolean;
   /** Whether the path is listed at all (no hashing). */
   isListed(path: string): boolean;
   readonly size: number;
@@ -30,6 +40,20 @@ export function md5File(path: string): { digest: string; key: string } | undefin
   } finally {
     closeSync(fd);
   }
+}
+
+/** MD5 of a file read through `content`; undefined when a read fails. */
+export function md5Opened(content: OpenedContent): string | undefined {
+  const h = createHash('md5');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (let pos = 0; ;) {
+    const n = content.read(buf, pos);
+    if (n < 0) return undefined;
+    if (n === 0) break;
+    h.update(n === buf.length ? buf : buf.subarray(0, n));
+    pos += n;
+  }
+  return h.digest('hex');
 }
 
 /**
@@ -146,15 +170,19 @@ export function createDpkgDb(infoDir = '/var/lib/dpkg/info'): PackageDb {
 
   return {
     isListed: (path) => recorded(path) !== undefined,
-    isPackageOwned(path) {
+    isPackageOwned(path, content) {
       const want = recorded(path);
       if (want === undefined) return false;
-      let st;
-      try { st = statSync(path, { bigint: true }); } catch { return false; }
-      const key = `${st.dev}:${st.ino}:${st.ctimeNs}:${st.mtimeNs}:${path}`;
+      let key: string;
+      if (content) key = `${content.key}:${path}`;
+      else {
+        let st;
+        try { st = statSync(path, { bigint: true }); } catch { return false; }
+        key = `${st.dev}:${st.ino}:${st.ctimeNs}:${st.mtimeNs}:${path}`;
+      }
       const cached = digests.get(key);
       if (cached !== undefined) return cached;
-      const ok = md5File(path)?.digest === want;
+      const ok = (content ? md5Opened(content) : md5File(path)?.digest) === want;
       if (digests.size > 4096) digests.clear();
       digests.set(key, ok);
       return ok;

@@ -20,6 +20,8 @@ export interface ProcReader {
   /** One variable of the process's initial environment. */
   environ(pid: number, name: string): string | undefined;
   uid(pid: number): number | undefined;
+  /** Real gid (the second line of status). */
+  gid?(pid: number): number | undefined;
 }
 
 /** Parses /proc/PID/stat; `comm` may hold spaces and parentheses, so split after the last ')'. */
@@ -63,6 +65,11 @@ export function createProcReader(root = '/proc'): ProcReader {
     uid(pid) {
       const t = read(pid, 'status');
       const m = t === undefined ? null : /^Uid:\s+(\d+)/m.exec(t);
+      return m ? Number(m[1]) : undefined;
+    },
+    gid(pid) {
+      const t = read(pid, 'status');
+      const m = t === undefined ? null : /^Gid:\s+(\d+)/m.exec(t);
       return m ? Number(m[1]) : undefined;
     },
   };

@@ -4,8 +4,8 @@
 // adds), and owns the signals: SIGHUP reloads the policy and re-checks the isolation, SIGUSR1 logs the status,
 // SIGINT/SIGTERM stop everything in reverse order. The CLI only parses arguments and renders.
 //
-// Not here yet (docs/architecture.md, "One runtime"): the Windows agent mode and the fail-settings-driven listener
-// rebuild stay in `agent run` and agent.ts.
+// Not here yet (docs/architecture.md, "One runtime"): the Windows agent mode stays in `agent run`. (A reload's new
+// fail settings reach the live listener through agent.ts: no rebuild is needed.)
 import { startAgent, type Agent, type AgentOptions, type AgentStart, type AgentStatus, type PolicyLoader } from './agent.ts';
 import type { EventStore } from './event-store.ts';
 import { ensureIsolation, type EnsureOutcome } from './response/isolation.ts';

@@ -84,18 +84,24 @@ function notifyReceiver(path: string) {
 }
 
 /** Mount ids (decimal) of the fanotify marks process `pid` holds, from /proc/PID/fdinfo. */
-function fanotifyMarks(pid: number): number[] {
-  const ids: number[] = [];
+/** The mounts and filesystems a process's fanotify groups mark: `mnt ID` or `sb MAJOR:MINOR` (inode marks left out). */
+function fanotifyMarks(pid: number): string[] {
+  const marks: string[] = [];
   for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
     let text = '';
     try { text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'); } catch { continue; }
-    for (const m of text.matchAll(/^fanotify .*mnt_id:([0-9a-f]+)/gm)) ids.push(parseInt(m[1]!, 16));
+    for (const m of text.matchAll(/^fanotify .*mnt_id:([0-9a-f]+)/gm)) marks.push(`mnt ${parseInt(m[1]!, 16)}`);
+    for (const m of text.matchAll(/^fanotify sdev:([0-9a-f]+)/gm)) {
+      const dev = parseInt(m[1]!, 16); // the kernel's own encoding: major << 20 | minor
+      marks.push(`sb ${dev >>> 20}:${dev & 0xfffff}`);
+    }
   }
-  return ids;
+  return marks;
 }
-function mountIdIn(pid: number, mountPoint: string): number | undefined {
+/** The device (MAJOR:MINOR) of what is mounted at `mountPoint` in `pid`'s mount namespace. */
+function mountDevIn(pid: number, mountPoint: string): string | undefined {
   const line = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').filter((l) => l.split(' ')[4] === mountPoint).pop();
-  return line ? Number(line.split(' ')[0]) : undefined;
+  return line?.split(' ')[2];
 }
 
 let deb = '';
@@ -227,9 +233,9 @@ describe('Debian package', { timeout: 600_000 }, () => {
       { PATH: '/usr/bin:/bin', LANG: 'C', NOTIFY_SOCKET: sock, NODE_OPTIONS: unitNodeOptions(unit) });
       await rx.waitFor(/READY=1/);
       const pid = agent.child.pid!;
-      const id = mountIdIn(pid, mnt);
-      assert.ok(id !== undefined, 'the tmpfs is mounted in the agent namespace');
-      assert.deepEqual(fanotifyMarks(pid), [id], 'at READY the agent marks exactly the tmpfs');
+      const dev = mountDevIn(pid, mnt);
+      assert.ok(dev !== undefined, 'the tmpfs is mounted in the agent namespace');
+      assert.deepEqual(fanotifyMarks(pid), [`sb ${dev}`], 'at READY the agent marks exactly the tmpfs (its filesystem)');
       assert.match(rx.out(), /STATUS=protecting .*office@1, audit/);
       await agent.waitFor(/protecting .*audit/);
       const run = sh('nsenter', ['-t', String(pid), '-m', 'sh', '-c', `cp /bin/true "${mnt}/payload" && "${mnt}/payload" && echo ran`]);
@@ -278,9 +284,14 @@ describe('Debian package', { timeout: 600_000 }, () => {
       assert.equal(copy.code, 126, `a copy of the launcher is refused: ${copy.err}`);
       const changed = inNs(`cp /bin/true "${launcher}" && "${launcher}"`);
       assert.equal(changed.code, 126, `the launcher changed after start is refused: ${changed.err}`);
+      // Its JavaScript modules are code node reads (script reads): one changed after start is refused.
+      const mainModule = join(r, LIB, '@omamori/cli/dist/main.js');
+      const touched = inNs(`echo '// changed' >> "${mainModule}" && "${cli}" --version`);
+      assert.notEqual(touched.code, 0, 'a module changed after start is refused');
+      assert.match(touched.err, /EPERM/);
       const log = ok(process.execPath, [join(root, 'packages/cli/bin/omamori.mjs'), 'events', '--state', state, '--json']).trim().split('\n').map((l) => JSON.parse(l));
       const denied = log.filter((e) => e.verdict === 'deny').map((e) => e.object as string);
-      assert.ok(denied.includes(`${mnt}/other`) && denied.includes(`${mnt}/launch-copy`) && denied.includes(launcher), denied.join('\n'));
+      assert.ok(denied.includes(`${mnt}/other`) && denied.includes(`${mnt}/launch-copy`) && denied.includes(launcher) && denied.includes(mainModule), denied.join('\n'));
       for (const own of ['omamori.mjs', 'better_sqlite3.node', 'omamori_native.node']) {
         assert.ok(!denied.some((d) => d.endsWith(own)), `${own} was refused`);
       }

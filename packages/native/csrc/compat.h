@@ -15,6 +15,26 @@
 #ifndef FAN_MARK_FILESYSTEM
 #define FAN_MARK_FILESYSTEM 0x00000100
 #endif
+/* Mount notifications (Linux 6.15): FAN_REPORT_MNT groups, FAN_MARK_MNTNS marks, FAN_EVENT_INFO_TYPE_MNT records. */
+#ifndef FAN_REPORT_MNT
+#define FAN_REPORT_MNT 0x00004000
+#endif
+#ifndef FAN_MNT_ATTACH
+#define FAN_MNT_ATTACH 0x01000000
+#define FAN_MNT_DETACH 0x02000000
+#endif
+#ifndef FAN_MARK_MNTNS
+#define FAN_MARK_MNTNS 0x00000110
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_MNT
+#define FAN_EVENT_INFO_TYPE_MNT 7
+#endif
+#ifndef FAN_REPORT_FID
+#define FAN_REPORT_FID 0x00000200
+#endif
+#ifndef FAN_ATTRIB
+#define FAN_ATTRIB 0x00000004
+#endif
 /* Custom errno on deny (kernel >= 6.14) is only accepted from FAN_CLASS_PRE_CONTENT groups; unused here. */
 #ifndef FAN_DENY_ERRNO
 #define FAN_ERRNO_BITS 8

@@ -1,22 +1,28 @@
 // fanotify permission loop on its own thread.
 //
 // OWNERSHIP: this file owns only the kernel conversation. It never decides policy; it answers the kernel ON ITS
-// OWN, without the TypeScript side, in exactly these cases (the fail-mode table is in docs/native.md):
+// OWN, without the TypeScript side, in exactly these cases (the table is in docs/native.md):
 //   - the event comes from our own process (always allow: the agent must never wait on itself);
 //   - the event comes from a direct child of our process, if ignore_own_children (libuv's spawn blocks the JS
 //     thread until the child has exec'd, so asking JS would deadlock until the timeout);
-//   - an open that the open filter classifies as uninteresting (not a regular file, no exec bit, no ELF/#! magic);
-//   - the open that immediately follows an exec we allowed, for the same pid and file (the kernel sends both);
-//   - a decision-cache hit (the verdict TypeScript gave earlier for the same file identity and subject class);
-//   - JS is late (timeout_ms), its queue is full, or the listener is stopping: answer by the fail mode.
-// Every permission event is answered exactly once, within timeout_ms (+ one poll tick) of its arrival.
+//   - an open that the open filter classifies as uninteresting (not a regular file; no exec bit and no ELF/#! magic,
+//     unless the opener runs a registered interpreter);
+//   - the open that follows an exec we allowed, for the same pid and file (the kernel sends both);
+//   - a decision-cache hit (the verdict TypeScript gave earlier for the same file identity, kind and subject class);
+//   - the fast exec rule TypeScript compiled from its policy (SetFastExec): an exec outside every subject class of an
+//     ELF program only root can change, in directories only root can change, on a filesystem TypeScript named,
+//     whose name and path TypeScript did not ask to see; allowed and cached as if TypeScript had said so;
+//   - JS is late (timeout), its queue is full, the file cannot be read, or the listener is stopping: answer by the
+//     fail mode, and (unless JS already holds the event) hand JS a FailRecord saying what the kernel got.
+// Every permission event is answered exactly once, within the timeout (+ one poll tick) of its arrival.
 // If this process dies, the kernel closes the group and allows everything pending (fail open until restart).
 #include "fanotify-core.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/fanotify.h>
 #include <sys/eventfd.h>
+#include <sys/sysmacros.h>
+#include <sys/fanotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +35,10 @@ namespace omamori {
 
 namespace {
 
+constexpr size_t kMaxExpired = 4096;
+constexpr size_t kMaxRecent = 8192;
+constexpr uint64_t kRecentNs = 5ull * 1000000000ull;  // an execve's interpreter follows within this
+
 uint64_t NowNs() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -37,9 +47,25 @@ uint64_t NowNs() {
 
 int64_t TsNs(const struct timespec &ts) { return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec; }
 
+// statx with AT_STATX_DONT_SYNC: cached attributes, so a stalled network or FUSE server cannot block the loop.
+bool StatFd(int fd, struct stat *st) {
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &sx) != 0) return fstat(fd, st) == 0;
+  memset(st, 0, sizeof *st);
+  st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+  st->st_ino = sx.stx_ino;
+  st->st_mode = sx.stx_mode;
+  st->st_nlink = sx.stx_nlink;
+  st->st_uid = sx.stx_uid;
+  st->st_gid = sx.stx_gid;
+  st->st_size = (off_t)sx.stx_size;
+  st->st_ctim.tv_sec = sx.stx_ctime.tv_sec, st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+  st->st_mtim.tv_sec = sx.stx_mtime.tv_sec, st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+  return true;
+}
+
 // An open is worth asking JS about when the file could be code: any exec bit, or ELF / "#!" magic.
 bool LooksExecutable(int fd, const struct stat &st) {
-  if (!S_ISREG(st.st_mode)) return false;
   if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) return true;
   unsigned char magic[18];
   ssize_t n = pread(fd, magic, sizeof magic, 0);  // event fds carry FMODE_NONOTIFY: no event for us
@@ -50,37 +76,10 @@ bool LooksExecutable(int fd, const struct stat &st) {
     unsigned type = magic[5] == 2 ? (unsigned)(magic[16] << 8 | magic[17]) : (unsigned)(magic[17] << 8 | magic[16]);
     return type == 2 || type == 3;
   }
-  if (n >= 2 && magic[0] == '#' && magic[1] == '!') return true;
-  return false;
+  return n >= 2 && magic[0] == '#' && magic[1] == '!';
 }
 
 }  // namespace
-
-bool ReadProcStat(int32_t pid, int32_t *ppid, uint64_t *start_time) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
-  // comm may hold spaces and parentheses: fields resume after the LAST ')'.
-  char *p = strrchr(buf, ')');
-  if (!p) return false;
-  p += 2;  // ") " -> state
-  // field 3 state, 4 ppid, ..., 22 starttime
-  int field = 3;
-  char *save = nullptr;
-  for (char *tok = strtok_r(p, " ", &save); tok; tok = strtok_r(nullptr, " ", &save), field++) {
-    if (field == 4 && ppid) *ppid = (int32_t)strtol(tok, nullptr, 10);
-    if (field == 22) {
-      if (start_time) *start_time = strtoull(tok, nullptr, 10);
-      return true;
-    }
-  }
-  return false;
-}
 
 size_t FanotifyCore::CacheKeyHash::operator()(const CacheKey &k) const {
   uint64_t h = k.dev * 0x9E3779B97F4A7C15ull;
@@ -93,33 +92,50 @@ size_t FanotifyCore::CacheKeyHash::operator()(const CacheKey &k) const {
 
 FanotifyCore::~FanotifyCore() { Stop(); }
 
-std::string FanotifyCore::Start(const Options &opts, Forward forward) {
+std::string FanotifyCore::Start(const Options &opts, Forward forward, ForwardFail forward_fail) {
   if (running_.load()) return "listener already started";
   opts_ = opts;
   forward_ = std::move(forward);
+  forward_fail_ = std::move(forward_fail);
+  fail_mode_.store((uint8_t)opts.fail_mode);
+  timeout_ms_.store(opts.timeout_ms);
   self_pid_ = getpid();
   fan_fd_ = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
                           O_RDONLY | O_LARGEFILE | O_CLOEXEC);
   if (fan_fd_ < 0) return std::string("fanotify_init: ") + strerror(errno);
+  auto fail = [this](const std::string &err) {
+    mounts_.Close();
+    if (attrib_fd_ >= 0) close(attrib_fd_);
+    close(fan_fd_);
+    fan_fd_ = attrib_fd_ = -1;
+    return err;
+  };
+  // Ignore marks need a way to drop them when the inode's owner or mode changes: FAN_ATTRIB on each such inode.
+  if (opts_.open_ignore_marks)
+    attrib_fd_ = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC);
   uint64_t mask = FAN_OPEN_EXEC_PERM | (opts_.open_events ? FAN_OPEN_PERM : 0);
-  unsigned flags = FAN_MARK_ADD | (opts_.filesystem_mark ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT);
+  std::string err = mounts_.Init(fan_fd_, opts_.filesystem_mark, mask, opts_.mounts);
+  if (!err.empty()) return fail(err);
   for (const auto &p : opts_.paths) {
-    if (fanotify_mark(fan_fd_, flags, mask, AT_FDCWD, p.c_str()) != 0) {
-      std::string err = "fanotify_mark " + p + ": " + strerror(errno);
-      close(fan_fd_);
-      fan_fd_ = -1;
-      return err;
-    }
+    err = mounts_.MarkPath(p);
+    if (!err.empty()) return fail(err);
   }
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) {
-    close(fan_fd_);
-    fan_fd_ = -1;
-    return std::string("eventfd: ") + strerror(errno);
-  }
+  if (stop_fd_ < 0) return fail(std::string("eventfd: ") + strerror(errno));
   running_.store(true);
   thread_ = std::thread([this] { Loop(); });
   return "";
+}
+
+size_t FanotifyCore::DataKeyHash::operator()(const DataKey &k) const {
+  uint64_t h = (uint64_t)k.pid * 0x9E3779B97F4A7C15ull;
+  h ^= k.start + (h << 6) + (h >> 2);
+  h ^= k.gen + (h << 6) + (h >> 2);
+  h ^= k.dev + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  h ^= k.ino + (h << 6) + (h >> 2);
+  h ^= (uint64_t)k.ctime_ns + (h << 6) + (h >> 2);
+  h ^= (uint64_t)k.mtime_ns + (h << 6) + (h >> 2);
+  return (size_t)h;
 }
 
 void FanotifyCore::Answer(int fd, bool allow) {
@@ -133,47 +149,86 @@ void FanotifyCore::Answer(int fd, bool allow) {
   (allow ? allowed_ : denied_).fetch_add(1, std::memory_order_relaxed);
 }
 
+void FanotifyCore::Fail(int32_t pid, EventKind kind, const std::string &path, bool allowed, FailCause cause,
+                        uint64_t id) {
+  auto *rec = new FailRecord{id, pid, kind, path, allowed, cause};
+  if (!forward_fail_ || !forward_fail_(rec)) {
+    delete rec;
+    fail_lost_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 int FanotifyCore::ExpireDue() {
-  std::vector<int> due;
+  struct Due {
+    int fd;
+    Pending p;
+  };
+  std::vector<Due> due;
   int wait_ms = -1;
+  bool allow = fail_mode_.load() == (uint8_t)FailMode::Open;
   {
     std::lock_guard<std::mutex> lock(mu_);
     uint64_t now = NowNs();
     while (!deadlines_.empty()) {
-      auto [deadline, id] = deadlines_.front();
+      auto [deadline, id] = deadlines_.top();
       auto it = pending_.find(id);
       if (it == pending_.end()) {  // already answered by JS
-        deadlines_.pop_front();
+        deadlines_.pop();
         continue;
       }
       if (deadline > now) {
         wait_ms = (int)((deadline - now + 999999) / 1000000);
         break;
       }
-      due.push_back(it->second.fd);
-      if (opts_.fail_mode == FailMode::Open && it->second.key.kind == (uint8_t)EventKind::Exec)
-        NoteRecentExec(it->second.pid, it->second.key.dev, it->second.key.ino);
+      due.push_back(Due{it->second.fd, it->second});
+      if (allow && it->second.key.kind != (uint8_t)EventKind::Open)
+        NoteRecentLocked(it->second.pid, it->second.key.dev, it->second.key.ino, it->second.interp);
+      expired_.emplace_back(id, allow);
+      if (expired_.size() > kMaxExpired) expired_.pop_front();
       pending_.erase(it);
-      deadlines_.pop_front();
+      deadlines_.pop();
     }
   }
-  bool allow = opts_.fail_mode == FailMode::Open;
-  for (int fd : due) {
+  for (auto &d : due) {
     timeouts_.fetch_add(1, std::memory_order_relaxed);
-    Answer(fd, allow);
+    Answer(d.fd, allow);
+    // JS holding the event learns it from Respond; otherwise it hears it here.
+    if (!d.p.delivered) Fail(d.p.pid, (EventKind)d.p.key.kind, d.p.path, allow, FailCause::Timeout, 0);
   }
   return wait_ms;
 }
 
+// Mount changes and attribute changes are handled before any permission event is answered.
+void FanotifyCore::DrainSide(const std::vector<struct pollfd> *fired) {
+  mounts_.Drain(fired);
+  if (attrib_fd_ < 0) return;
+  alignas(struct fanotify_event_metadata) char buf[4096];
+  bool any = false;
+  while (read(attrib_fd_, buf, sizeof buf) > 0) any = true;
+  if (!any) return;
+  // An owner or mode changed on a file whose plain opens the kernel skips: that skip may no longer hold. Drop every
+  // inode mark (rare: chmod/chown/link/utime of an allowed file); the decision cache needs nothing (ctime is in its key).
+  // A cache hit of such a file puts its mark back (CacheValue::mark_gen): its identity, ctime included, is unchanged.
+  std::lock_guard<std::mutex> lock(mu_);
+  fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  fanotify_mark(attrib_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  mark_gen_++;
+  attrib_flushes_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void FanotifyCore::Loop() {
   alignas(struct fanotify_event_metadata) char buf[16384];
-  struct pollfd pfd[2] = {{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
   for (;;) {
     int wait_ms = ExpireDue();
-    int r = poll(pfd, 2, wait_ms);
+    std::vector<struct pollfd> pfd = {{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    if (attrib_fd_ >= 0) pfd.push_back({attrib_fd_, POLLIN, 0});
+    mounts_.AddPollFds(&pfd);
+    int r = poll(pfd.data(), pfd.size(), wait_ms);
     if (r < 0 && errno != EINTR) break;
     if (pfd[1].revents) break;
-    if (r <= 0 || !(pfd[0].revents & POLLIN)) continue;
+    if (r <= 0) continue;
+    DrainSide(&pfd);
+    if (!(pfd[0].revents & POLLIN)) continue;
     for (;;) {
       ssize_t len = read(fan_fd_, buf, sizeof buf);
       if (len <= 0) break;
@@ -185,80 +240,55 @@ void FanotifyCore::Loop() {
           close(m->fd);
           continue;
         }
+        DrainSide();
         HandleEvent(m->fd, m->mask, m->pid);
       }
     }
   }
-  // Stop: answer everything still pending by the fail mode, then close the group.
+  // Stop: answer everything still pending by the fail mode, then close the groups.
   std::vector<int> left;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto &kv : pending_) left.push_back(kv.second.fd);
     pending_.clear();
-    deadlines_.clear();
+    while (!deadlines_.empty()) deadlines_.pop();
   }
-  for (int fd : left) Answer(fd, opts_.fail_mode == FailMode::Open);
+  for (int fd : left) Answer(fd, fail_mode_.load() == (uint8_t)FailMode::Open);
 }
 
-bool FanotifyCore::TakeRecentExec(int32_t pid, const struct stat &st) {
-  for (auto &r : recent_) {
-    if (r.pid == pid && r.dev == (uint64_t)st.st_dev && r.ino == (uint64_t)st.st_ino) {
-      r.pid = 0;
-      return true;
-    }
+void FanotifyCore::NoteRecentLocked(int32_t pid, uint64_t dev, uint64_t ino, uint32_t interp) {
+  if (recent_.size() >= kMaxRecent) {
+    uint64_t old = NowNs() - kRecentNs;
+    for (auto it = recent_.begin(); it != recent_.end();) it = it->second.time_ns < old ? recent_.erase(it) : std::next(it);
+    if (recent_.size() >= kMaxRecent) recent_.clear();
   }
-  return false;
+  recent_[pid] = Recent{dev, ino, NowNs(), interp, false};
 }
 
-void FanotifyCore::NoteRecentExec(int32_t pid, uint64_t dev, uint64_t ino) {
-  recent_[recent_next_++ % 64] = RecentExec{pid, dev, ino};
+uint32_t FanotifyCore::InternLocked(const std::string &s) {
+  if (s.empty()) return 0;
+  auto it = interp_ids_.find(s);
+  if (it != interp_ids_.end()) return it->second;
+  if (interps_.size() >= 4096) return 0;  // bounded: an unknown interpreter is then decided as a plain exec
+  interps_.push_back(s);
+  return interp_ids_[s] = (uint32_t)(interps_.size() - 1);
 }
 
-// Inherited entries memoise the walk, also negatively (class 0): the processes visited on a walk that found no
-// classed ancestor are remembered as unclassed, so the next process of the same tree stops at its parent (two
-// /proc reads) instead of walking to pid 1. A memo never outlives its process (start time checked), an explicit
-// setSubjectClass overwrites it, and with no explicit entry at all there is no walk.
-void FanotifyCore::MemoLocked(int32_t pid, uint64_t start, uint32_t cls) {
-  if (inherited_count_ >= kMaxInherited) DropInheritedLocked();
-  auto it = subjects_.find(pid);
-  if (it != subjects_.end()) {
-    if (!it->second.inherited) return;  // never overwrite an explicit entry
-    it->second = Subject{start, cls, true};
-    return;
-  }
-  subjects_.emplace(pid, Subject{start, cls, true});
-  inherited_count_++;
+bool FanotifyCore::IsInterpreter(int32_t pid, uint64_t *exe_dev) {
+  if (!have_interpreters_.load(std::memory_order_relaxed)) return false;
+  uint64_t dev, ino;
+  if (!ExeIdentity(pid, &dev, &ino)) return false;
+  *exe_dev = dev;
+  std::lock_guard<std::mutex> lock(mu_);
+  return interpreters_.count({dev, ino}) != 0;
 }
 
-uint32_t FanotifyCore::ResolveClassLocked(int32_t pid, int32_t *ppid_out) {
-  *ppid_out = -1;
-  if (subjects_.size() == inherited_count_) return 0;  // no explicit class: nothing to inherit
-  int32_t p = pid;
-  int32_t seen_pid[64];
-  uint64_t seen_start[64];
-  int seen = 0;
-  for (int depth = 0; depth < 64 && p > 0; depth++) {
-    int32_t ppid = 0;
-    uint64_t start = 0;
-    if (!ReadProcStat(p, &ppid, &start)) break;
-    if (depth == 0) *ppid_out = ppid;
-    auto it = subjects_.find(p);
-    if (it != subjects_.end()) {
-      if (it->second.start_time == start) {
-        uint32_t cls = it->second.cls;
-        for (int i = 0; i < seen; i++) MemoLocked(seen_pid[i], seen_start[i], cls);
-        return cls;
-      }
-      if (it->second.inherited) inherited_count_--;
-      subjects_.erase(it);  // the pid was reused: stale entry
-    }
-    seen_pid[seen] = p, seen_start[seen] = start, seen++;
-    if (p == 1) break;
-    p = ppid;
-  }
-  // Reached pid 1 (or a vanished ancestor) without a classed ancestor: unclassed, remember it for the tree.
-  for (int i = 0; i < seen; i++) MemoLocked(seen_pid[i], seen_start[i], 0);
-  return 0;
+bool FanotifyCore::AddIgnoreMark(int fd) {
+  // Without an attribute watch on the inode, a chown/chmod could not drop the mark: then no mark.
+  if (attrib_fd_ < 0 || fanotify_mark(attrib_fd_, FAN_MARK_ADD, FAN_ATTRIB, fd, nullptr) != 0) return false;
+  if (fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, fd, nullptr) != 0) return false;
+  ignore_marks_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
@@ -269,31 +299,122 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     return;
   }
   EventKind kind = (mask & FAN_OPEN_EXEC_PERM) ? EventKind::Exec : EventKind::Open;
+  if (kind == EventKind::Exec) {
+    // A new image in this pid (whatever the answer): its interpreter data memo no longer applies.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (exec_gen_.size() >= 65536) { exec_gen_.clear(); data_memo_.clear(); }
+    exec_gen_[pid]++;
+  }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    Answer(fd, opts_.fail_mode == FailMode::Open);
+  if (!StatFd(fd, &st)) {
+    bool allow = fail_mode_.load() == (uint8_t)FailMode::Open;
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    Answer(fd, allow);
+    Fail(pid, kind, "", allow, FailCause::Unreadable, 0);
     return;
   }
-  if (kind == EventKind::Open) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (TakeRecentExec(pid, st)) {
+  bool exec_only = mounts_.ExecOnly((uint64_t)st.st_dev);
+  bool interpreter_open = false;
+  bool has_data = false;
+  DataKey data{};
+  if (kind == EventKind::Exec) {
+    mounts_.SeePid(pid);
+    // The interpreter of the execve we just allowed in this pid (same execve: the kernel opens it next)?
+    std::string want;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto r = recent_.find(pid);
+      if (r != recent_.end() && r->second.interp != 0 && NowNs() - r->second.time_ns < kRecentNs) {
+        want = interps_[r->second.interp];
+        r->second.interp = 0;  // one interpreter per exec step
+      }
+    }
+    uint64_t dev, ino;
+    if (!want.empty() && IdentityInRoot(pid, want, &dev, &ino) && dev == (uint64_t)st.st_dev && ino == (uint64_t)st.st_ino) {
+      kind = EventKind::Interp;
+      interps_seen_.fetch_add(1, std::memory_order_relaxed);
+    }
+  } else {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto r = recent_.find(pid);
+    if (r != recent_.end() && !r->second.open_taken && r->second.dev == (uint64_t)st.st_dev && r->second.ino == (uint64_t)st.st_ino) {
+      r->second.open_taken = true;
+      lock.unlock();
       filtered_.fetch_add(1, std::memory_order_relaxed);
       Answer(fd, true);
       return;
     }
-  }
-  if (kind == EventKind::Open && (!S_ISREG(st.st_mode) ||
-                                  (opts_.open_filter == OpenFilter::Executable && !LooksExecutable(fd, st)))) {
-    filtered_.fetch_add(1, std::memory_order_relaxed);
-    // A regular file that is not code by its content (no exec bit either) stays allowed until its content
-    // changes. With open_ignore_marks, and when only root can write this inode (root-owned, no group/other write:
-    // an ACL granting write shows in the group bits), let the kernel skip its later opens; write(2) drops the mark.
-    if (opts_.open_ignore_marks && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
-        fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, fd, nullptr) == 0) {
-      ignore_marks_.fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    bool reg = S_ISREG(st.st_mode);
+    bool looks = reg && (opts_.open_filter == OpenFilter::All || LooksExecutable(fd, st));
+    // A script host reading a regular file: JS decides whether it is a script (whatever the file looks like).
+    uint64_t exe_dev = 0;
+    if (reg && IsInterpreter(pid, &exe_dev)) {
+      interpreter_open = true;
+      if (!looks) interpreter_opens_.fetch_add(1, std::memory_order_relaxed);
+      // Already found to be data for this process image? Only when the image is on a marked filesystem: an exec in
+      // place of it is then seen (and moves the exec generation).
+      uint64_t start;
+      if (mounts_.IsMarked(exe_dev) && ReadProcStat(pid, nullptr, &start)) {
+        lock.lock();
+        auto g = exec_gen_.find(pid);
+        data = DataKey{pid, g == exec_gen_.end() ? 0u : g->second, start, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+                       TsNs(st.st_ctim), TsNs(st.st_mtim)};
+        has_data = true;
+        bool known = data_memo_.count(data) != 0;
+        lock.unlock();
+        if (known) {
+          data_hits_.fetch_add(1, std::memory_order_relaxed);
+          Answer(fd, true);
+          return;
+        }
+      }
+      // Data by the agent's own rules, without asking it: not code by content, no script extension of any
+      // language, not named on the command line (interpreters.ts: argument / extension / shebang).
+      if (!looks) {
+        char link[64], target[4096];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        std::string name = n > 0 ? std::string(target, (size_t)n) : std::string();
+        name = name.substr(name.rfind('/') + 1);
+        size_t dot = name.rfind('.');
+        std::string ext = dot == std::string::npos ? std::string() : name.substr(dot);
+        for (auto &c : ext) c = (char)tolower((unsigned char)c);
+        bool ext_hit = true;
+        lock.lock();
+        if (!fast_.script_exts.empty()) {
+          ext_hit = false;
+          for (const auto &e : fast_.script_exts) ext_hit |= e == ext;
+        }
+        lock.unlock();
+        if (n > 0 && !ext_hit && !NamedInArgs(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+          if (has_data) {
+            lock.lock();
+            if (data_memo_.size() >= opts_.cache_capacity) data_memo_.clear();
+            data_memo_.insert(data);
+            lock.unlock();
+          }
+          data_hits_.fetch_add(1, std::memory_order_relaxed);
+          Answer(fd, true);
+          return;
+        }
+      }
     }
-    Answer(fd, true);
-    return;
+    bool data = !looks && !interpreter_open;
+    if (data) {
+      filtered_.fetch_add(1, std::memory_order_relaxed);
+      // A regular file that is not code by its content (no exec bit either) stays allowed until its content
+      // changes. With open_ignore_marks, and when only root can write this inode (root-owned, no group/other write:
+      // an ACL granting write shows in the group bits), let the kernel skip its later opens; write(2) drops the
+      // mark, a chown/chmod drops it through the attribute watch. Never for interpreter processes' sake: an
+      // interpreter's opens of root-only files are system space anyway.
+      if (opts_.open_ignore_marks && S_ISREG(st.st_mode) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH))) {
+        std::lock_guard<std::mutex> g(mu_);
+        AddIgnoreMark(fd);
+      }
+      Answer(fd, true);
+      return;
+    }
   }
 
   std::unique_lock<std::mutex> lock(mu_);
@@ -302,39 +423,108 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   CacheKey key{(uint64_t)st.st_dev, (uint64_t)st.st_ino, TsNs(st.st_ctim), TsNs(st.st_mtim), cls, (uint8_t)kind};
   auto hit = cache_.find(key);
   if (hit != cache_.end()) {
-    bool allow = hit->second;
-    if (allow && kind == EventKind::Exec) NoteRecentExec(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+    CacheValue v = hit->second;
+    // Its ignore mark was flushed (an attribute change of some other marked inode): the same identity earns it again.
+    if (v.allow && v.ignore_opens && v.mark_gen != mark_gen_) {
+      AddIgnoreMark(fd);
+      hit->second.mark_gen = mark_gen_;  // once per flush, whether or not the mark could be put
+    }
+    if (v.allow && kind != EventKind::Open) NoteRecentLocked(pid, key.dev, key.ino, v.interp);
     lock.unlock();
     cache_hits_.fetch_add(1, std::memory_order_relaxed);
-    Answer(fd, allow);
+    Answer(fd, v.allow);
     return;
   }
-  if (opts_.ignore_own_children) {
+  // A direct child of ours (one /proc read, so only where it changes the answer: before the fail mode or JS).
+  auto own_child = [&]() {
+    if (!opts_.ignore_own_children) return false;
     if (ppid < 0) ReadProcStat(pid, &ppid, nullptr);
-    if (ppid == self_pid_) {
-      if (kind == EventKind::Exec) NoteRecentExec(pid, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-      lock.unlock();
+    return ppid == self_pid_;
+  };
+  bool fail_allow = fail_mode_.load() == (uint8_t)FailMode::Open;
+  char link[64], target[4096];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  std::string path = n > 0 ? std::string(target, (size_t)n) : std::string();
+  if (pending_.size() >= opts_.max_pending) {
+    bool own = own_child();
+    lock.unlock();
+    if (own) {
       self_ignored_.fetch_add(1, std::memory_order_relaxed);
       Answer(fd, true);
       return;
     }
-  }
-  if (pending_.size() >= opts_.max_pending) {
-    lock.unlock();
     drops_.fetch_add(1, std::memory_order_relaxed);
-    Answer(fd, opts_.fail_mode == FailMode::Open);
+    Answer(fd, fail_allow);
+    Fail(pid, kind, path, fail_allow, FailCause::QueueFull, 0);
     return;
   }
   uint64_t id = next_id_++;
-  pending_.emplace(id, Pending{fd, pid, key});
-  deadlines_.emplace_back(NowNs() + (uint64_t)opts_.timeout_ms * 1000000ull, id);
+  pending_.emplace(id, Pending{fd, pid, key, 0, false, path, has_data, data});
+  deadlines_.emplace(NowNs() + (uint64_t)timeout_ms_.load() * 1000000ull, id);
   lock.unlock();
 
-  auto *ev = new Event{id, pid, kind, cls, std::string(), st};
-  char link[64], target[4096];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  ssize_t n = readlink(link, target, sizeof target - 1);
-  if (n > 0) ev->path.assign(target, (size_t)n);
+  // What JS decides on, read through the fd (the deadline already runs: a slow read counts against it).
+  auto *ev = new Event{id, pid, kind, cls, path, st, {}, !exec_only, false, {}, interpreter_open};
+  if (!exec_only && !ReadHeader(fd, &ev->header)) {
+    delete ev;
+    lock.lock();
+    if (pending_.erase(id) == 0) return;  // answered meanwhile
+    lock.unlock();
+    unreadable_.fetch_add(1, std::memory_order_relaxed);
+    Answer(fd, fail_allow);
+    Fail(pid, kind, path, fail_allow, FailCause::Unreadable, 0);
+    return;
+  }
+  if (!exec_only) ev->dirs_ok = DirChain(pid, path, st, &ev->dirs);
+  if (kind != EventKind::Open && !exec_only) {
+    std::string interp = InterpreterOf(ev->header);
+    lock.lock();
+    auto it = pending_.find(id);
+    if (it != pending_.end()) it->second.interp = InternLocked(interp);
+    lock.unlock();
+  }
+  if (kind == EventKind::Exec && cls == 0) {
+    lock.lock();
+    bool fast = FastAllowLocked(*ev);
+    uint64_t ldev = fast_.launcher_dev, lino = fast_.launcher_ino;
+    lock.unlock();
+    uint64_t edev, eino;
+    if (fast && lino != 0 && ExeIdentity(pid, &edev, &eino) && edev == ldev && eino == lino) fast = false;
+    lock.lock();
+    auto it = fast ? pending_.find(id) : pending_.end();
+    if (it != pending_.end()) {
+      uint32_t interp = it->second.interp;
+      pending_.erase(it);
+      if (cache_.size() >= opts_.cache_capacity) cache_.clear();
+      cache_[key] = CacheValue{true, interp, opts_.open_ignore_marks, mark_gen_};
+      NoteRecentLocked(pid, key.dev, key.ino, interp);
+      // Only root can change the file (the rule's premise): its plain opens may be skipped in the kernel too.
+      if (opts_.open_ignore_marks) AddIgnoreMark(fd);
+      lock.unlock();
+      delete ev;
+      fast_allows_.fetch_add(1, std::memory_order_relaxed);
+      Answer(fd, true);
+      return;
+    }
+    lock.unlock();
+    if (fast) {  // answered meanwhile (timeout)
+      delete ev;
+      return;
+    }
+  }
+  lock.lock();
+  if (own_child()) {
+    bool ours = pending_.erase(id) != 0;
+    lock.unlock();
+    delete ev;
+    if (ours) {  // else answered meanwhile (timeout)
+      self_ignored_.fetch_add(1, std::memory_order_relaxed);
+      Answer(fd, true);
+    }
+    return;
+  }
+  lock.unlock();
   if (!forward_(ev)) {
     delete ev;
     lock.lock();
@@ -343,37 +533,54 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     pending_.erase(it);
     lock.unlock();
     drops_.fetch_add(1, std::memory_order_relaxed);
-    Answer(fd, opts_.fail_mode == FailMode::Open);
+    Answer(fd, fail_allow);
+    Fail(pid, kind, path, fail_allow, FailCause::QueueFull, 0);
   }
 }
 
-bool FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ignore_opens) {
+bool FanotifyCore::Deliver(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  it->second.delivered = true;
+  return true;
+}
+
+RespondResult FanotifyCore::Respond(uint64_t id, bool allow, bool cache, bool ignore_opens, bool process_data) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end()) {
+    RespondResult r = RespondResult::Unknown;
+    for (auto e = expired_.rbegin(); e != expired_.rend(); ++e)
+      if (e->first == id) {
+        r = e->second ? RespondResult::LateAllowed : RespondResult::LateDenied;
+        break;
+      }
     lock.unlock();
     late_.fetch_add(1, std::memory_order_relaxed);
-    return false;
+    return r;
   }
   Pending p = it->second;
   pending_.erase(it);
   if (cache) {
     if (cache_.size() >= opts_.cache_capacity) cache_.clear();  // crude but bounded; see docs/native.md
-    cache_[p.key] = allow;
+    bool ignore = allow && ignore_opens && opts_.open_ignore_marks;
+    cache_[p.key] = CacheValue{allow, p.interp, ignore, mark_gen_};
     // ignore_opens (with open_ignore_marks): the caller promises that every plain open of this file is allowed
     // for every subject class, and that only root can change the file. The kernel then stops sending
     // FAN_OPEN_PERM for the inode (the open that follows an exec included) until the file is written (ignore
     // marks without SURV_MODIFY are dropped on write(2), NOT on a store through a shared writable mapping: hence
-    // "only root can change it") or ClearCache flushes the inode marks.
-    if (allow && ignore_opens && opts_.open_ignore_marks &&
-        fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_PERM, p.fd, nullptr) == 0) {
-      ignore_marks_.fetch_add(1, std::memory_order_relaxed);
-    }
+    // "only root can change it"), its owner or mode changes (attribute watch), or ClearCache flushes the marks.
+    if (ignore) AddIgnoreMark(p.fd);
   }
-  if (allow && p.key.kind == (uint8_t)EventKind::Exec) NoteRecentExec(p.pid, p.key.dev, p.key.ino);
+  if (allow && p.key.kind != (uint8_t)EventKind::Open) NoteRecentLocked(p.pid, p.key.dev, p.key.ino, p.interp);
+  if (allow && process_data && p.has_data) {
+    if (data_memo_.size() >= opts_.cache_capacity) data_memo_.clear();
+    data_memo_.insert(p.data);
+  }
   lock.unlock();
   Answer(p.fd, allow);
-  return true;
+  return RespondResult::Answered;
 }
 
 bool FanotifyCore::IsPending(uint64_t id) {
@@ -381,43 +588,90 @@ bool FanotifyCore::IsPending(uint64_t id) {
   return pending_.count(id) != 0;
 }
 
-bool FanotifyCore::SetSubjectClass(int32_t pid, uint32_t cls) {
-  uint64_t start = 0;
-  if (!ReadProcStat(pid, nullptr, &start)) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = subjects_.find(pid);
-  if (it != subjects_.end() && it->second.inherited) inherited_count_--;
-  if (cls == 0) {
-    subjects_.erase(pid);
-  } else {
-    subjects_[pid] = Subject{start, cls, false};
+ssize_t FanotifyCore::Read(uint64_t id, uint8_t *buf, size_t len, uint64_t pos) {
+  int dupfd;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return -1;
+    dupfd = fcntl(it->second.fd, F_DUPFD_CLOEXEC, 3);
   }
-  return true;
+  if (dupfd < 0) return -1;
+  ssize_t n = pread(dupfd, buf, len, (off_t)pos);
+  close(dupfd);
+  return n;
 }
 
-bool FanotifyCore::ClearSubjectClass(int32_t pid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = subjects_.find(pid);
-  if (it == subjects_.end()) return false;
-  if (it->second.inherited) inherited_count_--;
-  subjects_.erase(it);
-  return true;
+void FanotifyCore::SetFailSettings(FailMode mode, uint32_t timeout_ms) {
+  fail_mode_.store((uint8_t)mode);
+  timeout_ms_.store(timeout_ms);  // pending events keep their deadline; new ones wake the loop anyway
 }
 
-// Inherited entries are only a memo of the ancestry walk: dropping them all is always safe.
-void FanotifyCore::DropInheritedLocked() {
-  for (auto it = subjects_.begin(); it != subjects_.end();) {
-    if (it->second.inherited) it = subjects_.erase(it);
-    else ++it;
+void FanotifyCore::AddInterpreter(uint64_t dev, uint64_t ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  interpreters_.insert({dev, ino});
+  have_interpreters_.store(true);
+}
+
+void FanotifyCore::SetFastExec(const FastExec &f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  fast_ = f;
+}
+
+namespace {
+// Only root can change it: root-owned, no write for others, group write only for group root; in a root-owned
+// sticky directory only an entry's owner can replace it (the rule of the agent's UserSpaceProbe).
+bool RootOnly(uint32_t uid, uint32_t gid, uint32_t mode, bool dir) {
+  if (uid != 0) return false;
+  bool sticky = dir && (mode & S_ISVTX);
+  if ((mode & S_IWOTH) && !sticky) return false;
+  return !((mode & S_IWGRP) && gid != 0 && !sticky);
+}
+// python3.11 -> python3 (".N" parts off), and -> python (every trailing digit and dot off).
+std::string StripMinor(std::string s) {
+  for (;;) {
+    size_t dot = s.rfind('.');
+    if (dot == std::string::npos || dot + 1 == s.size() || s.find_first_not_of("0123456789", dot + 1) != std::string::npos) return s;
+    s.resize(dot);
   }
-  inherited_count_ = 0;
+}
+std::string Versionless(const std::string &n) {
+  size_t e = n.size();
+  while (e > 0 && ((n[e - 1] >= '0' && n[e - 1] <= '9') || n[e - 1] == '.')) e--;
+  return n.substr(0, e);
+}
+}  // namespace
+
+bool FanotifyCore::FastAllowLocked(const Event &ev) const {
+  const FastExec &f = fast_;
+  if (!f.enabled || !ev.content_read || !ev.dirs_ok || !S_ISREG(ev.st.st_mode)) return false;
+  bool safe_dev = false;
+  for (uint64_t d : f.devs) safe_dev |= d == (uint64_t)ev.st.st_dev;
+  if (!safe_dev || !RootOnly(ev.st.st_uid, ev.st.st_gid, ev.st.st_mode, false)) return false;
+  for (const auto &d : ev.dirs)
+    if (!RootOnly(d.uid, d.gid, d.mode, true)) return false;
+  // A program: ET_EXEC, or ET_DYN with an interpreter (not a script, not a shared object or the loader itself).
+  const auto &h = ev.header;
+  if (h.size() < 18 || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') return false;
+  unsigned type = h[5] == 2 ? (unsigned)(h[16] << 8 | h[17]) : (unsigned)(h[17] << 8 | h[16]);
+  if (type != 2 && (type != 3 || InterpreterOf(h).empty())) return false;
+  if (ev.path.empty() || ev.path.find(" (deleted)") != std::string::npos) return false;
+  for (const auto &p : f.prefixes)
+    if (ev.path.compare(0, p.size(), p) == 0) return false;
+  std::string base = ev.path.substr(ev.path.rfind('/') + 1), minor = StripMinor(base), bare = Versionless(base);
+  for (const auto &n : f.names)
+    if (n == base || n == minor || n == bare) return false;
+  return true;
 }
 
 void FanotifyCore::ClearCache() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
-  // Inode marks only (no FAN_MARK_MOUNT/FILESYSTEM flag): the mount marks stay.
-  if (opts_.open_ignore_marks && fan_fd_ >= 0) fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  data_memo_.clear();
+  mark_gen_++;
+  // Inode marks only (no FAN_MARK_MOUNT/FILESYSTEM flag): the filesystem and mount marks stay.
+  if (fan_fd_ >= 0) fanotify_mark(fan_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  if (attrib_fd_ >= 0) fanotify_mark(attrib_fd_, FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
 }
 
 StatsSnapshot FanotifyCore::Stats() {
@@ -432,6 +686,16 @@ StatsSnapshot FanotifyCore::Stats() {
   s.self_ignored = self_ignored_.load();
   s.late_responses = late_.load();
   s.ignore_marks = ignore_marks_.load();
+  s.unreadable = unreadable_.load();
+  s.interps = interps_seen_.load();
+  s.interpreter_opens = interpreter_opens_.load();
+  s.attrib_flushes = attrib_flushes_.load();
+  s.fail_records_lost = fail_lost_.load();
+  s.fast_allows = fast_allows_.load();
+  s.data_hits = data_hits_.load();
+  s.mounts = mounts_.Counters();
+  s.fail_mode = (FailMode)fail_mode_.load();
+  s.timeout_ms = timeout_ms_.load();
   std::lock_guard<std::mutex> lock(mu_);
   s.queue_depth = pending_.size();
   s.cache_size = cache_.size();
@@ -445,9 +709,11 @@ void FanotifyCore::Stop() {
   ssize_t ignored = write(stop_fd_, &one, sizeof one);
   (void)ignored;
   if (thread_.joinable()) thread_.join();
+  mounts_.Close();
   close(fan_fd_);
+  if (attrib_fd_ >= 0) close(attrib_fd_);
   close(stop_fd_);
-  fan_fd_ = stop_fd_ = -1;
+  fan_fd_ = stop_fd_ = attrib_fd_ = -1;
 }
 
 }  // namespace omamori

@@ -7,7 +7,8 @@
  * which sees that exec while the launcher image still runs, reads which guarded application the target is.
  *
  * Sequence: ABI query -> mask rights by ABI -> ruleset -> path-beneath rules (non-directories get file rights
- * only) -> net port rules -> PR_SET_NO_NEW_PRIVS -> landlock_restrict_self -> execvp.
+ * only) -> net port rules -> fork (a reaper stays, see below) -> PR_SET_NO_NEW_PRIVS -> landlock_restrict_self ->
+ * execvp. The exit status is the target's.
  * Exit: 125 launcher or ruleset error, 126 target found but not executable, 127 target not found.
  * Without --best-effort a ruleset asking for a feature the kernel lacks (network: ABI 4, scopes: ABI 6) is an
  * error; with it the feature is dropped with a warning. Log flags (ABI 7) are dropped silently below ABI 7. */
@@ -20,7 +21,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -30,6 +33,21 @@
 #define MAX_RULES_BYTES (1 << 20)
 
 static const char *g_rules_name = "rules";
+static volatile pid_t g_forward_to = 0;
+
+static void forward(int sig) {
+  if (g_forward_to > 0) kill(g_forward_to, sig);
+}
+
+/* Signals sent to the launcher (omamori run forwards SIGINT/SIGTERM/SIGHUP to it) go on to the next process down. */
+static void forward_signals(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = forward;
+  sa.sa_flags = SA_RESTART;
+  for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++) sigaction(sigs[k], &sa, NULL);
+}
 
 static void die(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "omamori-launch: ");
@@ -185,13 +203,64 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(PR_SET_NO_NEW_PRIVS): %s%s", strerror(errno), "");
-  if (syscall(__NR_landlock_restrict_self, ruleset_fd, restrict_flags) != 0)
-    die("landlock_restrict_self: %s%s", strerror(errno), "");
+  /* Three processes: this one (A) waits for the target's exit status and exits with it; its child R stays outside
+   * the Landlock domain as the tree's reaper (PR_SET_CHILD_SUBREAPER) until every descendant has exited, so an
+   * orphaned or CLONE_PARENT'ed process of the tree always has R as an ancestor; R's child restricts itself and
+   * execs the target. R is outside the domain, so the contained tree cannot signal or trace it. */
+  int status_pipe[2];
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) die("pipe: %s%s", strerror(errno), "");
+  fflush(NULL);
+  pid_t reaper = fork();
+  if (reaper < 0) die("fork: %s%s", strerror(errno), "");
+  if (reaper > 0) {
+    close(status_pipe[1]);
+    close(ruleset_fd);
+    g_forward_to = reaper;
+    forward_signals();
+    int st = 0;
+    ssize_t n;
+    do n = read(status_pipe[0], &st, sizeof st); while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof st) {
+      /* The reaper died before the target ended (killed from outside): its own status is all we have. */
+      while (waitpid(reaper, &st, 0) < 0 && errno == EINTR) {}
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+  }
+  close(status_pipe[0]);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) die("prctl(PR_SET_CHILD_SUBREAPER): %s%s", strerror(errno), "");
+  pid_t target = fork();
+  if (target < 0) die("fork: %s%s", strerror(errno), "");
+  if (target == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("prctl(PR_SET_NO_NEW_PRIVS): %s%s", strerror(errno), "");
+    if (syscall(__NR_landlock_restrict_self, ruleset_fd, restrict_flags) != 0)
+      die("landlock_restrict_self: %s%s", strerror(errno), "");
+    close(ruleset_fd);
+    execvp(argv[i], &argv[i]);
+    int e = errno;
+    fprintf(stderr, "omamori-launch: %s: %s\n", argv[i], strerror(e));
+    _exit(e == ENOENT ? 127 : 126);
+  }
   close(ruleset_fd);
-
-  execvp(argv[i], &argv[i]);
-  int e = errno;
-  fprintf(stderr, "omamori-launch: %s: %s\n", argv[i], strerror(e));
-  return e == ENOENT ? 127 : 126;
+  /* The reaper holds no terminal or pipe: whoever reads the tree's output sees its end when the tree ends. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    if (null > 2) close(null);
+  }
+  g_forward_to = target;
+  forward_signals();
+  for (;;) {
+    int st;
+    pid_t p = waitpid(-1, &st, 0);
+    if (p < 0 && errno == EINTR) continue;
+    if (p < 0) break; /* ECHILD: the whole tree has ended */
+    if (p == target) {
+      ssize_t ignored = write(status_pipe[1], &st, sizeof st);
+      (void)ignored;
+      close(status_pipe[1]);
+      g_forward_to = 0;
+    }
+  }
+  return 0;
 }

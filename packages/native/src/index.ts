@@ -4,7 +4,12 @@ export { nativeAvailable, type NativeAvailability } from './load.ts';
 export {
   createFanotifyListener,
   type FailMode,
+  type FailureRecord,
+  type FastExecRule,
+  type FollowMounts,
+  type MarkedFilesystem,
   type OpenEvents,
+  type RespondResult,
   type FanotifyListener,
   type FanotifyListenerOptions,
   type FanotifyStats,

@@ -5,8 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 /** The raw addon surface (csrc/addon.cc). Wrapped by fanotify.ts; not exported from the package. */
 export interface RawListener {
-  start(onEvent: (ev: RawEvent) => void): void;
-  respond(id: number, allow: boolean, cache: boolean, ignoreOpens?: boolean): boolean;
+  start(onEvent: (ev: RawEvent) => void, onFail: (rec: RawFailRecord) => void): void;
+  /** 0 unknown, 1 answered, 2 late (the kernel got allow), 3 late (the kernel got deny). */
+  respond(id: number, allow: boolean, cache: boolean, ignoreOpens?: boolean, processData?: boolean): number;
+  read(id: number, buf: Buffer, position: number): number;
+  setFailSettings(failMode: 0 | 1, timeoutMs: number): void;
+  addInterpreter(dev: number, ino: bigint): void;
+  setFastExec(f: { enabled: boolean; names: string[]; prefixes: string[]; devs: number[]; launcher?: { dev: number; ino: bigint }; scriptExtensions?: string[] }): void;
+  marks(): { dev: number; where: string; type: string; execOnly: boolean }[];
   setSubjectClass(pid: number, cls: number): boolean;
   clearSubjectClass(pid: number): boolean;
   clearCache(): void;
@@ -15,14 +21,21 @@ export interface RawListener {
 }
 
 export interface RawEvent {
-  id: number; pid: number; kind: 'exec' | 'open'; subjectClass: number; path: string;
+  id: number; pid: number; kind: 'exec' | 'open' | 'interp'; subjectClass: number; path: string;
   dev: number; ino: bigint; mode: number; uid: number; gid: number; size: number; nlink: number;
-  ctimeNs: bigint; mtimeNs: bigint;
+  ctimeNs: bigint; mtimeNs: bigint; contentRead: boolean; header: Buffer; dirs: Uint32Array | null;
+  interpreterOpen: boolean;
+}
+
+export interface RawFailRecord {
+  pid: number; kind: 'exec' | 'open' | 'interp'; path: string; answer: 'allow' | 'deny';
+  cause: 'timeout' | 'queue-full' | 'unreadable';
 }
 
 export interface RawListenerOptions {
   paths: string[]; filesystemMark: boolean; openEvents: boolean; openFilter: 0 | 1; timeoutMs: number;
   failMode: 0 | 1; maxPending: number; cacheCapacity: number; ignoreOwnChildren: boolean; openIgnoreMarks: boolean;
+  follow?: { all: boolean; beneath: string[]; skipTypes: string[]; execOnlyTypes: string[]; namespaces: boolean; source: 0 | 1 | 2 };
 }
 
 export interface Addon {

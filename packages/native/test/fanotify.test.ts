@@ -10,11 +10,11 @@ import { createFanotifyListener, nativeAvailable } from '../src/index.ts';
 const scenarioFile = fileURLToPath(new URL('./fixtures/fanotify-scenario.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-function startScenario(name: string): { child: ChildProcess; lines: string[]; onLine: (f: (l: string) => void) => void; stderr: () => string } {
+function startScenario(name: string, extraEnv: Record<string, string> = {}): { child: ChildProcess; lines: string[]; onLine: (f: (l: string) => void) => void; stderr: () => string } {
   const child = spawn('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', scenarioFile, name], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, OMAMORI_PARENT_MNTNS: readlinkSync('/proc/self/ns/mnt') },
+    env: { ...process.env, ...extraEnv, OMAMORI_PARENT_MNTNS: readlinkSync('/proc/self/ns/mnt') },
   });
   const lines: string[] = [];
   const listeners: ((l: string) => void)[] = [];
@@ -36,8 +36,8 @@ function startScenario(name: string): { child: ChildProcess; lines: string[]; on
 
 /** Runs a scenario to completion and returns its RESULT payload; kills the child after `limitMs`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function runScenario(name: string, limitMs = 30_000): Promise<any> {
-  const s = startScenario(name);
+async function runScenario(name: string, limitMs = 30_000, env: Record<string, string> = {}): Promise<any> {
+  const s = startScenario(name, env);
   const timer = setTimeout(() => { if (s.child.pid) process.kill(s.child.pid, 'SIGKILL'); }, limitMs);
   const code = await new Promise<number | null>((resolve) => s.child.on('close', resolve));
   clearTimeout(timer);
@@ -94,8 +94,9 @@ test('JS never answers, fail mode open: the exec runs, answered by timeout, late
   const r = await runScenario('timeout-open');
   assert.equal(r.r.code, 0);
   assert.equal(r.stats.timeouts, 1);
-  assert.equal(r.late, false);
-  assert.equal(r.stats.lateResponses, 1);
+  assert.equal(r.late, 'late-allowed', 'a late respond says what the kernel got');
+  assert.equal(r.unknown, 'unknown');
+  assert.equal(r.stats.lateResponses, 2);
 });
 
 test('JS thread blocked, fail mode closed: the exec is denied by the native side on its own', async () => {
@@ -163,6 +164,7 @@ test('start() reports a path it cannot mark and leaves nothing running', async (
 
 test('options are checked before anything reaches the kernel', () => {
   assert.throws(() => createFanotifyListener({ paths: [], failMode: 'open' }), /paths must list at least one path/);
+  assert.throws(() => createFanotifyListener({ paths: ['/x'], failMode: 'open', mark: 'mount', follow: { all: true } }), /follow needs filesystem marks/);
   // @ts-expect-error: failMode is required and typed
   assert.throws(() => createFanotifyListener({ paths: ['/x'], failMode: 'maybe' }), /failMode must be 'open' or 'closed'/);
   assert.throws(() => createFanotifyListener({ paths: ['/x'], failMode: 'open', timeoutMs: 0 }), /timeoutMs must be a positive integer/);
@@ -198,4 +200,83 @@ test('listener SIGKILLed during a burst of execs: every exec completes, no proce
     clearTimeout(killer);
     if (s.child.exitCode === null && s.child.signalCode === null && s.child.pid) process.kill(s.child.pid, 'SIGKILL');
   }
+});
+
+test('a filesystem mark holds in other mount namespaces (unshare -m); a mount mark does not', async () => {
+  const r = await runScenario('namespaces');
+  assert.deepEqual(r, { 'mount:here': 126, 'mount:unshare': 0, 'filesystem:here': 126, 'filesystem:unshare': 126 });
+});
+
+for (const source of ['fanotify', 'mountinfo']) {
+  test(`follow (${source}): a filesystem mounted later beneath the directory is marked, also inside a child namespace`, async () => {
+    const r = await runScenario('follow', 30_000, { OMAMORI_FOLLOW_SOURCE: source });
+    assert.equal(r.stats.mountSource, source);
+    assert.equal(r.later, 126, 'exec from the tmpfs mounted after start is refused');
+    assert.equal(r.child, 126, `exec from the tmpfs the child namespace mounted is refused: ${r.childErr}`);
+    assert.ok(r.seen.includes('/later/deny') && r.seen.includes('/mine/deny'), JSON.stringify(r.seen));
+    assert.equal(r.marksBefore, 1);
+    assert.equal(r.marks.length, 3, JSON.stringify(r.marks));
+    assert.ok(r.marks.some((m: { where: string }) => /^ns:\d+ .*\/mine$/.test(m.where)), 'the child namespace\'s tmpfs is listed with its namespace');
+    assert.ok(r.stats.namespaces >= 1);
+  });
+}
+
+test('events carry the file header and the directory chain read through the event fd', async () => {
+  const r = await runScenario('facts');
+  assert.equal(r.r, 0);
+  assert.equal(r.got.length, 1);
+  const g = r.got[0];
+  assert.equal(g.head, '\x7fELF');
+  assert.ok(g.headLen > 64);
+  assert.equal(g.contentRead, true);
+  // sub (uid 1000), the tmpfs root, then every directory up to /
+  assert.deepEqual(g.dirs.slice(0, 2), [1000, 1000]);
+  assert.equal(g.dirs[2] & 0o170000, 0o040000);
+  assert.equal(g.dirs[5], r.rootMode);
+  assert.equal(g.dirs.length % 3, 0);
+  assert.ok(g.dirs.length >= 9, 'sub, the tmpfs root, /tmp and /');
+});
+
+test("a `#!` script's interpreter comes as kind 'interp' in the same execve, and is cached separately from plain execs", async () => {
+  const r = await runScenario('interp');
+  assert.deepEqual(r.codes, [3, 4, 3]);
+  assert.deepEqual(r.seen, ['exec script', 'interp mysh', 'exec mysh']);
+  assert.equal(r.stats.cacheHits, 2, 'the second run of the script: its exec and its interpreter from the cache');
+  assert.equal(r.stats.interpreters, 2);
+});
+
+test('opens by a registered interpreter reach JS even for files that do not look executable', async () => {
+  const r = await runScenario('interpreter-opens');
+  assert.equal(r.before, 0, 'not yet an interpreter: the data file is filtered in C');
+  assert.notEqual(r.after, 0, 'as an interpreter its read of data.py reaches JS (which refuses it here)');
+  assert.equal(r.plain, 0, 'another program reading the same file is not asked about');
+  assert.deepEqual(r.seen.filter((x: string) => x.startsWith('open')), ['open data.py true']);
+  assert.equal(r.stats.interpreterOpens, 1);
+});
+
+test('JS blocked: timeouts come back as fail records with what the kernel got; setFailSettings applies to later events', async () => {
+  const r = await runScenario('fail-records');
+  assert.deepEqual(r.codes, [0, 126], 'first allowed by fail-open, then refused by fail-closed');
+  assert.equal(r.held, 0, 'JS never held either event');
+  assert.deepEqual(r.recs.map((x: { answer: string; cause: string; kind: string }) => `${x.kind} ${x.answer} ${x.cause}`), ['exec allow timeout', 'exec deny timeout']);
+  assert.match(r.recs[0].path, /\/bin$/);
+  assert.equal(r.stats.failMode, 'closed');
+  assert.equal(r.stats.timeoutMs, 50);
+});
+
+test('an ignore mark is dropped when the file owner changes (chown), so the next open is asked again; an unchanged file gets its mark back at its next cache hit', async () => {
+  const r = await runScenario('attrib');
+  assert.equal(r.before, 2, 'the second open of lib.so was skipped by the kernel');
+  assert.equal(r.after, 3, 'after chown the open reached JS again');
+  assert.deepEqual(r.seen, ['open 0', 'open 0', 'open 1000']);
+  assert.ok(r.stats.attribFlushes >= 1);
+  assert.equal(r.otherEvents, 1, 'an unchanged file lost its mark in the flush: one cache hit puts it back, the next open is skipped');
+});
+
+test('fast exec rule: a root-only program on a declared filesystem is allowed in C; names, prefixes, user space and scripts still reach JS', async () => {
+  const r = await runScenario('fast-exec');
+  assert.deepEqual(r.codes, [0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(r.fast, 1, 'the first exec of sys/prog was allowed by the rule');
+  assert.equal(r.cacheHits, 1, 'the second came from the cache the rule filled');
+  assert.deepEqual(r.seen, ['sys/python3.11', 'user/prog', 'skip/prog', 'sys/script', 'sys/prog']);
 });

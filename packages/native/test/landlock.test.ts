@@ -143,3 +143,20 @@ test('launcher errors: bad ruleset line (125), missing path, missing program (12
   assert.equal(abi.code, 125);
   assert.match(abi.stderr, /require-abi 99 \(kernel has \d+\)/);
 });
+
+test('the launcher stays outside the domain as the tree\'s reaper: orphans are reparented to it; the exit code is the target\'s', async () => {
+  const mark = join(work, 'orphan');
+  // The target starts a background shell and exits 7 at once: the shell is orphaned, then reports its new parent.
+  writeFileSync(join(work, 'orphan.sh'), `sleep 0.5
+p=$(ps -o ppid= -p $$ | tr -d ' ')
+ps -o comm= -p "$p" > ${mark}.tmp
+kill -0 "$p" 2>/dev/null; echo $? >> ${mark}.tmp
+mv ${mark}.tmp ${mark}
+`);
+  const r = await launch({ ...spec, read: [...(spec.read ?? []), '/proc'] }, ['/bin/sh', '-c', `/bin/sh ${work}/orphan.sh & exit 7`]);
+  assert.equal(r.code, 7, r.stderr);
+  for (let i = 0; i < 50 && !existsSync(mark); i++) await new Promise((res) => setTimeout(res, 100));
+  const [parent, killStatus] = readFileSync(mark, 'utf8').trim().split('\n');
+  assert.equal(parent, 'omamori-launch', 'the orphan\'s new parent is the launcher left behind as reaper');
+  assert.equal(killStatus, '1', 'and the contained tree cannot even signal it (outside its Landlock domain)');
+});

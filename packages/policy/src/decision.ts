@@ -37,6 +37,11 @@ export const REASONS = {
   REMOTE_CODE: 'REMOTE_CODE',
   /** A system hook (IFEO debugger, accessibility program, Winlogon/logon script) written by other than a trusted installer. */
   PERSIST_SYSTEM_HOOK: 'PERSIST_SYSTEM_HOOK',
+  // fail modes, continued: too many decisions waiting, or the file the kernel opened could not be established
+  FAIL_OPEN_QUEUE_FULL: 'FAIL_OPEN_QUEUE_FULL',
+  FAIL_CLOSED_QUEUE_FULL: 'FAIL_CLOSED_QUEUE_FULL',
+  FAIL_OPEN_UNREADABLE: 'FAIL_OPEN_UNREADABLE',
+  FAIL_CLOSED_UNREADABLE: 'FAIL_CLOSED_UNREADABLE',
 } as const;
 
 export type ReasonCode = (typeof REASONS)[keyof typeof REASONS];

@@ -76,6 +76,13 @@ const KERNEL: ProcessNode = {
 
 type Trust = { reason: ReasonCode; rule: string } | undefined;
 
+/** `python3.11` → `python3`, `python`; `ruby3.1` → `ruby3`, `ruby`: the name without its trailing version. */
+function versionlessNames(name: string): string[] {
+  const minor = name.replace(/(\.\d+)+$/, '');
+  const bare = name.replace(/[\d.]+$/, '');
+  return [minor, bare].filter((n) => n !== '' && n !== name);
+}
+
 export function createEngine(initial: CompiledPolicy, options: EngineOptions = {}): Engine {
   let p = initial;
   const maxProcesses = options.maxProcesses ?? 65536;
@@ -316,6 +323,13 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     return app !== p.appsByName.get(baseName(norm, 'linux')) || matchApp(info, platform, true, norm) !== undefined;
   }
 
+  function deniedChild(name: string): boolean {
+    if (p.deniedChildren.has(name)) return true;
+    if (!/\d$/.test(name)) return false;
+    for (const n of versionlessNames(name)) if (p.deniedChildren.has(n)) return !p.allowedChildren.has(name);
+    return false;
+  }
+
   function decideStart(ev: ProcessStartEvent, node: ProcessNode, prev: ProcessNode | undefined): Decision {
     const d = decideImage(ev, node, prev);
     if (d.verdict !== 'allow' || ev.platform !== 'windows') return d;
@@ -346,7 +360,9 @@ export function createEngine(initial: CompiledPolicy, options: EngineOptions = {
     const app = node.app === undefined ? undefined : p.appsById.get(node.app);
     // Guarded by an ancestor (or by this very process before it exec'd): the child-launch rules apply.
     const startedGuarded = node.lineage.length > 1 ? node.lineage[node.lineage.length - 2]!.guarded !== undefined : false;
-    if ((startedGuarded || prev?.guarded !== undefined) && p.deniedChildren.has(name)) {
+    // `python3.11`, `ruby3.1`, `php8.2` are what the kernel opens for `python3`, `ruby`, `php`: also match the name
+    // without its version suffix.
+    if ((startedGuarded || prev?.guarded !== undefined) && deniedChild(name)) {
       return decision(true, REASONS.GUARDED_CHILD_DENIED, RULE.children, node, true, info.image);
     }
     // A guarded application must start inside the containment (its parent's, or the launcher's).

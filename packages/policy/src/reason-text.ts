@@ -28,6 +28,10 @@ export const REASON_TEXT: Readonly<Record<ReasonCode, Readonly<Record<'ja' | 'en
   GUARDED_NOT_CONTAINED: { en: 'a guarded application was started outside containment (use omamori run)', ja: '保護対象アプリケーションが封じ込めの外で起動されました (omamori run を使ってください)' },
   REMOTE_CODE: { en: 'a script host or loader was told to run code straight from the network: never trusted', ja: 'スクリプトホストやローダーにネットワーク上のコードを直接実行させようとしました (常に信頼されません)' },
   PERSIST_SYSTEM_HOOK: { en: 'only trusted installers may change what Windows itself starts (debugger, accessibility program, logon entry)', ja: 'Windows 自身が起動するもの (デバッガー・ユーザー補助プログラム・ログオン項目) を変更できるのは信頼されたインストーラーだけです' },
+  FAIL_OPEN_QUEUE_FULL: { en: 'too many decisions were waiting: allowed by the fail mode', ja: '判定待ちが多すぎたため、フェイルモードにより許可' },
+  FAIL_CLOSED_QUEUE_FULL: { en: 'too many decisions were waiting: denied by the fail mode', ja: '判定待ちが多すぎたため、フェイルモードにより拒否' },
+  FAIL_OPEN_UNREADABLE: { en: 'the file as opened could not be examined: allowed by the fail mode', ja: '開かれたファイルを確認できなかったため、フェイルモードにより許可' },
+  FAIL_CLOSED_UNREADABLE: { en: 'the file as opened could not be examined: denied by the fail mode', ja: '開かれたファイルを確認できなかったため、フェイルモードにより拒否' },
 };
 
 /** The explanation of a reason code; codes this version does not know are shown as they are. */

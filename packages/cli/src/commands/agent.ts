@@ -20,13 +20,17 @@ const protect = defineCommand({
   summary: { en: 'Run the Linux agent in the foreground (launch control, guarded applications, event log)', ja: 'Linux エージェントをフォアグラウンドで実行 (起動制御・保護対象アプリ・イベント記録)' },
   options: { ...POLICY_OPTIONS, mount: MOUNT_OPTION, state: STATE_OPTION },
   description: {
-    en: `Marks every local filesystem (or only the mounts given with --mount) with fanotify and answers each program
-start, shared-library load and script read by the policy. Every deny and audit-deny is logged with its reason
+    en: `Marks every filesystem that is not virtual with fanotify, in every mount namespace, including filesystems mounted
+later (or, with --mount DIR, the filesystem holding DIR and those mounted beneath DIR later), and answers each
+program start, shared-library load and script read (by an interpreter) by the policy. A refusal is also shown to
+the user of that desktop session (their language), rate-limited. Every deny and audit-deny is logged with its reason
 and lineage to DIR/events.db (see \`omamori events\`). SIGHUP or a change of the policy
 file reloads the policy; a broken policy keeps the old one in force. SIGINT/SIGTERM stop the agent.
 For daemon use see packaging/systemd/omamori.service.`,
-    ja: `すべてのローカルファイルシステム (--mount 指定時はそのマウントのみ) を fanotify で監視し、プログラムの起動・
-共有ライブラリの読み込み・スクリプトの読み込みをポリシーで判定します。拒否と監査拒否はすべて理由と系譜つきで
+    ja: `仮想でないすべてのファイルシステムを、すべてのマウント名前空間で、後からマウントされたものも含めて fanotify で監視し
+(--mount ディレクトリ 指定時は、そのディレクトリを含むファイルシステムと、その下に後からマウントされたもの)、
+プログラムの起動・共有ライブラリの読み込み・(インタープリターによる) スクリプトの読み込みをポリシーで判定します。
+拒否はそのデスクトップセッションの利用者にも (利用者の言語で、頻度を抑えて) 通知します。拒否と監査拒否はすべて理由と系譜つきで
 ディレクトリ/events.db (\`omamori events\` で表示) に記録します。SIGHUP またはポリシー
 ファイルの変更で再読み込みし、壊れたポリシーなら旧ポリシーを維持します。SIGINT/SIGTERM で停止します。
 常駐させるには packaging/systemd/omamori.service を使ってください。`,
@@ -66,9 +70,11 @@ For daemon use see packaging/systemd/omamori.service.`,
     const { runtime } = started;
     const agent = runtime.agent!;
     const s = agent.status();
+    const marked = s.marks.map((m) => m.where).join(', ');
+    const scope = values.mount?.length ? agent.mounts.join(', ') : (ja ? 'すべてのファイルシステム' : 'every filesystem');
     io.out(ja
-      ? `omamori protect: 保護中 ${agent.mounts.join(', ')} (ポリシー ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`
-      : `omamori protect: protecting ${agent.mounts.join(', ')} (policy ${s.policyVersion}, ${s.mode}, pid ${process.pid})\n`);
+      ? `omamori protect: 保護中 ${scope} [${marked}] (ポリシー ${s.policyVersion}, ${s.mode}, フェイルモード ${s.failMode}, pid ${process.pid})\n`
+      : `omamori protect: protecting ${scope} [${marked}] (policy ${s.policyVersion}, ${s.mode}, fail ${s.failMode}, pid ${process.pid})\n`);
     await runtime.stopped;
     io.out(ja ? 'omamori protect: 停止しました\n' : 'omamori protect: stopped\n');
     return EXIT.OK;
@@ -89,14 +95,17 @@ const run = defineCommand({
 space, write only where guarded.writable and the applications' profiles allow, no read of guarded.readProtect
 (~/.ssh, ~/.gnupg, other applications' stores), signals and abstract sockets scoped to the containment.
 --app chooses the guarded application (default: matched by PROGRAM's name) whose own profile may be read.
-With the agent running, PROGRAM (even one not on the guarded list, when --app is given) and everything it starts
-are guarded: no shells, interpreters or untrusted programs. --print-rules prints the ruleset and exits. The exit code is the program's.`,
+With the agent running, PROGRAM and everything it starts, however it starts it, are guarded: no shells,
+interpreters or untrusted programs. A PROGRAM on no guarded list (and no --app) is guarded as an application of
+its own, shown as run:NAME in omamori events. --print-rules prints the ruleset and exits. The exit code is the
+program's.`,
     ja: `ポリシーから作った Landlock ルールセットを omamori-launch で適用してプログラムを起動します: システム領域は読み取り
 と実行、書き込みは guarded.writable とアプリのプロファイルだけ、guarded.readProtect (~/.ssh、~/.gnupg、他アプリの
 データ) は読めず、シグナルと抽象ソケットは封じ込めの内側に限定されます。--app は保護対象アプリ (既定はプログラム名
-で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、プログラム (--app 指定時は保護対象リストにない
-ものも) とそれが起動したものすべてが保護下になり、シェル・インタープリター・信頼されないプログラムは起動できません。--print-rules はルールセットを表示して終了します。
-終了コードはプログラムのものです。`,
+で照合) を選び、そのプロファイルは読めます。エージェント稼働中は、プログラムとそれが (どのような方法でも) 起動した
+ものすべてが保護下になり、シェル・インタープリター・信頼されないプログラムは起動できません。保護対象リストにない
+プログラム (--app なし) はそれ自体を 1 つのアプリとして保護します (omamori events では run:名前 と表示)。
+--print-rules はルールセットを表示して終了します。終了コードはプログラムのものです。`,
   },
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError(io.lang === 'ja' ? '起動するプログラムを -- の後に指定してください' : 'give the program to start after --');
@@ -110,13 +119,15 @@ are guarded: no shells, interpreters or untrusted programs. --print-rules prints
     }
     app ??= policy.appsByName.get(baseName(positionals[0]!, 'linux'))?.app.id;
     const rules = buildLandlockRuleset(buildContainmentSpec(policy, app === undefined ? {} : { app }));
+    // A program on no guarded list runs guarded as an application of its own (`run:NAME` in omamori events).
+    const label = app ?? `run:${baseName(positionals[0]!, 'linux').replace(/^-+/, '') || 'program'}`;
     if (values['print-rules']) { io.out(rules); return EXIT.OK; }
     const avail = nativeAvailable();
     if (!avail.available) {
       io.err(io.lang === 'ja' ? `omamori run: 封じ込めを使えません: ${avail.reason}\n` : `omamori run: containment unavailable: ${avail.reason}\n`);
       return EXIT.FAILURE;
     }
-    const child = spawn(launcherPath(), launcherArgs(positionals, { rulesFd: 3, bestEffort: true, ...(app === undefined ? {} : { label: app }) }), {
+    const child = spawn(launcherPath(), launcherArgs(positionals, { rulesFd: 3, bestEffort: true, label }), {
       stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env: io.env, cwd: io.cwd,
     });
     const fd3 = child.stdio[3] as NodeJS.WritableStream;
