@@ -34,7 +34,7 @@ test('protect on the runtime: SIGHUP reloads (a broken policy keeps the old one)
     }
   };
   try {
-    await waitFor('protecting', () => /omamori protect: protecting .*\(policy office@\d+, enforce, pid \d+\)/.test(out));
+    await waitFor('protecting', () => /omamori protect: protecting .*\(policy office@\d+, enforce, fail \w+, pid \d+\)/.test(out));
     assert.ok(existsSync(join(state, 'agent.pid')));
     child.kill('SIGHUP');
     await waitFor('reload', () => /omamori protect: policy office@\d+ \(enforce\) in force/.test(err));
