@@ -1,7 +1,7 @@
 // Alerts on blocks and incidents to real local receivers started here: a webhook (node:http server checking the
 // HMAC signature), syslog into Debian's rsyslogd (imtcp, plain TCP and TLS through its gtls driver; what it wrote is
-// read back from its output file), and e-mail into a small SMTP server written for this test (STARTTLS, AUTH PLAIN,
-// DATA) — no SMTP daemon is practical to run unprivileged per test. Rate limits per channel, audit-only events and
+// read back from its output file), and e-mail into Debian's aiosmtpd (python3-aiosmtpd; STARTTLS required, then AUTH
+// PLAIN; smtp-receiver.py prints what it received). Rate limits per channel, audit-only events and
 // the administrator's test button are checked too. Every receiver is stopped in teardown (rsyslogd by its pid).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +11,6 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { generateSelfSigned } from '../src/index.ts';
 import { createTestConsole, enrollTestAgent, sampleEvent, type TestAgent, type TestConsole } from './helpers.ts';
@@ -71,53 +70,33 @@ action(type="omfile" file="${out}" template="fields")
 interface Mail { tls: boolean; auth: string | null; from: string; to: string[]; data: string }
 interface Smtp { port: number; mails: Mail[]; stop(): Promise<void> }
 
-/** A small SMTP server (RFC 5321 subset): EHLO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, QUIT. */
-async function startSmtp(cert: string, key: string): Promise<Smtp> {
+/**
+ * Debian's aiosmtpd (python3-aiosmtpd) as the mail receiver, STARTTLS required before AUTH: smtp-receiver.py prints
+ * its port, then each message as a JSON line.
+ */
+async function startSmtp(certFile: string, keyFile: string): Promise<Smtp> {
   const mails: Mail[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((raw) => {
-    sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
-    let sock: net.Socket = raw;
-    let buf = '';
-    let inData = false;
-    const m: Mail = { tls: false, auth: null, from: '', to: [], data: '' };
-    const say = (s: string) => sock.write(`${s}\r\n`);
-    const onLine = (line: string): void => {
-      if (inData) {
-        if (line === '.') { inData = false; mails.push({ ...m, to: [...m.to] }); say('250 2.0.0 queued'); return; }
-        m.data += `${line.startsWith('..') ? line.slice(1) : line}\n`;
-        return;
-      }
-      const verb = line.split(' ')[0]!.toUpperCase();
-      if (verb === 'EHLO') { say('250-test.local'); if (!m.tls) say('250-STARTTLS'); say('250 AUTH PLAIN'); }
-      else if (verb === 'STARTTLS') {
-        say('220 2.0.0 ready');
-        sock.removeAllListeners('data');
-        const t = new tls.TLSSocket(raw, { isServer: true, key, cert });
-        sock = t; m.tls = true; buf = '';
-        t.on('data', onData);
-        t.on('error', () => raw.destroy());
-      } else if (verb === 'AUTH') { m.auth = Buffer.from(line.split(' ')[2] ?? '', 'base64').toString('utf8'); say('235 2.7.0 ok'); }
-      else if (verb === 'MAIL') { m.from = /<(.*)>/.exec(line)?.[1] ?? ''; say('250 ok'); }
-      else if (verb === 'RCPT') { m.to.push(/<(.*)>/.exec(line)?.[1] ?? ''); say('250 ok'); }
-      else if (verb === 'DATA') { inData = true; say('354 go ahead'); }
-      else if (verb === 'QUIT') { say('221 bye'); sock.end(); }
-      else say('502 unknown');
-    };
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      for (let i; (i = buf.indexOf('\r\n')) >= 0;) { const line = buf.slice(0, i); buf = buf.slice(i + 2); onLine(line); }
-    };
-    raw.on('data', onData);
-    raw.on('error', () => {});
-    say('220 test.local ESMTP');
+  const child: ChildProcess = spawn('/usr/bin/python3', [join(import.meta.dirname, 'smtp-receiver.py'), certFile, keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let out = '';
+  let stderr = '';
+  let port = 0;
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (let i; (i = out.indexOf('\n')) >= 0;) {
+      const line = out.slice(0, i); out = out.slice(i + 1);
+      const p = /^PORT (\d+)$/.exec(line);
+      if (p) port = Number(p[1]);
+      else if (line.startsWith('{')) mails.push(JSON.parse(line) as Mail);
+    }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port, mails,
-    async stop() { for (const s of sockets) s.destroy(); await new Promise<void>((r) => server.close(() => r())); },
-  };
+  const end = Date.now() + 20_000;
+  while (!port) {
+    if (child.exitCode !== null || Date.now() > end) { child.kill(); throw new Error(`aiosmtpd did not start: ${stderr}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, mails, async stop() { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } } };
 }
 
 describe('alerts to real receivers (webhook, rsyslogd over TCP and TLS, SMTP with STARTTLS)', () => {
@@ -138,7 +117,7 @@ describe('alerts to real receivers (webhook, rsyslogd over TCP and TLS, SMTP wit
     writeFileSync(certFile, m.cert); writeFileSync(join(dir, 'key.pem'), m.key);
     plain = await startRsyslog(dir, 'plain');
     secure = await startRsyslog(dir, 'tls', { cert: certFile, key: join(dir, 'key.pem') });
-    smtp = await startSmtp(m.cert, m.key);
+    smtp = await startSmtp(certFile, join(dir, 'key.pem'));
     hook = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
