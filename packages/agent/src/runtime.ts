@@ -1,11 +1,13 @@
-// The one composition root of the running Linux agent, for standalone `omamori protect` and managed `omamori agent
-// run` alike: re-applies a recorded network isolation, loads the policy once, starts enforcement (startAgent: engine,
-// fanotify listener, launch sensor, event log), then the managed side (sync client and whatever services the caller
-// adds), and owns the signals: SIGHUP reloads the policy and re-checks the isolation, SIGUSR1 logs the status,
-// SIGINT/SIGTERM stop everything in reverse order. The CLI only parses arguments and renders.
+// The one composition root of the running agent, for standalone `omamori protect` and managed `omamori agent run`,
+// on Linux and Windows alike: re-applies a recorded network isolation (Linux), loads the policy once, starts
+// enforcement (Linux: startAgent, i.e. engine, fanotify listener, launch sensor, event log; Windows: the enforcer the
+// caller passes, the Windows agent mode's apply/verify/read-back), then the managed side (sync client and whatever
+// services the caller adds), and owns the signals: SIGHUP reloads the policy and re-checks the isolation, SIGUSR1
+// logs the status, SIGINT/SIGTERM stop everything in reverse order. The CLI only parses arguments and renders.
 //
-// Not here yet (docs/architecture.md, "One runtime"): the Windows agent mode stays in `agent run`. (A reload's new
-// fail settings reach the live listener through agent.ts: no rebuild is needed.)
+// Not here yet (docs/architecture.md, "One runtime"): the sync client and the incident task handlers are built by
+// `agent run` and handed in as `sync`. (A reload's new fail settings reach the live listener through agent.ts: no
+// rebuild is needed.)
 import { startAgent, type Agent, type AgentOptions, type AgentStart, type AgentStatus, type PolicyLoader } from './agent.ts';
 import type { EventStore } from './event-store.ts';
 import { ensureIsolation, type EnsureOutcome } from './response/isolation.ts';
@@ -16,6 +18,20 @@ export interface RuntimeService {
   /** Called with the enforcing agent (undefined when sync only), so a heartbeat sent at once reports it. */
   start(agent: Agent | undefined): void;
   stop(): void | Promise<void>;
+}
+
+/**
+ * Enforcement by something other than the Linux agent: on Windows the Windows agent mode (windows/agent-mode.ts, a
+ * WindowsAgentMode fits as is), which applies the policy through Windows' own engines, verifies it and reads back
+ * their blocks. Its start is awaited before any service starts; it stops after them.
+ */
+export interface RuntimeEnforcer {
+  start(policy: CompiledPolicy, policyVersion?: string): Promise<void>;
+  /** A new policy (a reload, or the console's): applied in the background, errors are the enforcer's to report. */
+  onPolicy(policy: CompiledPolicy, policyVersion?: string): Promise<void>;
+  /** Heartbeat / status fields. */
+  detail(): Record<string, string | number | boolean>;
+  stop(): Promise<void>;
 }
 
 /** Where signals come from (default: the process); tests give an EventEmitter. */
@@ -31,8 +47,16 @@ export interface AgentRuntimeDeps {
   loadPolicy: PolicyLoader;
   /** The policy the caller already loaded (and reported on): used as is for the start, not loaded a second time. */
   initial?: CompiledPolicy;
-  /** false: no kernel enforcement (sync only). */
+  /** false: no enforcement at all (sync only). */
   enforce: boolean;
+  /**
+   * Who enforces: 'linux' (default) the fanotify agent; an enforcer object (Windows) instead. With an enforcer the
+   * start is asynchronous (createAgentRuntime returns a promise) and no nftables isolation is re-applied: on Windows
+   * isolation is the firewall script pair of `omamori isolate --windows`, whose rules Windows keeps across restarts.
+   */
+  enforcer?: 'linux' | RuntimeEnforcer;
+  /** The version handed to the enforcer with each policy (managed: the console's signed version). */
+  policyVersion?: () => string;
   mounts?: string[] | undefined;
   /** The event store the caller opened: with a console it is also the sync client's upload outbox. */
   store?: EventStore | undefined;
@@ -46,17 +70,26 @@ export interface AgentRuntimeDeps {
   /** Says what the isolation check found, at start and on each reload (default: a log line when it acted). */
   onIsolation?: (r: EnsureOutcome, when: 'start' | 'reload') => void;
   /** Where SIGUSR1's status goes (default: the log, as one JSON line). */
-  onStatus?: (status: AgentStatus | { state: 'sync-only' }) => void;
+  onStatus?: (status: RuntimeStatus) => void;
   /** Test hooks: the enforcement start and the isolation check (default: the real ones). */
   startAgent?: (opts: AgentOptions) => AgentStart;
   ensureIsolation?: (stateDir: string) => EnsureOutcome;
 }
 
+export type RuntimeStatus = AgentStatus | { state: 'sync-only' } | { state: 'protecting'; detail: Record<string, string | number | boolean> };
+
 export interface AgentRuntime {
-  /** The enforcing agent, or undefined when running sync only. */
+  /** The enforcing Linux agent, or undefined when running sync only or with an enforcer. */
   readonly agent: Agent | undefined;
-  /** Reloads the policy (the old one stays on problems) and re-checks the isolation; returns whether it swapped. */
+  /** The enforcer given in the deps, once started (Windows). */
+  readonly enforcer: RuntimeEnforcer | undefined;
+  /** Re-checks the isolation (Linux) and reloads the policy; returns whether a new policy was taken (see reloadPolicy). */
   reload(): boolean;
+  /**
+   * Reloads the policy only (a new console policy): Linux swaps it (the old one stays on problems); an enforcer gets
+   * it through onPolicy, in the background. Returns false when the policy did not load or nothing enforces.
+   */
+  reloadPolicy(): boolean;
   status(): AgentStatus | undefined;
   /** Stops services, the sync client and enforcement, in reverse order of their start. Idempotent. */
   stop(): Promise<void>;
@@ -64,17 +97,23 @@ export interface AgentRuntime {
   readonly stopped: Promise<void>;
 }
 
+/** What the isolation check at start found; 'skipped' with an enforcer (Windows keeps its firewall rules itself). */
+export type RuntimeIsolation = EnsureOutcome | { action: 'skipped'; reason: string };
+
 export type AgentRuntimeStart =
-  | { ok: true; runtime: AgentRuntime; isolation: EnsureOutcome }
-  | { ok: false; code: Exclude<AgentStart, { ok: true }>['code']; message: string; isolation: EnsureOutcome };
+  | { ok: true; runtime: AgentRuntime; isolation: RuntimeIsolation }
+  | { ok: false; code: Exclude<AgentStart, { ok: true }>['code'] | 'ENFORCER_FAILED'; message: string; isolation: RuntimeIsolation };
 
 function logIsolation(log: (line: string) => void, r: EnsureOutcome): void {
   if (r.action === 'reapplied') log('network isolation re-applied');
   if (r.action === 'failed') log(`WARNING: cannot check network isolation: ${r.message}`);
 }
 
-export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
-  const signals = deps.signals ?? process;
+export function createAgentRuntime(deps: AgentRuntimeDeps & { enforcer?: 'linux' }): AgentRuntimeStart;
+export function createAgentRuntime(deps: AgentRuntimeDeps & { enforcer: RuntimeEnforcer }): Promise<AgentRuntimeStart>;
+export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | Promise<AgentRuntimeStart>;
+export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | Promise<AgentRuntimeStart> {
+  if (typeof deps.enforcer === 'object') return startWithEnforcer(deps, deps.enforcer);
   const checkIsolation = () => (deps.ensureIsolation ?? ensureIsolation)(deps.stateDir);
   // A machine isolated by `omamori isolate` (or a console task) stays isolated across agent restarts.
   const onIsolation = deps.onIsolation ?? ((r: EnsureOutcome) => logIsolation(deps.log, r));
@@ -96,6 +135,56 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
     if (!started.ok) return { ok: false, code: started.code, message: started.message, isolation };
     agent = started.agent;
   }
+  const runtime = assemble(deps, {
+    agent,
+    enforcer: undefined,
+    checkIsolation: () => { onIsolation(checkIsolation(), 'reload'); },
+    reloadPolicy: () => (agent ? agent.reload() : false),
+  });
+  return { ok: true, runtime, isolation };
+}
+
+/** Windows (or any enforcer): the policy loaded once, the enforcer's start awaited, then the services. */
+async function startWithEnforcer(deps: AgentRuntimeDeps, enforcer: RuntimeEnforcer): Promise<AgentRuntimeStart> {
+  const isolation: RuntimeIsolation = { action: 'skipped', reason: 'isolation on Windows is the firewall script pair of `omamori isolate --windows`; Windows keeps its rules' };
+  let active: RuntimeEnforcer | undefined;
+  if (deps.enforce) {
+    const first = deps.initial ? { policy: deps.initial } : deps.loadPolicy();
+    if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n'), isolation };
+    try {
+      await enforcer.start(first.policy, deps.policyVersion?.());
+    } catch (e) {
+      try { await enforcer.stop(); } catch { /* the start's error is the one to report */ }
+      return { ok: false, code: 'ENFORCER_FAILED', message: (e as Error).message, isolation };
+    }
+    active = enforcer;
+  }
+  const runtime = assemble(deps, {
+    agent: undefined,
+    enforcer: active,
+    checkIsolation: () => {},
+    reloadPolicy: () => {
+      if (!active) return false;
+      const next = deps.loadPolicy();
+      if (!('policy' in next)) { deps.log(`the policy did not load; the previous one stays in force: ${next.problems.join('; ')}`); return false; }
+      active.onPolicy(next.policy, deps.policyVersion?.()).catch((e: unknown) => { deps.log(`applying the policy failed: ${(e as Error).message}`); });
+      return true;
+    },
+  });
+  return { ok: true, runtime, isolation };
+}
+
+interface Enforcement {
+  agent: Agent | undefined;
+  enforcer: RuntimeEnforcer | undefined;
+  checkIsolation: () => void;
+  reloadPolicy: () => boolean;
+}
+
+/** Starts the services on running enforcement and wires the signals; stop() undoes it all in reverse order. */
+function assemble(deps: AgentRuntimeDeps, e: Enforcement): AgentRuntime {
+  const signals = deps.signals ?? process;
+  const { agent, enforcer } = e;
   const services = [...(deps.sync ? [deps.sync] : []), ...(deps.services ?? [])];
   const running: RuntimeService[] = [];
   for (const s of services) { s.start(agent); running.push(s); }
@@ -104,13 +193,10 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
   const stopped = new Promise<void>((res) => { resolveStopped = res; });
   let stopping: Promise<void> | undefined;
 
-  const reload = (): boolean => {
-    onIsolation(checkIsolation(), 'reload');
-    return agent ? agent.reload() : false;
-  };
+  const reload = (): boolean => { e.checkIsolation(); return e.reloadPolicy(); };
   const onHup = () => { reload(); };
   const onUsr1 = () => {
-    const s = agent?.status() ?? { state: 'sync-only' as const };
+    const s: RuntimeStatus = agent?.status() ?? (enforcer ? { state: 'protecting', detail: enforcer.detail() } : { state: 'sync-only' });
     if (deps.onStatus) deps.onStatus(s); else deps.log(JSON.stringify(s));
   };
   const onStop = () => { void runtime.stop(); };
@@ -118,7 +204,10 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
     stopping ??= (async () => {
       signals.off('SIGHUP', onHup); signals.off('SIGUSR1', onUsr1); signals.off('SIGINT', onStop); signals.off('SIGTERM', onStop);
       for (const s of running.reverse()) {
-        try { await s.stop(); } catch (e) { deps.log(`stopping a service failed: ${(e as Error).message}`); }
+        try { await s.stop(); } catch (err) { deps.log(`stopping a service failed: ${(err as Error).message}`); }
+      }
+      if (enforcer) {
+        try { await enforcer.stop(); } catch (err) { deps.log(`stopping the enforcer failed: ${(err as Error).message}`); }
       }
       agent?.stop();
       resolveStopped();
@@ -127,7 +216,9 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
   };
   const runtime: AgentRuntime = {
     get agent() { return agent; },
+    get enforcer() { return enforcer; },
     reload,
+    reloadPolicy: e.reloadPolicy,
     status: () => agent?.status(),
     stop,
     stopped,
@@ -136,5 +227,5 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart {
   signals.on('SIGUSR1', onUsr1);
   signals.on('SIGINT', onStop);
   signals.on('SIGTERM', onStop);
-  return { ok: true, runtime, isolation };
+  return runtime;
 }
