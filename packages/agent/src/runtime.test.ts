@@ -13,6 +13,7 @@ import { compile, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/p
 import type { Agent, AgentOptions, AgentStart } from './agent.ts';
 import { ensureIsolation, isolate, type NftRunner } from './response/isolation.ts';
 import { createAgentRuntime, type RuntimeEnforcer, type RuntimeService } from './runtime.ts';
+import type { SyncClient, SyncClientOptions } from './sync/client.ts';
 
 const office = (): CompiledPolicy => compile(loadPolicy(findPreset('office')!.text).policy!);
 
@@ -212,5 +213,48 @@ test('Windows: a failed enforcer start or a bad first policy starts no service; 
     await syncOnly.runtime.stop();
     assert.deepEqual(only.steps, ['sync.start (no agent)', 'sync.stop']);
     assert.equal(only.loads(), 0);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('managed (console): the runtime makes the sync client, heartbeats once before the first policy, enforces the console policy and hands new ones on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omamori-runtime-'));
+  try {
+    const steps: string[] = [];
+    let opts: SyncClientOptions | undefined;
+    let doc: ReturnType<SyncClient['currentPolicy']>;
+    let version = 0;
+    const outbox = { append: () => {}, meta: () => undefined, setMeta: () => {} };
+    const fake = (o: SyncClientOptions): SyncClient => {
+      opts = o;
+      return {
+        enrollment: { consoleUrl: 'https://console.test', agentId: 'a-1' }, outbox, store: undefined,
+        currentPolicy: () => doc, policyVersion: () => version,
+        heartbeat: async () => {
+          steps.push('sync.heartbeat');
+          doc = { ...loadPolicy(findPreset('office')!.text).policy!, mode: 'enforce' }; version = 7;
+        },
+        start: () => { steps.push(`sync.start ${JSON.stringify(o.runState())}`); },
+        stop: async () => { steps.push('sync.stop'); },
+      } as unknown as SyncClient;
+    };
+    let urlSeen = '';
+    const signals = new EventEmitter();
+    const started = await createAgentRuntime({
+      stateDir: dir, log: () => {}, enforce: true, signals,
+      console: { createSyncClient: fake, tasks: (consoleUrl) => { urlSeen = 'later'; return { isolate: async () => { urlSeen = consoleUrl(); return { status: 'done', message: '' }; } }; } },
+      enforcer: (sink) => { assert.equal(sink, outbox, 'the Windows mode writes to the upload outbox'); return windowsEnforcer(steps); },
+    });
+    assert.ok(started.ok);
+    const v = office().version;
+    assert.deepEqual(steps, ['sync.heartbeat', `enforcer.start ${v} v7`, 'sync.start {"state":"protecting","detail":{"platform":"windows","windowsApplied":1}}']);
+    assert.equal(started.runtime.sync?.enrollment.consoleUrl, 'https://console.test');
+    await opts!.tasks!.isolate!({} as never);
+    assert.equal(urlSeen, 'https://console.test');
+    version = 8;
+    opts!.onPolicy!(doc!, {} as never);
+    assert.equal(steps.at(-1), `enforcer.onPolicy ${v} v8`);
+    signals.emit('SIGTERM');
+    await started.runtime.stopped;
+    assert.deepEqual(steps.slice(-2), ['sync.stop', 'enforcer.stop']);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

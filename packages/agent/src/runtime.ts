@@ -5,13 +5,17 @@
 // services the caller adds), and owns the signals: SIGHUP reloads the policy and re-checks the isolation, SIGUSR1
 // logs the status, SIGINT/SIGTERM stop everything in reverse order. The CLI only parses arguments and renders.
 //
-// Not here yet (docs/architecture.md, "One runtime"): the sync client and the incident task handlers are built by
-// `agent run` and handed in as `sync`. (A reload's new fail settings reach the live listener through agent.ts: no
-// rebuild is needed.)
+// Managed (`console`), the runtime makes the sync client from the enrollment in the state directory, serves the
+// console's signed policy (the default preset in audit mode until one arrives) and hands new ones to enforcement.
+// Not here yet (docs/architecture.md, "One runtime"): the incident task handlers are built by `agent run` (they use
+// CLI collectors) and handed in. (A reload's new fail settings reach the live listener through agent.ts: no rebuild.)
 import { startAgent, type Agent, type AgentOptions, type AgentStart, type AgentStatus, type PolicyLoader } from './agent.ts';
 import type { EventStore } from './event-store.ts';
 import { ensureIsolation, type EnsureOutcome } from './response/isolation.ts';
-import type { CompiledPolicy } from '@omamori/policy';
+import { createSyncClient, type SyncClient, type SyncClientOptions } from './sync/client.ts';
+import type { Outbox } from './sync/outbox.ts';
+import type { TaskHandlers } from './sync/tasks.ts';
+import { compile, DEFAULT_PRESET, findPreset, loadPolicy as parsePolicy, type CompiledPolicy } from '@omamori/policy';
 
 /** Something started after enforcement and stopped before it (the sync client, the upload pull loop, ...). */
 export interface RuntimeService {
@@ -34,6 +38,14 @@ export interface RuntimeEnforcer {
   stop(): Promise<void>;
 }
 
+/** Managed by a console (`omamori agent run`): the runtime makes the sync client from the enrollment in stateDir. */
+export interface ConsoleOptions {
+  /** The incident task handlers, given the console's URL (the CLI builds them: they use its collectors). */
+  tasks?: (consoleUrl: () => string) => TaskHandlers;
+  /** Test hook: the sync client's factory (default: createSyncClient). */
+  createSyncClient?: (o: SyncClientOptions) => SyncClient;
+}
+
 /** Where signals come from (default: the process); tests give an EventEmitter. */
 export interface SignalSource {
   on(signal: NodeJS.Signals, handler: () => void): unknown;
@@ -43,8 +55,11 @@ export interface SignalSource {
 export interface AgentRuntimeDeps {
   stateDir: string;
   log: (line: string) => void;
-  /** Loads the policy; called at start unless `initial` is given, and on every reload. */
-  loadPolicy: PolicyLoader;
+  /**
+   * Loads the policy; called at start unless `initial` is given, and on every reload. Required unless `console` is
+   * given: then the default is the console's signed policy, or the default preset in audit mode until one arrives.
+   */
+  loadPolicy?: PolicyLoader;
   /** The policy the caller already loaded (and reported on): used as is for the start, not loaded a second time. */
   initial?: CompiledPolicy;
   /** false: no enforcement at all (sync only). */
@@ -54,7 +69,7 @@ export interface AgentRuntimeDeps {
    * start is asynchronous (createAgentRuntime returns a promise) and no nftables isolation is re-applied: on Windows
    * isolation is the firewall script pair of `omamori isolate --windows`, whose rules Windows keeps across restarts.
    */
-  enforcer?: 'linux' | RuntimeEnforcer;
+  enforcer?: 'linux' | RuntimeEnforcer | ((outbox: Outbox) => RuntimeEnforcer);
   /** The version handed to the enforcer with each policy (managed: the console's signed version). */
   policyVersion?: () => string;
   mounts?: string[] | undefined;
@@ -62,7 +77,9 @@ export interface AgentRuntimeDeps {
   store?: EventStore | undefined;
   /** A policy file watched for changes (reloaded like SIGHUP). */
   watchFile?: string | undefined;
-  /** The managed side: the sync client, started once enforcement is in place. */
+  /** Managed by a console: the runtime makes the sync client (then `sync` is not given). Start is asynchronous. */
+  console?: ConsoleOptions;
+  /** The managed side made by the caller: a sync client, started once enforcement is in place. */
   sync?: RuntimeService;
   /** More services, started after the sync client, in order. */
   services?: RuntimeService[];
@@ -83,6 +100,8 @@ export interface AgentRuntime {
   readonly agent: Agent | undefined;
   /** The enforcer given in the deps, once started (Windows). */
   readonly enforcer: RuntimeEnforcer | undefined;
+  /** The sync client the runtime made (with `console`). */
+  readonly sync: SyncClient | undefined;
   /** Re-checks the isolation (Linux) and reloads the policy; returns whether a new policy was taken (see reloadPolicy). */
   reload(): boolean;
   /**
@@ -102,18 +121,76 @@ export type RuntimeIsolation = EnsureOutcome | { action: 'skipped'; reason: stri
 
 export type AgentRuntimeStart =
   | { ok: true; runtime: AgentRuntime; isolation: RuntimeIsolation }
-  | { ok: false; code: Exclude<AgentStart, { ok: true }>['code'] | 'ENFORCER_FAILED'; message: string; isolation: RuntimeIsolation };
+  | { ok: false; code: Exclude<AgentStart, { ok: true }>['code'] | 'ENFORCER_FAILED' | 'SYNC_FAILED'; message: string; isolation: RuntimeIsolation };
 
 function logIsolation(log: (line: string) => void, r: EnsureOutcome): void {
   if (r.action === 'reapplied') log('network isolation re-applied');
   if (r.action === 'failed') log(`WARNING: cannot check network isolation: ${r.message}`);
 }
 
-export function createAgentRuntime(deps: AgentRuntimeDeps & { enforcer?: 'linux' }): AgentRuntimeStart;
-export function createAgentRuntime(deps: AgentRuntimeDeps & { enforcer: RuntimeEnforcer }): Promise<AgentRuntimeStart>;
-export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | Promise<AgentRuntimeStart>;
+/** Linux without a console (`protect`, tests) starts synchronously; an enforcer or a console make it asynchronous. */
+export function createAgentRuntime(deps: AgentRuntimeDeps & { enforcer?: 'linux'; console?: undefined; loadPolicy: PolicyLoader }): AgentRuntimeStart;
+export function createAgentRuntime(deps: AgentRuntimeDeps): Promise<AgentRuntimeStart> | AgentRuntimeStart;
 export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | Promise<AgentRuntimeStart> {
-  if (typeof deps.enforcer === 'object') return startWithEnforcer(deps, deps.enforcer);
+  if (deps.console) return startManaged(deps, deps.console);
+  const load = deps.loadPolicy;
+  const enforcer = deps.enforcer;
+  if (!load) return { ok: false, code: 'POLICY_INVALID', message: 'no policy: give loadPolicy or console', isolation: { action: 'skipped', reason: 'not started' } };
+  if (typeof enforcer === 'function') return { ok: false, code: 'ENFORCER_FAILED', message: 'an enforcer factory needs the console\'s outbox (console)', isolation: { action: 'skipped', reason: 'not started' } };
+  if (typeof enforcer === 'object') return startWithEnforcer(deps, load, enforcer, undefined);
+  return startLinux(deps, load, undefined);
+}
+
+/**
+ * Managed: the sync client first (its event store is the agent's log and the upload outbox), one heartbeat when no
+ * console policy is stored yet (so a reachable console's policy is the first one enforced), then enforcement and
+ * the sync loop as for the caller's services. New console policies reach enforcement through reloadPolicy.
+ */
+async function startManaged(deps: AgentRuntimeDeps, c: ConsoleOptions): Promise<AgentRuntimeStart> {
+  const notStarted: RuntimeIsolation = { action: 'skipped', reason: 'not started' };
+  let agent: Agent | undefined;
+  let enforcer: RuntimeEnforcer | undefined;
+  let reloadPolicy = (): boolean => true; // the runtime's, once started
+  let client: SyncClient | undefined;
+  try {
+    client = (c.createSyncClient ?? createSyncClient)({
+      stateDir: deps.stateDir, log: deps.log,
+      // The first heartbeat may go as soon as the loop starts: agent/enforcer are set by then.
+      runState: () => enforcer ? { state: 'protecting', detail: enforcer.detail() } : agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
+      onPolicy: () => { if ((agent || enforcer) && !reloadPolicy()) deps.log('the new policy did not load; the previous one stays in force'); },
+      ...(c.tasks ? { tasks: c.tasks(() => client!.enrollment.consoleUrl) } : {}),
+    });
+  } catch (e) {
+    return { ok: false, code: 'SYNC_FAILED', message: (e as Error).message, isolation: notStarted };
+  }
+  const sync = client;
+  const consolePolicy: PolicyLoader = () => {
+    const doc = sync.currentPolicy();
+    if (doc) return { policy: compile(doc) };
+    const fallback = parsePolicy(findPreset(DEFAULT_PRESET)!.text);
+    return fallback.policy ? { policy: compile({ ...fallback.policy, mode: 'audit' }) } : { problems: ['default preset does not load'] };
+  };
+  if (deps.enforce && !sync.currentPolicy()) {
+    try { await sync.heartbeat(); } catch (e) { deps.log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
+  }
+  let given = deps.enforcer;
+  if (typeof given === 'function') {
+    try { given = deps.enforce ? given(sync.outbox) : undefined; } catch (e) {
+      await sync.stop();
+      return { ok: false, code: 'ENFORCER_FAILED', message: (e as Error).message, isolation: notStarted };
+    }
+  }
+  if (typeof given === 'object' && deps.enforce) enforcer = given;
+  const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
+  const inner: AgentRuntimeDeps = { ...deps, sync: syncService, store: sync.store, policyVersion: deps.policyVersion ?? (() => String(sync.policyVersion())) };
+  const load = deps.loadPolicy ?? consolePolicy;
+  const started = typeof given === 'object' ? await startWithEnforcer(inner, load, given, sync) : startLinux(inner, load, sync);
+  if (!started.ok) { enforcer = undefined; await sync.stop(); return started; }
+  reloadPolicy = started.runtime.reloadPolicy;
+  return started;
+}
+
+function startLinux(deps: AgentRuntimeDeps, load: PolicyLoader, sync: SyncClient | undefined): AgentRuntimeStart {
   const checkIsolation = () => (deps.ensureIsolation ?? ensureIsolation)(deps.stateDir);
   // A machine isolated by `omamori isolate` (or a console task) stays isolated across agent restarts.
   const onIsolation = deps.onIsolation ?? ((r: EnsureOutcome) => logIsolation(deps.log, r));
@@ -126,7 +203,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | 
     let pending: ReturnType<PolicyLoader> | undefined = deps.initial ? { policy: deps.initial } : undefined;
     const loadPolicy: PolicyLoader = () => {
       if (pending) { const p = pending; pending = undefined; return p; }
-      return deps.loadPolicy();
+      return load();
     };
     const started = (deps.startAgent ?? startAgent)({
       loadPolicy, stateDir: deps.stateDir, log: deps.log,
@@ -138,6 +215,7 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | 
   const runtime = assemble(deps, {
     agent,
     enforcer: undefined,
+    sync,
     checkIsolation: () => { onIsolation(checkIsolation(), 'reload'); },
     reloadPolicy: () => (agent ? agent.reload() : false),
   });
@@ -145,11 +223,11 @@ export function createAgentRuntime(deps: AgentRuntimeDeps): AgentRuntimeStart | 
 }
 
 /** Windows (or any enforcer): the policy loaded once, the enforcer's start awaited, then the services. */
-async function startWithEnforcer(deps: AgentRuntimeDeps, enforcer: RuntimeEnforcer): Promise<AgentRuntimeStart> {
+async function startWithEnforcer(deps: AgentRuntimeDeps, load: PolicyLoader, enforcer: RuntimeEnforcer, sync: SyncClient | undefined): Promise<AgentRuntimeStart> {
   const isolation: RuntimeIsolation = { action: 'skipped', reason: 'isolation on Windows is the firewall script pair of `omamori isolate --windows`; Windows keeps its rules' };
   let active: RuntimeEnforcer | undefined;
   if (deps.enforce) {
-    const first = deps.initial ? { policy: deps.initial } : deps.loadPolicy();
+    const first = deps.initial ? { policy: deps.initial } : load();
     if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n'), isolation };
     try {
       await enforcer.start(first.policy, deps.policyVersion?.());
@@ -162,10 +240,11 @@ async function startWithEnforcer(deps: AgentRuntimeDeps, enforcer: RuntimeEnforc
   const runtime = assemble(deps, {
     agent: undefined,
     enforcer: active,
+    sync,
     checkIsolation: () => {},
     reloadPolicy: () => {
       if (!active) return false;
-      const next = deps.loadPolicy();
+      const next = load();
       if (!('policy' in next)) { deps.log(`the policy did not load; the previous one stays in force: ${next.problems.join('; ')}`); return false; }
       active.onPolicy(next.policy, deps.policyVersion?.()).catch((e: unknown) => { deps.log(`applying the policy failed: ${(e as Error).message}`); });
       return true;
@@ -177,6 +256,7 @@ async function startWithEnforcer(deps: AgentRuntimeDeps, enforcer: RuntimeEnforc
 interface Enforcement {
   agent: Agent | undefined;
   enforcer: RuntimeEnforcer | undefined;
+  sync: SyncClient | undefined;
   checkIsolation: () => void;
   reloadPolicy: () => boolean;
 }
@@ -217,6 +297,7 @@ function assemble(deps: AgentRuntimeDeps, e: Enforcement): AgentRuntime {
   const runtime: AgentRuntime = {
     get agent() { return agent; },
     get enforcer() { return enforcer; },
+    get sync() { return e.sync; },
     reload,
     reloadPolicy: e.reloadPolicy,
     status: () => agent?.status(),
