@@ -1,10 +1,10 @@
 // `omamori agent enroll` (join a console with a group token, pinning its certificate) and `omamori agent run` (the
 // Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
 import { resolve } from 'node:path';
-import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
+import { DEFAULT_PRESET } from '@omamori/policy';
 import {
-  createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, runNft, SyncError, systemResolver, windows,
-  ensureIsolation, type Agent, type NftRunner, type RuntimeService, type SyncClient,
+  createAgentRuntime, enrollAgent, exportWindowsEventLogs, runNft, SyncError, systemResolver, windows, ensureIsolation,
+  type NftRunner,
 } from '@omamori/agent';
 import { defineCommand } from '../args.ts';
 import { EXIT, type Command } from '../command.ts';
@@ -93,76 +93,39 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
     const ja = io.lang === 'ja';
     const dir = resolveStateDir(values.state, io).dir;
     const log = (line: string) => io.err(`omamori agent: ${line}\n`);
-    // What runs is known once the runtime started its enforcement, just before the sync client's first heartbeat.
-    let agent: Agent | undefined;
-    let winMode: windows.WindowsAgentMode | undefined;
-    let reloadPolicy = (): boolean => true; // the runtime's, once it started
-    let client: SyncClient | undefined;
-    try {
-      client = createSyncClient({
-        stateDir: dir, log,
-        runState: () => winMode ? { state: 'protecting', detail: winMode.detail() } : agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
-        // A new console policy: the runtime reloads it (Linux: swapped in the agent; Windows: applied by the mode).
-        onPolicy: () => { if ((agent || winMode) && !reloadPolicy()) log('the new policy did not load; the previous one stays in force'); },
+    const win32 = deps.platform === 'win32';
+    // The one agent runtime (agent/src/runtime.ts), as `omamori protect` uses it, managed: it makes the sync client
+    // and enforces the console's policy, on Linux with the fanotify agent, on Windows with the Windows agent mode
+    // (apply/verify/read-back through PowerShell) as its enforcer.
+    const started = await createAgentRuntime({
+      stateDir: dir, log, enforce: !values['sync-only'],
+      console: {
         // Incident tasks from the console (docs/incident-response.md).
-        tasks: createIncidentTaskHandlers({
-          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
+        tasks: (consoleUrl) => createIncidentTaskHandlers({
+          platform: deps.platform, stateDir: dir, consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
           runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
         }),
-      });
-    } catch (err) {
-      io.err(ja ? `omamori agent run: 開始できません: ${(err as Error).message}\n` : `omamori agent run: cannot start: ${(err as Error).message}\n`);
-      return EXIT.FAILURE;
-    }
-    const sync = client;
-    const loadCurrent = (): { policy: CompiledPolicy } | { problems: string[] } => {
-      const doc = sync.currentPolicy();
-      if (doc) return { policy: compile(doc) };
-      const fallback = loadPolicy(findPreset(DEFAULT_PRESET)!.text);
-      return fallback.policy ? { policy: compile({ ...fallback.policy, mode: 'audit' }) } : { problems: ['default preset does not load'] };
-    };
-    const enforce = !values['sync-only'];
-    if (enforce && !sync.currentPolicy()) {
-      try { await sync.heartbeat(); } catch (e) { log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
-    }
-    const win32 = deps.platform === 'win32';
-    if (win32 && enforce) {
-      try {
-        const ps = deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform });
-        winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.outbox, stateDir: dir, log });
-      } catch (e) {
-        io.err(ja ? `omamori agent run: Windows モードを開始できません: ${(e as Error).message}\n` : `omamori agent run: cannot start Windows mode: ${(e as Error).message}\n`);
-        await sync.stop();
-        return EXIT.FAILURE;
-      }
-    }
-    // The agent's event store is the upload outbox: the sync loop hears of each new event in this process.
-    // The first heartbeat may go at once: runState must already see the agent.
-    const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
-    // The one agent runtime (agent/src/runtime.ts), as `omamori protect` uses it, with the sync client: on Linux it
-    // starts the fanotify agent, on Windows the Windows agent mode (apply/verify/read-back) as its enforcer.
-    const started = await createAgentRuntime({
-      stateDir: dir, log, loadPolicy: loadCurrent, enforce, sync: syncService, store: sync.store,
-      policyVersion: () => String(sync.policyVersion()), ...(winMode ? { enforcer: winMode } : {}),
+      },
+      ...(win32 ? { enforcer: (outbox: windows.WindowsEventSink) => windows.createWindowsAgentMode({
+        powershell: deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform }), sink: outbox, stateDir: dir, log,
+      }) } : {}),
       mounts: values.mount?.map((m) => resolve(io.cwd, m)),
       // Windows has no nftables (even --sync-only): isolation there is the firewall script pair of `omamori isolate
       // --windows`, whose rules Windows keeps across restarts; with the enforcer the runtime skips the check itself.
       ensureIsolation: win32 ? () => ({ action: 'not-isolated' }) : (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
     });
     if (!started.ok) {
-      if (started.code === 'ENFORCER_FAILED') {
-        io.err(ja ? `omamori agent run: Windows モードを開始できません: ${started.message}\n` : `omamori agent run: cannot start Windows mode: ${started.message}\n`);
-      } else {
+      if (started.code === 'SYNC_FAILED') io.err(ja ? `omamori agent run: 開始できません: ${started.message}\n` : `omamori agent run: cannot start: ${started.message}\n`);
+      else if (started.code === 'ENFORCER_FAILED') io.err(ja ? `omamori agent run: Windows モードを開始できません: ${started.message}\n` : `omamori agent run: cannot start Windows mode: ${started.message}\n`);
+      else {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
           : `omamori agent run: cannot start the agent (${started.code}): ${started.message}\n  use --sync-only to run the sync loop alone\n`);
       }
-      await sync.stop();
       return EXIT.FAILURE;
     }
     const runtime = started.runtime;
-    agent = runtime.agent;
-    reloadPolicy = runtime.reloadPolicy;
-    const what = runtime.enforcer ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
+    const sync = runtime.sync!;
+    const what = runtime.enforcer ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : runtime.agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
     io.out(ja ? `omamori agent: ${what} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
       : `omamori agent: ${what} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
     // The runtime stops on SIGINT/SIGTERM itself (services, then enforcement); a test's waitForStop stops it too.
