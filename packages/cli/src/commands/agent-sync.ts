@@ -1,5 +1,6 @@
 // `omamori agent enroll` (join a console with a group token, pinning its certificate) and `omamori agent run` (the
-// Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
+// agent runtime under the console's signed policy, with event upload: Linux fanotify, or the Windows agent mode).
+// Thin: parse, build what only the CLI has (incident task handlers, the PowerShell door), call @omamori/agent, render.
 import { resolve } from 'node:path';
 import { DEFAULT_PRESET } from '@omamori/policy';
 import {
