@@ -173,18 +173,20 @@ async function startManaged(deps: AgentRuntimeDeps, c: ConsoleOptions): Promise<
   if (deps.enforce && !sync.currentPolicy()) {
     try { await sync.heartbeat(); } catch (e) { deps.log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
   }
-  let given = deps.enforcer;
-  if (typeof given === 'function') {
-    try { given = deps.enforce ? given(sync.outbox) : undefined; } catch (e) {
+  // An enforcer (Windows) is made and started only when enforcing; its platform never checks nftables isolation,
+  // even sync only.
+  const given = deps.enforcer;
+  const notLinux = typeof given === 'function' || typeof given === 'object';
+  if (deps.enforce && typeof given === 'function') {
+    try { enforcer = given(sync.outbox); } catch (e) {
       await sync.stop();
       return { ok: false, code: 'ENFORCER_FAILED', message: (e as Error).message, isolation: notStarted };
     }
-  }
-  if (typeof given === 'object' && deps.enforce) enforcer = given;
+  } else if (deps.enforce && typeof given === 'object') enforcer = given;
   const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
   const inner: AgentRuntimeDeps = { ...deps, sync: syncService, store: sync.store, policyVersion: deps.policyVersion ?? (() => String(sync.policyVersion())) };
   const load = deps.loadPolicy ?? consolePolicy;
-  const started = typeof given === 'object' ? await startWithEnforcer(inner, load, given, sync) : startLinux(inner, load, sync);
+  const started = notLinux ? await startWithEnforcer(inner, load, enforcer, sync) : startLinux(inner, load, sync);
   if (!started.ok) { enforcer = undefined; await sync.stop(); return started; }
   reloadPolicy = started.runtime.reloadPolicy;
   return started;
@@ -223,10 +225,10 @@ function startLinux(deps: AgentRuntimeDeps, load: PolicyLoader, sync: SyncClient
 }
 
 /** Windows (or any enforcer): the policy loaded once, the enforcer's start awaited, then the services. */
-async function startWithEnforcer(deps: AgentRuntimeDeps, load: PolicyLoader, enforcer: RuntimeEnforcer, sync: SyncClient | undefined): Promise<AgentRuntimeStart> {
+async function startWithEnforcer(deps: AgentRuntimeDeps, load: PolicyLoader, enforcer: RuntimeEnforcer | undefined, sync: SyncClient | undefined): Promise<AgentRuntimeStart> {
   const isolation: RuntimeIsolation = { action: 'skipped', reason: 'isolation on Windows is the firewall script pair of `omamori isolate --windows`; Windows keeps its rules' };
   let active: RuntimeEnforcer | undefined;
-  if (deps.enforce) {
+  if (deps.enforce && enforcer) {
     const first = deps.initial ? { policy: deps.initial } : load();
     if (!('policy' in first)) return { ok: false, code: 'POLICY_INVALID', message: first.problems.join('\n'), isolation };
     try {
