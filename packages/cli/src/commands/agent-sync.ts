@@ -110,10 +110,8 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
       ...(win32 ? { enforcer: (outbox: windows.WindowsEventSink) => windows.createWindowsAgentMode({
         powershell: deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform }), sink: outbox, stateDir: dir, log,
       }) } : {}),
-      mounts: values.mount?.map((m) => resolve(io.cwd, m)),
-      // Windows has no nftables (even --sync-only): isolation there is the firewall script pair of `omamori isolate
-      // --windows`, whose rules Windows keeps across restarts; with the enforcer the runtime skips the check itself.
-      ensureIsolation: win32 ? () => ({ action: 'not-isolated' }) : (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
+      // On win32 the runtime never checks nftables isolation (not even --sync-only): Windows keeps its firewall rules.
+      mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
     });
     if (!started.ok) {
       if (started.code === 'SYNC_FAILED') io.err(ja ? `omamori agent run: 開始できません: ${started.message}\n` : `omamori agent run: cannot start: ${started.message}\n`);
