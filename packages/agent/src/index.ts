@@ -1,7 +1,7 @@
 // @omamori/agent: the Linux agent (fanotify launch control, /proc lineage, user-space probe, package trust, local
 // event store) and the Landlock containment of guarded applications.
 export { createAgentListener, startAgent, type Agent, type AgentOptions, type AgentStart, type AgentStatus, type PolicyLoader } from './agent.ts';
-export { createAgentRuntime, type AgentRuntime, type AgentRuntimeDeps, type AgentRuntimeStart, type RuntimeService, type SignalSource } from './runtime.ts';
+export { createAgentRuntime, type AgentRuntime, type AgentRuntimeDeps, type AgentRuntimeStart, type ConsoleOptions, type RuntimeEnforcer, type RuntimeIsolation, type RuntimeService, type RuntimeStatus, type SignalSource } from './runtime.ts';
 export { openEventStore, eventsDbPath, type EventStore, type StoredEvent, type AgentNote } from './event-store.ts';
 export { createLaunchSensor, LAUNCHING_CLASS, type LaunchSensor, type LaunchSensorDeps, type KernelAnswer, type DecisionSink } from './launch-sensor.ts';
 export { createDesktopNotifier, type DesktopNotifier, type DesktopNotifierOptions } from './desktop-notify.ts';

@@ -1,6 +1,7 @@
 // `omamori agent run` with the platform forced to win32 and a record-mode PowerShell: it goes into Windows mode
-// (compile + apply through PowerShell, no Linux agent, no fanotify) and stops cleanly. On Linux it runs on the agent
-// runtime, which re-applies a recorded isolation at start (as protect does).
+// (compile + apply through PowerShell, no Linux agent, no fanotify, no nft) on the agent runtime, with the Windows
+// agent mode as its enforcer, and stops cleanly. On Linux it runs on the same runtime, which re-applies a recorded
+// isolation at start (as protect does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -75,5 +76,28 @@ test('agent run on Linux (sync only) re-applies a recorded network isolation at 
     assert.deepEqual(calls, ['-f - table'], 'the isolation table is loaded again');
     assert.match(err, /omamori agent: network isolation re-applied/);
     assert.match(out, /omamori agent: sync only .*\n[^]*omamori agent: stopped/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('agent run on win32 never calls nft, even with an isolation recorded; the runtime stops the Windows mode', async () => {
+  const dir = enrolledDir();
+  try {
+    const calls: string[] = [];
+    const nft: NftRunner = (args) => { calls.push(args.join(' ')); return { code: 0, stdout: '', stderr: '' }; };
+    assert.equal(isolate(dir, { console: [{ family: 4, address: '192.0.2.10', prefix: 32 }], allow: [], dns: [] }, { nft, reason: 'test' }).ok, true);
+    calls.length = 0;
+    for (const extra of [[], ['--sync-only']]) {
+      let err = '';
+      const io: Partial<Io> = { out: () => {}, err: (s) => { err += s; }, lang: 'en', cwd: dir };
+      const ps = windows.createPowerShell({ mode: 'record' });
+      let callsWhileRunning = -1;
+      const code = await main(['agent', 'run', '--state', dir, ...extra], {}, io,
+        createAgentSyncCommands({ platform: 'win32', nft, powershell: () => ps, waitForStop: async () => { callsWhileRunning = ps.calls.length; } }));
+      assert.equal(code, 0, err);
+      assert.doesNotMatch(err, /isolation/);
+      if (extra.length === 0) assert.ok(callsWhileRunning > 0, 'the policy was applied before the runtime reported running');
+      assert.equal(ps.calls.length, Math.max(callsWhileRunning, 0), 'nothing runs through PowerShell after the stop');
+    }
+    assert.deepEqual(calls, []);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -1,10 +1,11 @@
 // `omamori agent enroll` (join a console with a group token, pinning its certificate) and `omamori agent run` (the
-// Linux agent under the console's signed policy, with event upload). Thin: parse, call @omamori/agent, render.
+// agent runtime under the console's signed policy, with event upload: Linux fanotify, or the Windows agent mode).
+// Thin: parse, build what only the CLI has (incident task handlers, the PowerShell door), call @omamori/agent, render.
 import { resolve } from 'node:path';
-import { compile, DEFAULT_PRESET, findPreset, loadPolicy, type CompiledPolicy } from '@omamori/policy';
+import { DEFAULT_PRESET } from '@omamori/policy';
 import {
-  createAgentRuntime, createSyncClient, enrollAgent, exportWindowsEventLogs, runNft, SyncError, systemResolver, windows,
-  ensureIsolation, type Agent, type AgentRuntime, type NftRunner, type RuntimeService, type SyncClient,
+  createAgentRuntime, enrollAgent, exportWindowsEventLogs, runNft, SyncError, systemResolver, windows, ensureIsolation,
+  type NftRunner,
 } from '@omamori/agent';
 import { defineCommand } from '../args.ts';
 import { EXIT, type Command } from '../command.ts';
@@ -17,15 +18,11 @@ export interface AgentRunDeps {
   platform: NodeJS.Platform;
   /** The PowerShell door for Windows mode (default: live powershell.exe). */
   powershell?: () => windows.PowerShell;
-  /** Resolves when the agent should stop (default: SIGINT/SIGTERM). */
+  /** Resolves when the agent should stop (besides SIGINT/SIGTERM, which the runtime handles). */
   waitForStop?: () => Promise<void>;
   /** nftables for isolation re-apply and isolation tasks (default: the nft command). */
   nft?: NftRunner;
 }
-const signalled = () => new Promise<void>((res) => {
-  const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); res(); };
-  process.on('SIGINT', stop); process.on('SIGTERM', stop);
-});
 
 const enroll = defineCommand({
   path: ['agent', 'enroll'],
@@ -97,84 +94,42 @@ Windows では Windows 自身の機能 (App Control・ASR・フォルダー ア�
     const ja = io.lang === 'ja';
     const dir = resolveStateDir(values.state, io).dir;
     const log = (line: string) => io.err(`omamori agent: ${line}\n`);
-    let agent: Agent | undefined;
-    let winMode: windows.WindowsAgentMode | undefined;
-    let client: SyncClient | undefined;
-    try {
-      client = createSyncClient({
-        stateDir: dir, log,
-        runState: () => winMode ? { state: 'protecting', detail: winMode.detail() } : agent ? { state: 'protecting', mode: agent.status().mode } : { state: 'sync-only' },
-        onPolicy: (doc, signed) => {
-          if (winMode) { void winMode.onPolicy(compile(doc), String(signed.envelope.version)); return; }
-          if (agent && !agent.reload()) log('the new policy did not load; the previous one stays in force');
-        },
+    const win32 = deps.platform === 'win32';
+    // The one agent runtime (agent/src/runtime.ts), as `omamori protect` uses it, managed: it makes the sync client
+    // and enforces the console's policy, on Linux with the fanotify agent, on Windows with the Windows agent mode
+    // (apply/verify/read-back through PowerShell) as its enforcer.
+    const started = await createAgentRuntime({
+      stateDir: dir, log, enforce: !values['sync-only'],
+      console: {
         // Incident tasks from the console (docs/incident-response.md).
-        tasks: createIncidentTaskHandlers({
-          platform: deps.platform, stateDir: dir, consoleUrl: () => client!.enrollment.consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
+        tasks: (consoleUrl) => createIncidentTaskHandlers({
+          platform: deps.platform, stateDir: dir, consoleUrl, nft: deps.nft ?? runNft, resolver: systemResolver,
           runEmocheckCollector: runPowerShellCollector, exportEventLogs: (d) => exportWindowsEventLogs(d), now: () => new Date(),
         }),
-      });
-    } catch (err) {
-      io.err(ja ? `omamori agent run: 開始できません: ${(err as Error).message}\n` : `omamori agent run: cannot start: ${(err as Error).message}\n`);
-      return EXIT.FAILURE;
-    }
-    const sync = client;
-    const loadCurrent = (): { policy: CompiledPolicy } | { problems: string[] } => {
-      const doc = sync.currentPolicy();
-      if (doc) return { policy: compile(doc) };
-      const fallback = loadPolicy(findPreset(DEFAULT_PRESET)!.text);
-      return fallback.policy ? { policy: compile({ ...fallback.policy, mode: 'audit' }) } : { problems: ['default preset does not load'] };
-    };
-    if (!values['sync-only']) {
-      if (!sync.currentPolicy()) {
-        try { await sync.heartbeat(); } catch (e) { log(`console not reachable yet (${(e as Error).message}); starting with the ${DEFAULT_PRESET} preset in audit mode`); }
-      }
-      if (deps.platform === 'win32') {
-        const current = loadCurrent();
-        if (!('policy' in current)) { io.err(`omamori agent run: ${current.problems.join('; ')}\n`); await sync.stop(); return EXIT.FAILURE; }
-        try {
-          const ps = deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform });
-          winMode = windows.createWindowsAgentMode({ powershell: ps, sink: sync.outbox, stateDir: dir, log });
-          await winMode.start(current.policy, String(sync.policyVersion()));
-        } catch (e) {
-          io.err(ja ? `omamori agent run: Windows モードを開始できません: ${(e as Error).message}\n` : `omamori agent run: cannot start Windows mode: ${(e as Error).message}\n`);
-          await sync.stop();
-          return EXIT.FAILURE;
-        }
-      }
-    }
-    // The agent's event store is the upload outbox: the sync loop hears of each new event in this process.
-    // The first heartbeat may go at once: runState must already see the agent.
-    const syncService: RuntimeService = { start: (a) => { agent = a; sync.start(); }, stop: () => sync.stop() };
-    let runtime: AgentRuntime | undefined;
-    if (winMode) sync.start();
-    else {
-      // Linux: the one agent runtime (agent/src/runtime.ts) as `omamori protect` uses it, with the sync client.
-      const started = createAgentRuntime({
-        stateDir: dir, log, loadPolicy: loadCurrent, enforce: !values['sync-only'], sync: syncService, store: sync.store,
-        mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
-      });
-      if (!started.ok) {
+      },
+      ...(win32 ? { enforcer: (outbox: windows.WindowsEventSink) => windows.createWindowsAgentMode({
+        powershell: deps.powershell?.() ?? windows.createPowerShell({ mode: 'live', platform: deps.platform }), sink: outbox, stateDir: dir, log,
+      }) } : {}),
+      // On win32 the runtime never checks nftables isolation (not even --sync-only): Windows keeps its firewall rules.
+      mounts: values.mount?.map((m) => resolve(io.cwd, m)), ensureIsolation: (d) => ensureIsolation(d, { nft: deps.nft ?? runNft }),
+    });
+    if (!started.ok) {
+      if (started.code === 'SYNC_FAILED') io.err(ja ? `omamori agent run: 開始できません: ${started.message}\n` : `omamori agent run: cannot start: ${started.message}\n`);
+      else if (started.code === 'ENFORCER_FAILED') io.err(ja ? `omamori agent run: Windows モードを開始できません: ${started.message}\n` : `omamori agent run: cannot start Windows mode: ${started.message}\n`);
+      else {
         io.err(ja ? `omamori agent run: エージェントを開始できません (${started.code}): ${started.message}\n  同期だけなら --sync-only を付けてください\n`
           : `omamori agent run: cannot start the agent (${started.code}): ${started.message}\n  use --sync-only to run the sync loop alone\n`);
-        await sync.stop();
-        return EXIT.FAILURE;
       }
-      runtime = started.runtime;
-      agent = runtime.agent;
+      return EXIT.FAILURE;
     }
-    const what = winMode ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
+    const runtime = started.runtime;
+    const sync = runtime.sync!;
+    const what = runtime.enforcer ? (ja ? '保護中 (Windows: App Control・ASR・CFA)' : 'protecting (Windows: App Control, ASR, CFA)') : runtime.agent ? (ja ? '保護中' : 'protecting') : (ja ? '同期のみ' : 'sync only');
     io.out(ja ? `omamori agent: ${what} (エージェント ${sync.enrollment.agentId}, コンソール ${sync.enrollment.consoleUrl}, ポリシー v${sync.policyVersion()}, pid ${process.pid})\n`
       : `omamori agent: ${what} (agent ${sync.enrollment.agentId}, console ${sync.enrollment.consoleUrl}, policy v${sync.policyVersion()}, pid ${process.pid})\n`);
-    if (runtime) {
-      // The runtime stops on SIGINT/SIGTERM itself; a test's waitForStop stops it too.
-      if (deps.waitForStop) await Promise.race([deps.waitForStop().then(() => runtime.stop()), runtime.stopped]);
-      else await runtime.stopped;
-    } else {
-      await (deps.waitForStop ?? signalled)();
-      await winMode?.stop();
-      await sync.stop();
-    }
+    // The runtime stops on SIGINT/SIGTERM itself (services, then enforcement); a test's waitForStop stops it too.
+    if (deps.waitForStop) await Promise.race([deps.waitForStop().then(() => runtime.stop()), runtime.stopped]);
+    else await runtime.stopped;
     io.out(ja ? 'omamori agent: 停止しました\n' : 'omamori agent: stopped\n');
     return EXIT.OK;
   },
