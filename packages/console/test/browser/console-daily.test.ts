@@ -182,6 +182,8 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     assert.notEqual((answer.json() as { mark: string }).mark, mark, 'the wait ended because of the change');
     assert.ok(woke - clicked < 10_000, 'woken at once');
     assert.equal(await row.getByTestId('rollout').textContent(), 'enforce (block)');
+    const audit = (await wc.admin.req('GET', '/api/audit?limit=20')).body;
+    assert.match(audit, /group\.enforce/, 'switched through the preview-checked route (POST /api/groups/:id/enforce), audited with its preview');
     const hb = (await main.req('POST', '/heartbeat', heartbeat())).json() as { policy?: { envelope: { policy: string } } };
     assert.equal((JSON.parse(hb.policy!.envelope.policy) as { mode: string }).mode, 'enforce', 'the woken agent gets the enforce policy on its heartbeat');
     await shot(page, 'enforce-confirm');

@@ -20,12 +20,16 @@ function usePreview(groupId: string) {
   }, [groupId]);
 }
 
-export function EnforceConfirm({ group, onYes, onNo, busy, yes }: { group: Pick<Group, 'id' | 'name'>; onYes(): void; onNo(): void; busy?: boolean; yes?: string }) {
+/**
+ * `onYes` gets the number of would-block events the preview showed (undefined when the console has no preview): the
+ * switch then goes through POST /api/groups/:id/enforce, which refuses it when more were logged since.
+ */
+export function EnforceConfirm({ group, onYes, onNo, busy, yes }: { group: Pick<Group, 'id' | 'name'>; onYes(seen?: number): void; onNo(): void; busy?: boolean; yes?: string }) {
   const { t } = useI18n();
   const p = usePreview(group.id);
   const eventsLink = withQuery('/events', { group: group.id, verdict: 'audit-deny' });
   return (
-    <Confirm title={t('grp.confirmTitle', { group: group.name })} yes={yes ?? t('grp.confirm')} onYes={onYes} onNo={onNo} busy={busy}>
+    <Confirm title={t('grp.confirmTitle', { group: group.name })} yes={yes ?? t('grp.confirm')} onYes={() => onYes(p.data && p.data !== 'missing' ? p.data.totals.events : undefined)} onNo={onNo} busy={busy}>
       <p>{t('grp.confirmText', { group: group.name })}</p>
       <h4>{t('grp.preview')}</h4>
       <div data-testid="enforce-preview">
@@ -50,10 +54,12 @@ export function RolloutSwitch({ g, onChanged }: { g: Group; onChanged(): void })
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
   const applyNow = async () => (await api<{ endpoints: number }>('POST', `/api/groups/${encodeURIComponent(g.id)}/apply-now`)).endpoints;
-  const set = async (rollout: 'audit' | 'enforce') => {
+  const set = async (rollout: 'audit' | 'enforce', seen?: number) => {
     setError(undefined); setDone(undefined); setBusy(true);
     try {
-      await api('PATCH', `/api/groups/${encodeURIComponent(g.id)}`, { rollout });
+      // With a preview seen: the console switches only if no more would-blocks were logged since (else 409, shown).
+      if (rollout === 'enforce' && seen !== undefined) await api('POST', `/api/groups/${encodeURIComponent(g.id)}/enforce`, { seen, days: 30 });
+      else await api('PATCH', `/api/groups/${encodeURIComponent(g.id)}`, { rollout });
       const n = await applyNow();
       setAsking(false);
       setDone(rollout === 'enforce' ? t('grp.switched', { group: g.name, n }) : t('grp.auditAgain', { group: g.name }));
@@ -71,7 +77,7 @@ export function RolloutSwitch({ g, onChanged }: { g: Group; onChanged(): void })
           try { setDone(t('grp.applied', { n: await applyNow() })); } catch (e) { setError(e); }
         }}>{t('grp.applyNow')}<span className="sr"> ({g.name})</span></button>
       </div>
-      {asking ? <EnforceConfirm group={g} busy={busy} onYes={() => void set('enforce')} onNo={() => setAsking(false)} /> : null}
+      {asking ? <EnforceConfirm group={g} busy={busy} onYes={(seen) => void set('enforce', seen)} onNo={() => setAsking(false)} /> : null}
       <ErrorNote error={error} />
       {done ? <p role="status" className="ok">{done}</p> : null}
     </div>
