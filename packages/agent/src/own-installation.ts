@@ -13,12 +13,12 @@
 // A module changed before the agent started is trusted as the hashed files are (they too are hashed as found).
 // That is also why an agent running from user space protects nothing worth the name — whoever can write its files
 // before it starts can change it. `userSpaceWhy` says so (`omamori up` prints it).
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, realpathSync, type BigIntStats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compile, type CompiledPolicy } from '@omamori/policy';
 import { launcherPath } from '@omamori/native';
+import { digestFile } from './file-digest.ts';
 import type { PackageDb } from './package-db.ts';
 
 export interface OwnFile {
@@ -43,21 +43,12 @@ const MODULE = /\.(?:js|mjs|cjs)$/;
 /** Filesystem timestamps come from the kernel's coarse clock, up to a tick behind the real time. */
 const CLOCK_MARGIN_NS = 50_000_000n;
 
+const identityKey = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+
 /** SHA-256 and identity (dev, inode, size, mtime, ctime) of a file, or undefined when it cannot be read. */
 function hashFile(path: string): { sha256: string; key: string } | undefined {
-  let fd: number;
-  try { fd = openSync(path, 'r'); } catch { return undefined; }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 16);
-    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) h.update(buf.subarray(0, n));
-    return { sha256: h.digest('hex'), key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` };
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const r = digestFile(path, 'sha256');
+  return r && { sha256: r.digest, key: identityKey(r.st) };
 }
 
 function identity(path: string): string | undefined {
@@ -65,7 +56,7 @@ function identity(path: string): string | undefined {
   try { fd = openSync(path, 'r'); } catch { return undefined; }
   try {
     const st = fstatSync(fd, { bigint: true });
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    return identityKey(st);
   } finally {
     closeSync(fd);
   }

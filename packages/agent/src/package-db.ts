@@ -2,7 +2,8 @@
 // MD5 digest dpkg recorded (/var/lib/dpkg/info/*.md5sums). The index (a compact hash table, not strings) is read
 // lazily on first use; digests of files are cached by (dev, ino, ctime, mtime), so an unchanged file is hashed once.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, fstatSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { digestFile } from './file-digest.ts';
 
 /** A file read through an open descriptor (a fanotify event's), identified by (dev, ino, ctime, mtime). */
 export interface OpenedContent {
@@ -23,23 +24,8 @@ export interface PackageDb {
 }
 
 export function md5File(path: string): { digest: string; key: string } | undefined {
-  let fd: number;
-  try { fd = openSync(path, 'r'); } catch { return undefined; }
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    const h = createHash('md5');
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      h.update(n === buf.length ? buf : buf.subarray(0, n));
-    }
-    return { digest: h.digest('hex'), key: `${st.dev}:${st.ino}:${st.ctimeNs}:${st.mtimeNs}` };
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const r = digestFile(path, 'md5');
+  return r && { digest: r.digest, key: `${r.st.dev}:${r.st.ino}:${r.st.ctimeNs}:${r.st.mtimeNs}` };
 }
 
 /** MD5 of a file read through `content`; undefined when a read fails. */

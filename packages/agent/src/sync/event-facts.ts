@@ -4,8 +4,8 @@
 // Work here runs only for logged events (deny or audit-deny), after the kernel was answered. The command line is the
 // subject's at the time of logging: for a refused exec that is the process that tried it; a file larger than
 // HASH_MAX_BYTES or not a regular file is not hashed; hashes are cached by (device, inode, size, mtime).
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync, type BigIntStats } from 'node:fs';
+import { digestFile } from '../file-digest.ts';
 import type { Decision } from '@omamori/policy';
 import type { ProcReader } from '../proc.ts';
 
@@ -36,28 +36,13 @@ export function joinCommandLine(argv: string[]): string {
 
 /** SHA-256 of a regular file up to `max` bytes, read through one descriptor (so size and content agree). */
 export function hashFile(path: string, max = HASH_MAX_BYTES, cache?: Map<string, string>): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > max) return undefined;
-    const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
-    const hit = cache?.get(id);
-    if (hit) return hit;
-    const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(1, st.size)));
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-    const hex = h.digest('hex');
-    if (cache) {
-      cache.set(id, hex);
-      if (cache.size > 1024) cache.delete(cache.keys().next().value!);
-    }
-    return hex;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+  const id = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  const r = digestFile(path, 'sha256', { max, cached: (st) => cache?.get(id(st)) });
+  if (r && cache && !cache.has(id(r.st))) {
+    cache.set(id(r.st), r.digest);
+    if (cache.size > 1024) cache.delete(cache.keys().next().value!);
   }
+  return r?.digest;
 }
 
 export interface EventFactsOptions {
