@@ -87,6 +87,15 @@ export function* readChunkRecords(ctx: ChunkContext, index: number, base: number
   let prevId = buf.readUInt32LE(28) * 4294967296 + buf.readUInt32LE(24) - 1;
   let p = CHUNK_HEADER_SIZE;
   out.slack = p;
+  /** The record at `p`, or undefined (warned and counted as skipped) when its BinXML cannot be decoded. */
+  const decodeOrWarn = (at: number, size: number, recordId: number): EvtxRecord | undefined => {
+    try { return decode(ctx, at, size, index, base, warn); } catch (e) {
+      if (!(e instanceof BinXmlError) && !(e instanceof RangeError)) throw e;
+      warn(index, base + at, W.RECORD_BINXML, e.message, recordId);
+      stats.skippedRecords++;
+      return undefined;
+    }
+  };
   while (p + 24 <= end) {
     if (buf.readUInt32LE(p) !== RECORD_MAGIC) {
       const next = findNextRecord(buf, p + 1, end);
@@ -109,12 +118,7 @@ export function* readChunkRecords(ctx: ChunkContext, index: number, base: number
       p = next;
       continue;
     }
-    let record: EvtxRecord | undefined;
-    try { record = decode(ctx, p, size, index, base, warn); } catch (e) {
-      if (!(e instanceof BinXmlError) && !(e instanceof RangeError)) throw e;
-      warn(index, base + p, W.RECORD_BINXML, e.message, recordId);
-      stats.skippedRecords++;
-    }
+    const record = decodeOrWarn(p, size, recordId);
     prevId = recordId;
     p += size;
     if (record) { stats.records++; yield record; }
@@ -131,12 +135,7 @@ export function* readChunkRecords(ctx: ChunkContext, index: number, base: number
       warn(index, base + p, W.CHUNK_RECORDS_PAST_FREE_SPACE, `free space offset ${hex(end)}, last record offset ${hex(lastOffset)}, last record ${lastId}`, recordId);
       told = true;
     }
-    let record: EvtxRecord | undefined;
-    try { record = decode(ctx, p, size, index, base, warn); } catch (e) {
-      if (!(e instanceof BinXmlError) && !(e instanceof RangeError)) throw e;
-      warn(index, base + p, W.RECORD_BINXML, e.message, recordId);
-      stats.skippedRecords++;
-    }
+    const record = decodeOrWarn(p, size, recordId);
     prevId = recordId;
     p += size;
     if (record) { stats.records++; yield record; }
