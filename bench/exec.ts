@@ -14,10 +14,11 @@
 // directories, and is stopped by pid in finally. Before anything runs under it, /proc/PID/fdinfo of its fanotify
 // group must show marks on the bench mount only; otherwise the bench aborts.
 // Usage: npm run bench:exec [-- EXECS [ROUNDS]]
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopChild, vmRssKb } from './child.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2).filter((a) => a !== 'inner');
@@ -161,16 +162,6 @@ function measure(): Figures {
   return f;
 }
 
-function vmRssKb(pid: number): number { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); }
-
-async function stopChild(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const closed = new Promise((r) => c.on('close', r));
-  process.kill(c.pid!, 'SIGTERM');
-  const guard = setTimeout(() => { if (c.exitCode === null && c.signalCode === null) process.kill(c.pid!, 'SIGKILL'); }, 10_000);
-  await closed;
-  clearTimeout(guard);
-}
 
 // ---- omamori ----
 interface OmamoriRun { figures: Figures; rssKb: number; status: string; guardedExec: number[]; guardedStatus: string }

@@ -5,9 +5,10 @@
 // `unshare -m --propagation private` and marks only a tmpfs it mounts there; every agent is stopped by pid.
 // Targets (issue 11): --help within 3x of node -e 0; resident < 80 MB after start, < 100 MB after the workload.
 // Usage: npm run bench:startup [-- RUNS [ROUNDS]]   (the npm script builds the program first)
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopChild, vmRssKb } from './child.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const bin = root + 'packages/cli/bin/omamori.mjs';
@@ -93,15 +94,7 @@ function workload(): void {
     if (b < 3) { execFileSync('make', ['-s', '-C', `${W}/proj`, 'clean']); execFileSync('make', ['-s', '-j2', '-C', `${W}/proj`]); }
   }
 }
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-async function stop(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const closed = new Promise((r) => c.once('close', r));
-  process.kill(c.pid!, 'SIGTERM');
-  const guard = setTimeout(() => { if (c.exitCode === null && c.signalCode === null) process.kill(c.pid!, 'SIGKILL'); }, 10_000);
-  await closed;
-  clearTimeout(guard);
-}
+const rssMb = (pid: number) => vmRssKb(pid) / 1024;
 
 const nodeOptions = unitNodeOptions();
 const started: number[] = [], after: number[] = [];
@@ -125,7 +118,7 @@ for (let r = 0; r < ROUNDS; r++) {
     for (let i = 0; i < 50 && !out.includes('"fanotify"'); i++) await new Promise((res) => setTimeout(res, 20));
     lastStatus = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
   } finally {
-    await stop(agent);
+    await stopChild(agent);
   }
 }
 const s = median(started), a = median(after);
