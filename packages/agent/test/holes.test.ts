@@ -104,6 +104,16 @@ test('6. omamori run -- PROGRAM without --app runs guarded as an application of 
   assert.match(r.text, /\[guarded: run:timeout\]/);
 });
 
+test('6b. --mount leaving the launcher unmarked: a program that ran unguarded before still starts guarded under omamori run --app', async () => {
+  const r = await scenario('launcher-unmarked');
+  assert.equal(r.plain.code, 0, `unguarded, timeout → sh runs: ${r.plain.stderr}`);
+  assert.equal(r.primedRan, false, 'the guarded timeout (its verdict cached unguarded before) started a shell');
+  assert.ok(refused(r.primed), 'guarded timeout → sh is refused');
+  assert.equal(r.freshRan, false, 'the guarded timeout seen for the first time started a shell');
+  const denied = r.events.filter((e: Ev) => e.reason === 'GUARDED_CHILD_DENIED' && /\/opt\/sys\/bin\/sh$/.test(e.object));
+  assert.ok(denied.length >= 2 && denied.every((e: Ev) => e.guarded === 'mail'), JSON.stringify(r.events.map((e: Ev) => [e.reason, e.object, e.guarded])));
+});
+
 test('7. reading a #! file with cat, grep, head, cp, vi or python is not running it', async () => {
   const r = await scenario('read-scripts');
   assert.equal(r.cat.code, 0, r.cat.stderr);

@@ -47,10 +47,17 @@ uint64_t NowNs() {
 
 int64_t TsNs(const struct timespec &ts) { return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec; }
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
 // statx with AT_STATX_DONT_SYNC: cached attributes, so a stalled network or FUSE server cannot block the loop.
-bool StatFd(int fd, struct stat *st) {
+// `mnt_id`: the unique id of the mount the fd was opened through (Linux 6.8+), 0 where the kernel has none.
+bool StatFd(int fd, struct stat *st, uint64_t *mnt_id = nullptr) {
   struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &sx) != 0) return fstat(fd, st) == 0;
+  if (mnt_id) *mnt_id = 0;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &sx) != 0)
+    return fstat(fd, st) == 0;
   memset(st, 0, sizeof *st);
   st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
   st->st_ino = sx.stx_ino;
@@ -61,6 +68,7 @@ bool StatFd(int fd, struct stat *st) {
   st->st_size = (off_t)sx.stx_size;
   st->st_ctim.tv_sec = sx.stx_ctime.tv_sec, st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
   st->st_mtim.tv_sec = sx.stx_mtime.tv_sec, st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+  if (mnt_id && (sx.stx_mask & STATX_MNT_ID_UNIQUE)) *mnt_id = sx.stx_mnt_id;
   return true;
 }
 
@@ -198,10 +206,21 @@ int FanotifyCore::ExpireDue() {
   return wait_ms;
 }
 
-// Mount changes and attribute changes are handled before any permission event is answered.
+// Mount changes and attribute changes are handled before any permission event is answered: once after each read of
+// the permission queue (a change queued before an event of that batch is seen then), and whenever the loop's poll
+// reports one. `fired`: that poll's results; nullptr: one poll(0) over the side descriptors.
 void FanotifyCore::DrainSide(const std::vector<struct pollfd> *fired) {
+  std::vector<struct pollfd> own;
+  if (!fired) {
+    if (attrib_fd_ >= 0) own.push_back({attrib_fd_, POLLIN, 0});
+    mounts_.AddPollFds(&own);
+    if (own.empty() || poll(own.data(), own.size(), 0) <= 0) return;
+    fired = &own;
+  }
   mounts_.Drain(fired);
-  if (attrib_fd_ < 0) return;
+  bool attrib = false;
+  for (const auto &p : *fired) attrib |= p.fd == attrib_fd_ && attrib_fd_ >= 0 && p.revents != 0;
+  if (!attrib) return;
   alignas(struct fanotify_event_metadata) char buf[4096];
   bool any = false;
   while (read(attrib_fd_, buf, sizeof buf) > 0) any = true;
@@ -218,20 +237,24 @@ void FanotifyCore::DrainSide(const std::vector<struct pollfd> *fired) {
 
 void FanotifyCore::Loop() {
   alignas(struct fanotify_event_metadata) char buf[16384];
+  std::vector<struct pollfd> pfd;
   for (;;) {
     int wait_ms = ExpireDue();
-    std::vector<struct pollfd> pfd = {{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    pfd.assign({{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}});
     if (attrib_fd_ >= 0) pfd.push_back({attrib_fd_, POLLIN, 0});
     mounts_.AddPollFds(&pfd);
     int r = poll(pfd.data(), pfd.size(), wait_ms);
     if (r < 0 && errno != EINTR) break;
     if (pfd[1].revents) break;
     if (r <= 0) continue;
-    DrainSide(&pfd);
+    bool side = false;
+    for (size_t i = 2; i < pfd.size(); i++) side |= pfd[i].revents != 0;
+    if (side) DrainSide(&pfd);
     if (!(pfd[0].revents & POLLIN)) continue;
     for (;;) {
       ssize_t len = read(fan_fd_, buf, sizeof buf);
       if (len <= 0) break;
+      DrainSide();
       auto *m = reinterpret_cast<struct fanotify_event_metadata *>(buf);
       for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
         if (m->vers != FANOTIFY_METADATA_VERSION) continue;
@@ -240,9 +263,11 @@ void FanotifyCore::Loop() {
           close(m->fd);
           continue;
         }
-        DrainSide();
         HandleEvent(m->fd, m->mask, m->pid);
       }
+      // A short read took what was queued: back to poll (it returns at once if more came) rather than a read that
+      // would mostly fail with EAGAIN.
+      if ((size_t)len + 1024 < sizeof buf) break;
     }
   }
   // Stop: answer everything still pending by the fail mode, then close the groups.
@@ -306,7 +331,8 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     exec_gen_[pid]++;
   }
   struct stat st;
-  if (!StatFd(fd, &st)) {
+  uint64_t mnt_id = 0;
+  if (!StatFd(fd, &st, &mnt_id)) {
     bool allow = fail_mode_.load() == (uint8_t)FailMode::Open;
     unreadable_.fetch_add(1, std::memory_order_relaxed);
     Answer(fd, allow);
@@ -318,7 +344,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   bool has_data = false;
   DataKey data{};
   if (kind == EventKind::Exec) {
-    mounts_.SeePid(pid);
+    mounts_.SeeExec(pid, mnt_id);
     // The interpreter of the execve we just allowed in this pid (same execve: the kernel opens it next)?
     std::string want;
     {
@@ -422,6 +448,14 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   uint32_t cls = ResolveClassLocked(pid, &ppid);
   CacheKey key{(uint64_t)st.st_dev, (uint64_t)st.st_ino, TsNs(st.st_ctim), TsNs(st.st_mtim), cls, (uint8_t)kind};
   auto hit = cache_.find(key);
+  // The launcher's own exec unseen (on no marked filesystem): a class-0 verdict cached from some other process must
+  // not start the launcher's target unguarded.
+  if (hit != cache_.end() && kind == EventKind::Exec && cls == 0 && fast_.launcher_ino != 0) {
+    lock.unlock();
+    bool launcher = UnmarkedLauncher(pid);
+    lock.lock();
+    hit = launcher ? cache_.end() : cache_.find(key);
+  }
   if (hit != cache_.end()) {
     CacheValue v = hit->second;
     // Its ignore mark was flushed (an attribute change of some other marked inode): the same identity earns it again.
@@ -487,10 +521,8 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   if (kind == EventKind::Exec && cls == 0) {
     lock.lock();
     bool fast = FastAllowLocked(*ev);
-    uint64_t ldev = fast_.launcher_dev, lino = fast_.launcher_ino;
     lock.unlock();
-    uint64_t edev, eino;
-    if (fast && lino != 0 && ExeIdentity(pid, &edev, &eino) && edev == ldev && eino == lino) fast = false;
+    if (fast && UnmarkedLauncher(pid)) fast = false;
     lock.lock();
     auto it = fast ? pending_.find(id) : pending_.end();
     if (it != pending_.end()) {
@@ -616,6 +648,17 @@ void FanotifyCore::AddInterpreter(uint64_t dev, uint64_t ino) {
 void FanotifyCore::SetFastExec(const FastExec &f) {
   std::lock_guard<std::mutex> lock(mu_);
   fast_ = f;
+}
+
+bool FanotifyCore::UnmarkedLauncher(int32_t pid) {
+  uint64_t ldev, lino;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fast_.launcher_ino == 0) return false;
+    ldev = fast_.launcher_dev, lino = fast_.launcher_ino;
+  }
+  uint64_t edev, eino;
+  return ExeIdentity(pid, &edev, &eino) && edev == ldev && eino == lino;
 }
 
 namespace {

@@ -82,8 +82,8 @@ struct FastExec {
   std::vector<std::string> names;     // images JS must see (guarded applications, interpreters, the launcher)
   std::vector<std::string> prefixes;  // paths that are user space by the policy
   std::vector<uint64_t> devs;         // filesystems that are neither removable, network nor FUSE
-  // The launcher's image when its own exec is not seen (on no marked filesystem): an exec BY it (a contained
-  // target starting) is never fast, so JS classes the target. 0: none.
+  // The launcher's image when its own exec is not seen (on no marked filesystem, `--mount` elsewhere): an exec BY it
+  // (a contained target starting) is neither fast nor a class-0 cache hit, so JS classes the target. 0: none.
   uint64_t launcher_dev = 0, launcher_ino = 0;
   // Every script extension of every interpreter language (lowercase, with the dot). Non-empty: an interpreter's
   // open of a file with none of them, no exec bit, no `#!`/ELF magic, named by no argument of its command line is
@@ -196,6 +196,9 @@ class FanotifyCore {
   };
 
   void Loop();
+  // Whether `pid`'s image is the launcher whose own exec no mark reports (one /proc lookup; only while such a
+  // launcher is configured). mu_ NOT held.
+  bool UnmarkedLauncher(int32_t pid);
   void DrainSide(const std::vector<struct pollfd> *fired = nullptr);
   void HandleEvent(int fd, uint64_t mask, int32_t pid);
   int ExpireDue();  // answers overdue events by the fail mode; returns ms until the next deadline or -1

@@ -50,8 +50,9 @@ int OpenInRoot(int32_t pid, const std::string &path, uint64_t flags) {
 }
 
 // The directory holding `base` that names inode `st`: in our namespace, else under the root of `pid`.
-int OpenVerifiedDir(int32_t pid, const std::string &dir, const std::string &base, const struct stat &st) {
+int OpenVerifiedDir(int32_t pid, const std::string &dir, const std::string &base, const struct stat &st, bool *ours) {
   for (int attempt = 0; attempt < 2; attempt++) {
+    *ours = attempt == 0;
     int d = attempt == 0 ? open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)
                          : OpenInRoot(pid, dir, O_PATH | O_DIRECTORY);
     if (d < 0) continue;
@@ -112,12 +113,26 @@ bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::
   size_t slash = path.rfind('/');
   std::string dir = slash == 0 ? "/" : path.substr(0, slash), base = path.substr(slash + 1);
   if (base.empty()) return false;
-  int cur = OpenVerifiedDir(pid, dir, base, st);
+  bool ours = false;
+  int cur = OpenVerifiedDir(pid, dir, base, st, &ours);
   if (cur < 0) return false;
+  // Our own root ends a chain opened in our namespace without a further openat(".."); elsewhere the root is the
+  // directory whose ".." is itself.
+  static const struct stat *own_root = [] {
+    static struct stat r;
+    return stat("/", &r) == 0 ? &r : nullptr;
+  }();
+  struct stat ds;
+  if (fstat(cur, &ds) != 0) {
+    close(cur);
+    return false;
+  }
   for (int depth = 0; depth < 128; depth++) {
-    struct stat ds;
-    if (fstat(cur, &ds) != 0) break;
     out->push_back(DirStat{(uint32_t)ds.st_uid, (uint32_t)ds.st_gid, (uint32_t)ds.st_mode});
+    if (ours && own_root && ds.st_dev == own_root->st_dev && ds.st_ino == own_root->st_ino) {
+      close(cur);
+      return true;
+    }
     int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct stat us;
     if (up < 0 || fstat(up, &us) != 0) {
@@ -130,6 +145,7 @@ bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::
       close(cur);
       return true;
     }
+    ds = us;
   }
   close(cur);
   out->clear();

@@ -36,6 +36,7 @@ namespace {
 
 constexpr size_t kMaxNamespaces = 1024;
 constexpr size_t kMaxMountinfoFds = 64;
+constexpr size_t kMaxOwnMounts = 4096;
 
 std::string Unescape(const std::string &s) {
   std::string out;
@@ -327,10 +328,19 @@ bool MountWatch::Drain(const std::vector<struct pollfd> *fired) {
   return true;
 }
 
-void MountWatch::SeePid(int32_t pid) {
+void MountWatch::SeeExec(int32_t pid, uint64_t mnt_id) {
   if (!rules_.namespaces || counters_.source == MountSource::None) return;
+  if (mnt_id != 0 && own_mounts_.count(mnt_id)) return;
+  if (!SeePid(pid) || mnt_id == 0) return;
+  if (own_mounts_.size() >= kMaxOwnMounts) own_mounts_.clear();
+  own_mounts_.insert(mnt_id);
+}
+
+bool MountWatch::SeePid(int32_t pid) {
+  if (!rules_.namespaces || counters_.source == MountSource::None) return false;
   uint64_t ino = 0;
-  if (!NsIno(pid, &ino) || ino == own_ns_) return;
+  if (!NsIno(pid, &ino)) return false;
+  if (ino == own_ns_) return true;
   uint64_t start = 0;
   auto it = ns_.find(ino);
   if (it != ns_.end()) {
@@ -339,7 +349,7 @@ void MountWatch::SeePid(int32_t pid) {
     if (!ReadProcStat(it->second.rep, nullptr, &old_start) || old_start != it->second.rep_start) {
       if (ReadProcStat(pid, nullptr, &start)) it->second.rep = pid, it->second.rep_start = start;
     }
-    return;
+    return false;
   }
   // The representative: the oldest ancestor still in that namespace (usually the process that unshared it), which
   // outlives the short-lived exec that revealed the namespace.
@@ -349,7 +359,7 @@ void MountWatch::SeePid(int32_t pid) {
     if (!ReadProcStat(pid, &ppid, nullptr) || ppid <= 1 || !NsIno(ppid, &pns) || pns != ino) break;
     pid = ppid;
   }
-  if (!ReadProcStat(pid, nullptr, &start)) return;
+  if (!ReadProcStat(pid, nullptr, &start)) return false;
   if (ns_.size() >= kMaxNamespaces) {
     for (auto i = ns_.begin(); i != ns_.end();) {
       uint64_t s = 0;
@@ -360,7 +370,7 @@ void MountWatch::SeePid(int32_t pid) {
         ++i;
       }
     }
-    if (ns_.size() >= kMaxNamespaces) return;
+    if (ns_.size() >= kMaxNamespaces) return false;
   }
   Ns ns{pid, start, -1};
   char p[64];
@@ -385,6 +395,7 @@ void MountWatch::SeePid(int32_t pid) {
     counters_.namespaces++;
   }
   Reconcile(ino, &slot);
+  return false;
 }
 
 std::vector<MarkedFs> MountWatch::Marked() {

@@ -50,8 +50,12 @@ class MountWatch {
   // Non-blocking: handles mount changes already queued (reconciles the mount tables). Returns true if it did.
   // `fired`: results of the caller's own poll over AddPollFds (used instead of polling again).
   bool Drain(const std::vector<struct pollfd> *fired = nullptr);
-  // Learns the mount namespace of `pid` (an exec event): a new one is watched and reconciled at once.
-  void SeePid(int32_t pid);
+  // Learns the mount namespace of `pid` (an exec event): a new one is watched and reconciled at once. True when the
+  // pid lives in our own namespace.
+  bool SeePid(int32_t pid);
+  // The same for an exec through mount `mnt_id` (unique id, 0: unknown). A mount of our own namespace, once seen
+  // with a process of our namespace, is not asked about again (no /proc lookup per exec): see docs/native.md.
+  void SeeExec(int32_t pid, uint64_t mnt_id);
   bool ExecOnly(uint64_t dev) const { return exec_only_.count(dev) != 0; }
   bool IsMarked(uint64_t dev) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -83,6 +87,7 @@ class MountWatch {
   uint64_t own_ns_ = 0;
   std::unordered_map<uint64_t, Ns> ns_;
   std::unordered_set<uint64_t> exec_only_;
+  std::unordered_set<uint64_t> own_mounts_;  // unique mount ids of our namespace seen with our processes (bounded)
   std::mutex mu_;  // guards marked_ and counters for readers on other threads
   std::vector<MarkedFs> marked_;
   std::unordered_set<uint64_t> marked_devs_;
