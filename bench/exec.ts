@@ -4,7 +4,8 @@
 // user file again, answered from the native per-process memo, and the first open of each of many user files, which
 // the native side answers as data when no script rule can apply), and a build-like workload, under `omamori protect` (enforce) and
 // under fapolicyd 1.1.7, against no listener; the agent's resident memory. Runs itself inside
-// `unshare -m --propagation private`, marks only a ramfs it mounts there, and runs the three set-ups in interleaved
+// `unshare -m --propagation private`, marks only a ramfs it mounts there (and a tmpfs copy of the native build
+// directory, so that the launcher lies on a marked filesystem as in the default set-up), and runs the three set-ups in interleaved
 // rounds. The machine is shared, so every figure is PAIRED: short blocks on the marked ramfs alternate with the same
 // blocks on an unmarked twin tree (tmpfs), under the same listener; the added cost is the median of the paired
 // differences, and the no-listener set-up gives the floor (ramfs vs tmpfs) that is subtracted.
@@ -99,6 +100,14 @@ mkdirSync(`${W}/udata`);
 for (let i = 0; i < PY_FILES; i++) writeFileSync(`${W}/udata/u${i}`, `row ${i}\n`);
 execFileSync('chown', ['-R', '1000:1000', `${W}/udata`]);
 execFileSync('cp', ['-a', `${W}/.`, U]);
+// The launcher (omamori-launch) on a marked filesystem, as in the default set-up where the agent marks every
+// filesystem: in this namespace the native build directory is replaced by a tmpfs copy that the agent marks too
+// (`--mount`). With the launcher on no marked filesystem, every unclassed exec costs one /proc lookup more (is it the
+// launcher starting a target?): measured once, after the rounds.
+const RELEASE = root + 'packages/native/build/Release';
+execFileSync('cp', ['-a', RELEASE, '/srv/release']);
+execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0755', 'omamori-bench-launcher', RELEASE]);
+execFileSync('cp', ['-a', '/srv/release/.', RELEASE]);
 
 function driver(mode: 'x' | 'o' | 'L', target: string, n: number, from = 0): number {
   return Number(execFileSync('/srv/driver', [mode, String(n), target, String(from)], { encoding: 'utf8' }).trim());
@@ -130,15 +139,22 @@ function build(dir: string): number {
   execFileSync('make', ['-s', '-j2', '-C', `${dir}/proj`]);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
-function measure(): Figures {
-  const f: Figures = { exec: [], cold: [], openData: [], openUser: [], openLib: [], pyData: [], pyUser: [], pyFirst: [], build: [], execRaw: [], buildRaw: [] };
-  // Cold first, while no verdict of this set-up is cached: each distinct binary runs once in the marked tree (and
-  // its twin once in the unmarked one; which goes first alternates).
+/**
+ * Cold first, while no verdict of this set-up is cached: each distinct binary runs once in the marked tree (and its
+ * twin once in the unmarked one; which goes first alternates).
+ */
+function coldPairs(): number[] {
+  const out: number[] = [];
   for (let b = 0; b < BLOCKS; b++) {
     const n = COLD / BLOCKS;
     const cold = (d: string) => driver('L', `${d}/cold`, n, b * n);
-    if (b % 2) { const u = cold(U), m = cold(W); f.cold.push(m - u); } else { const m = cold(W), u = cold(U); f.cold.push(m - u); }
+    if (b % 2) { const u = cold(U), m = cold(W); out.push(m - u); } else { const m = cold(W), u = cold(U); out.push(m - u); }
   }
+  return out;
+}
+function measure(): Figures {
+  const f: Figures = { exec: [], cold: [], openData: [], openUser: [], openLib: [], pyData: [], pyUser: [], pyFirst: [], build: [], execRaw: [], buildRaw: [] };
+  f.cold = coldPairs();
   for (let b = 0; b < BLOCKS; b++) {
     const n = Math.ceil(N / BLOCKS);
     // Alternate which tree goes first, so a trend in the load does not favour one side.
@@ -175,20 +191,43 @@ function execPairs(): number[] {
   }
   return out;
 }
-async function withOmamori(): Promise<OmamoriRun> {
+/** `omamori protect` marking `mounts`, once it says it protects; `out()` is what it printed so far. */
+async function startOmamori(mounts: string[]): Promise<{ agent: ReturnType<typeof spawn>; out: () => string }> {
   // As packaging/systemd/omamori.service runs it (a 1 MB young generation: the agent allocates little).
-  const agent = spawn(process.execPath, ['--max-semi-space-size=1', root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', '--mount', W, '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const agent = spawn(process.execPath, ['--max-semi-space-size=1', root + 'packages/cli/bin/omamori.mjs', 'protect', '--preset', 'office', ...mounts.flatMap((m) => ['--mount', m]), '--state', '/srv/state'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   try {
     await new Promise<void>((res, rej) => {
       agent.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('protecting ')) res(); });
       agent.on('close', () => rej(new Error(`agent exited: ${out}`)));
     });
+  } catch (e) {
+    await stopChild(agent);
+    throw e;
+  }
+  return { agent, out: () => out };
+}
+/** Warm and cold exec pairs with the launcher on no marked filesystem (`--mount` of the bench tree alone). */
+async function launcherUnmarked(): Promise<{ warm: number[]; cold: number[] }> {
+  const { agent } = await startOmamori([W]);
+  try {
+    driver('x', `${W}/tiny`, 10);
+    const cold = coldPairs();
+    return { warm: execPairs(), cold };
+  } finally {
+    await stopChild(agent);
+  }
+}
+async function withOmamori(): Promise<OmamoriRun> {
+  const started = await startOmamori([W, RELEASE]);
+  const agent = started.agent;
+  const out = started.out;
+  try {
     driver('x', `${W}/tiny`, 10); // the first decisions outside the figures
     const figures = measure();
     agent.kill('SIGUSR1');
-    for (let i = 0; i < 50 && !out.includes('"fanotify"'); i++) await new Promise((r) => setTimeout(r, 20));
-    const status = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
+    for (let i = 0; i < 50 && !out().includes('"fanotify"'); i++) await new Promise((r) => setTimeout(r, 20));
+    const status = out().split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
     const rssKb = vmRssKb(agent.pid!);
     // A guarded application running (as on an office PC with the browser open): subject classes are in use, so
     // every event resolves its subject class in C.
@@ -202,7 +241,7 @@ async function withOmamori(): Promise<OmamoriRun> {
         await new Promise((r) => setTimeout(r, 100));
         agent.kill('SIGUSR1');
         await new Promise((r) => setTimeout(r, 50));
-        classed = /"subjects":[1-9]/.test(out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '');
+        classed = /"subjects":[1-9]/.test(out().split('\n').filter((l) => l.startsWith('{')).pop() ?? '');
       }
       if (classed) guardedExec = execPairs();
       else process.stderr.write(`guarded application not classed (exit ${guarded.exitCode}): ${guardedErr}\n`);
@@ -211,7 +250,7 @@ async function withOmamori(): Promise<OmamoriRun> {
     }
     agent.kill('SIGUSR1');
     await new Promise((r) => setTimeout(r, 200));
-    const guardedStatus = out.split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
+    const guardedStatus = out().split('\n').filter((l) => l.startsWith('{')).pop() ?? '';
     return { figures, rssKb, status, guardedExec, guardedStatus };
   } finally {
     await stopChild(agent);
@@ -334,6 +373,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
+const unmarkedLauncher = await launcherUnmarked();
 type Key = 'exec' | 'cold' | 'openData' | 'openUser' | 'openLib' | 'pyData' | 'pyUser' | 'pyFirst' | 'build';
 const all = (runs: Figures[], k: Key) => runs.flatMap((x) => x[k]);
 const med = (runs: Figures[], k: Key) => (runs.length ? median(all(runs, k)) : NaN);
@@ -357,6 +397,7 @@ const [addO, addF] = corrected.exec!;
 const [coldO, coldF] = corrected.cold!;
 const g = om.flatMap((x) => x.guardedExec);
 console.log(`exec with a guarded application running (subject classes in use): omamori ${g.length ? (median(g) - med(base, 'exec')).toFixed(1) : 'not measured'} µs added`);
+console.log(`with the launcher on no marked filesystem (--mount elsewhere; every unclassed exec also asks /proc whether the launcher starts it), one set-up: exec warm ${(median(unmarkedLauncher.warm) - med(base, 'exec')).toFixed(1)} µs, cold ${(median(unmarkedLauncher.cold) - med(base, 'cold')).toFixed(1)} µs added`);
 console.log(`per-exec added: omamori ${addO.toFixed(1)} µs, fapolicyd ${addF.toFixed(1)} µs, ratio omamori/fapolicyd ${(addO / addF).toFixed(2)} (target <= 0.5)`);
 console.log(`per-exec added, cold (every exec decided): omamori ${coldO.toFixed(1)} µs, fapolicyd ${coldF.toFixed(1)} µs, ratio ${(coldO / coldF).toFixed(2)} (target <= 0.5)`);
 console.log(`interpreter script checks, per open by python3 (omamori / fapolicyd): system data file ${corrected.pyData![0].toFixed(1)} / ${corrected.pyData![1].toFixed(1)} µs; user-space data file, opened again by the same process (native per-process memo) ${corrected.pyUser![0].toFixed(1)} / ${corrected.pyUser![1].toFixed(1)} µs; first open of each of ${PY_FILES} user-space files (not code, no script extension, not on the command line: answered in C) ${corrected.pyFirst![0].toFixed(1)} / ${corrected.pyFirst![1].toFixed(1)} µs; an ordinary program's open of a user-space data file ${corrected.openUser![0].toFixed(1)} / ${corrected.openUser![1].toFixed(1)} µs`);

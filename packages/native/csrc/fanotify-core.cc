@@ -398,9 +398,8 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
       // Data by the agent's own rules, without asking it: not code by content, no script extension of any
       // language, not named on the command line (interpreters.ts: argument / extension / shebang).
       if (!looks) {
-        char link[64], target[4096];
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        ssize_t n = readlink(link, target, sizeof target - 1);
+        char target[4096];
+        ssize_t n = FdPath(fd, target, sizeof target - 1);
         std::string name = n > 0 ? std::string(target, (size_t)n) : std::string();
         name = name.substr(name.rfind('/') + 1);
         size_t dot = name.rfind('.');
@@ -476,9 +475,8 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     return ppid == self_pid_;
   };
   bool fail_allow = fail_mode_.load() == (uint8_t)FailMode::Open;
-  char link[64], target[4096];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  ssize_t n = readlink(link, target, sizeof target - 1);
+  char target[4096];
+  ssize_t n = FdPath(fd, target, sizeof target - 1);
   std::string path = n > 0 ? std::string(target, (size_t)n) : std::string();
   if (pending_.size() >= opts_.max_pending) {
     bool own = own_child();
@@ -648,6 +646,7 @@ void FanotifyCore::AddInterpreter(uint64_t dev, uint64_t ino) {
 void FanotifyCore::SetFastExec(const FastExec &f) {
   std::lock_guard<std::mutex> lock(mu_);
   fast_ = f;
+  fast_names_ = std::unordered_set<std::string>(f.names.begin(), f.names.end());
 }
 
 bool FanotifyCore::UnmarkedLauncher(int32_t pid) {
@@ -702,8 +701,7 @@ bool FanotifyCore::FastAllowLocked(const Event &ev) const {
   for (const auto &p : f.prefixes)
     if (ev.path.compare(0, p.size(), p) == 0) return false;
   std::string base = ev.path.substr(ev.path.rfind('/') + 1), minor = StripMinor(base), bare = Versionless(base);
-  for (const auto &n : f.names)
-    if (n == base || n == minor || n == bare) return false;
+  if (fast_names_.count(base) || fast_names_.count(minor) || fast_names_.count(bare)) return false;
   return true;
 }
 

@@ -242,6 +242,7 @@ class FanotifyCore {
   std::unordered_set<std::pair<uint64_t, uint64_t>, IdHash> interpreters_;
   std::atomic<bool> have_interpreters_{false};
   FastExec fast_;
+  std::unordered_set<std::string> fast_names_;  // fast_.names, for one lookup per candidate
   // Interpreter data opens (Respond process_data), and each pid's exec generation (bumped by every exec event of
   // the pid, so a process that execs in place starts with no memo). Both bounded: cleared together when full.
   std::unordered_set<DataKey, DataKeyHash> data_memo_;

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -127,10 +128,37 @@ bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::
     close(cur);
     return false;
   }
+  // The chain above a directory of our namespace, remembered by that directory's identity and ctime (a change of its
+  // owner or mode, or an entry added, removed or renamed in it, moves its ctime). Loop thread only. Like the decision
+  // cache, it does not see a later change of an ancestor (see docs/native.md).
+  struct Key {
+    uint64_t dev, ino;
+    int64_t ctime;
+    bool operator==(const Key &o) const { return dev == o.dev && ino == o.ino && ctime == o.ctime; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key &k) const { return (size_t)(k.dev * 0x9E3779B97F4A7C15ull ^ k.ino ^ ((uint64_t)k.ctime << 1)); }
+  };
+  static thread_local std::unordered_map<Key, std::vector<DirStat>, KeyHash> memo;
+  Key key{(uint64_t)ds.st_dev, (uint64_t)ds.st_ino, (int64_t)ds.st_ctim.tv_sec * 1000000000ll + ds.st_ctim.tv_nsec};
+  if (ours) {
+    auto hit = memo.find(key);
+    if (hit != memo.end()) {
+      close(cur);
+      *out = hit->second;
+      return true;
+    }
+  }
+  auto remember = [&] {
+    if (!ours) return;
+    if (memo.size() >= 4096) memo.clear();
+    memo.emplace(key, *out);
+  };
   for (int depth = 0; depth < 128; depth++) {
     out->push_back(DirStat{(uint32_t)ds.st_uid, (uint32_t)ds.st_gid, (uint32_t)ds.st_mode});
     if (ours && own_root && ds.st_dev == own_root->st_dev && ds.st_ino == own_root->st_ino) {
       close(cur);
+      remember();
       return true;
     }
     int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -143,6 +171,7 @@ bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::
     cur = up;
     if (us.st_dev == ds.st_dev && us.st_ino == ds.st_ino) {  // ".." of the root is the root
       close(cur);
+      remember();
       return true;
     }
     ds = us;
@@ -150,6 +179,16 @@ bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::
   close(cur);
   out->clear();
   return false;
+}
+
+ssize_t FdPath(int fd, char *buf, size_t len) {
+  static const int fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char name[16];
+  snprintf(name, sizeof name, "%d", fd);
+  if (fd_dir >= 0) return readlinkat(fd_dir, name, buf, len);
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  return readlink(link, buf, len);
 }
 
 bool ExeIdentity(int32_t pid, uint64_t *dev, uint64_t *ino) {

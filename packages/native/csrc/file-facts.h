@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
@@ -30,6 +31,10 @@ std::string InterpreterOf(const std::vector<uint8_t> &header);
 // root of `pid` (another mount namespace); each step up is openat(dir, ".."), not a name. False when no name leads
 // to this inode any more (unlinked, renamed meanwhile) or a directory cannot be opened.
 bool DirChain(int32_t pid, const std::string &path, const struct stat &st, std::vector<DirStat> *out);
+
+// The name of our descriptor `fd` (its /proc/self/fd link, read relative to a descriptor of /proc/self/fd held
+// open: no path walk through /proc per call). Length, or -1.
+ssize_t FdPath(int fd, char *buf, size_t len);
 
 // (dev, ino) of /proc/<pid>/exe. False when the process is gone or has no image.
 bool ExeIdentity(int32_t pid, uint64_t *dev, uint64_t *ino);
