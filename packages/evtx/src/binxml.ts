@@ -23,14 +23,35 @@ export interface TElement {
   /** Compiled field plans of this template element (plan.ts), made when first needed. */
   plans?: object;
 }
-export interface TAttr { name: string; value: TNode[] }
+export interface TAttr {
+  name: string; value: TNode[];
+  /** ` name="` encoded, for the XML writer (record-xml.ts), made when first needed. */
+  xml?: Uint8Array;
+}
 export interface TText { k: 1; text: string }
 export interface TSubst { k: 2; index: number; type: number; optional: boolean }
 export interface TInstance { k: 3; template: TNode[]; values: SubstValue[] }
 export type TNode = TElement | TText | TSubst | TInstance;
 
-/** One substitution value: text (null for the null type), items for arrays, nodes for embedded binary XML. */
-export interface SubstValue { type: number; text: string | null; items?: string[]; nodes?: TNode[] }
+/**
+ * One substitution value: text (null for the null type), items for arrays, nodes for embedded binary XML.
+ * Strings and the common fixed-size types (`LAZY_SIZE`) are decoded when their text is first read: a dump to XML
+ * writes them straight from the chunk bytes (`raw`, record-xml.ts) and a count never decodes them. The chunk bytes
+ * are the reader's own copy of the chunk (a buffer per chunk, never reused), so a record read later decodes right.
+ */
+export class SubstValue {
+  #text: string | null | undefined;
+  constructor(readonly type: number, text: string | null | undefined, readonly items: string[] | undefined,
+    readonly nodes: TNode[] | undefined, readonly buf: Buffer | null, readonly pos: number, readonly end: number) {
+    this.#text = text;
+  }
+  get text(): string | null {
+    const t = this.#text;
+    return t !== undefined ? t : (this.#text = decodeScalar(this.buf!, this.pos, this.end - this.pos, this.type));
+  }
+  /** Whether the text is still undecoded in buf[pos, end) (then `text` decodes it). */
+  get raw(): boolean { return this.#text === undefined; }
+}
 
 /** Per-chunk state: the chunk bytes and the caches that are valid only inside it. */
 export interface ChunkContext {
@@ -246,15 +267,19 @@ function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: numbe
   return { k: 3, template, values };
 }
 
+/** Fixed-size types decoded when read, by their size (other sizes decode at once, as values.ts decodeScalar). */
+const LAZY_SIZE: Record<number, number> = { 0x04: 1, 0x06: 2, 0x08: 4, 0x0a: 8, 0x0f: 16, 0x11: 8, 0x14: 4, 0x15: 8 };
+
 function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number, depth: number): SubstValue {
   if (type === VALUE_TYPE.BinXml) {
     const nodes: TNode[] = [];
     if (size > 0) parseNodes(ctx, { pos }, pos + size, depth + 1, nodes, false);
-    return { type, text: null, nodes };
+    return new SubstValue(type, null, undefined, nodes, null, 0, 0);
   }
-  if (type & 0x80) return { type, text: null, items: decodeArray(ctx.buf, pos, size, type) };
+  if (type === VALUE_TYPE.String || LAZY_SIZE[type] === size) return new SubstValue(type, undefined, undefined, undefined, ctx.buf, pos, pos + size);
+  if (type & 0x80) return new SubstValue(type, null, decodeArray(ctx.buf, pos, size, type), undefined, null, 0, 0);
   if (!isKnownValueType(type)) ctx.unknownTypes.push(type);
-  return { type, text: decodeScalar(ctx.buf, pos, size, type) };
+  return new SubstValue(type, decodeScalar(ctx.buf, pos, size, type), undefined, undefined, null, 0, 0);
 }
 
 /** Parses a record's binary XML stream [pos, end) into nodes (normally one template instance). */

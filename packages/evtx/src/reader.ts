@@ -114,12 +114,14 @@ export function* readEvtxRecords(source: EvtxSource, options: EvtxReadOptions = 
     }
   }
 
-  const buf = Buffer.alloc(CHUNK_SIZE);
   const slack = { slack: 0 };
   let index = first;
   for (let base = FILE_HEADER_SIZE + first * CHUNK_SIZE; base < source.size && index < endChunk; index++, base += CHUNK_SIZE) {
+    // A buffer per chunk, never reused: the records of a chunk decode their strings from it when read (binxml.ts).
+    const buf = Buffer.allocUnsafeSlow(CHUNK_SIZE);
     const n = read(buf, base, CHUNK_SIZE, index);
     if (n <= 0) break;
+    if (n < CHUNK_SIZE) buf.fill(0, n);
     stats.bytes += n;
     if (buf.compare(CHUNK_SIG, 0, 8, 0, 8) !== 0) {
       const zero = isZero(buf, 0, n);

@@ -8,7 +8,7 @@ import { NODE, type SubstValue, type TAttr, type TElement, type TNode } from './
 import { shapeOf, SHAPE } from './build.ts';
 import { MAX_RENDER_DEPTH, renderElement, renderRoot, valueText, type EvtxElement } from './render.ts';
 import { VALUE_TYPE } from './values.ts';
-import { ByteSink } from './sink.ts';
+import { ByteSink, HEX_LOWER, HEX_UPPER } from './sink.ts';
 import { ATTR_SPECIAL, esc, renderXml, write } from './xml.ts';
 
 /** Values of these types are decoded by the reader into text without markup characters (numbers, GUIDs, …). */
@@ -44,6 +44,42 @@ function staticOf(el: TElement): XmlStatic {
   return x;
 }
 
+/** Whether an undecoded value's text is empty (a string with no code unit before the first U+0000). */
+function rawEmpty(v: SubstValue): boolean {
+  return v.type === VALUE_TYPE.String && (v.end - v.pos < 2 || (v.buf![v.pos]! | v.buf![v.pos + 1]!) === 0);
+}
+
+const HEX_PREFIX = new Uint8Array([0x30, 0x78]); // 0x
+
+/**
+ * An undecoded value (SubstValue.raw) written from the chunk bytes as its text (values.ts decodeScalar) would be,
+ * escaped when it is a string (the other types cannot hold markup).
+ */
+function writeRaw(v: SubstValue, attr: boolean, sink: ByteSink): void {
+  const b = v.buf!, p = v.pos;
+  switch (v.type) {
+    case VALUE_TYPE.String: sink.escUtf16(b, p, v.end, attr); return;
+    case VALUE_TYPE.UInt8: sink.dec(b[p]!); return;
+    case VALUE_TYPE.UInt16: sink.dec(b.readUInt16LE(p)); return;
+    case VALUE_TYPE.UInt32: sink.dec(b.readUInt32LE(p)); return;
+    case VALUE_TYPE.UInt64: {
+      const hi = b.readUInt32LE(p + 4);
+      if (hi < 0x200000) sink.dec(hi * 4294967296 + b.readUInt32LE(p)); else sink.str(v.text!);
+      return;
+    }
+    case VALUE_TYPE.HexInt32: sink.raw(HEX_PREFIX); sink.hexLe(b, p, 4, HEX_LOWER); return;
+    case VALUE_TYPE.HexInt64: sink.raw(HEX_PREFIX); sink.hexLe(b, p, 8, HEX_LOWER); return;
+    case VALUE_TYPE.Guid:
+      sink.byte(0x7b); sink.hexLe(b, p, 4, HEX_UPPER); sink.byte(0x2d); sink.hexLe(b, p + 4, 2, HEX_UPPER); sink.byte(0x2d);
+      sink.hexLe(b, p + 6, 2, HEX_UPPER); sink.byte(0x2d); sink.hexBe(b, p + 8, 2, HEX_UPPER); sink.byte(0x2d);
+      sink.hexBe(b, p + 10, 6, HEX_UPPER); sink.byte(0x7d);
+      return;
+    default: sink.str(v.text!);
+  }
+}
+
+const QUOTE = new Uint8Array([0x22]);
+
 /** Writes an attribute as ` name="value"` (render.ts renderAttrs semantics); nothing when Windows leaves it out. */
 function attrXml(a: TAttr, values: SubstValue[] | null, sink: ByteSink): void {
   const vs = a.value;
@@ -52,7 +88,15 @@ function attrXml(a: TAttr, values: SubstValue[] | null, sink: ByteSink): void {
     if (only.k === NODE.Text) { sink.str(' ' + a.name + '="'); sink.esc(only.text, true); sink.str('"'); return; }
     if (only.k === NODE.Subst) {
       const v = values ? values[only.index] : undefined;
-      if (!v || v.type === 0 || (only.optional && v.text === '' && !v.items && !v.nodes)) return;
+      if (!v || v.type === 0) return;
+      if (v.raw) {
+        if (only.optional && rawEmpty(v)) return;
+        sink.raw(a.xml ??= encodeOnce(' ' + a.name + '="'));
+        writeRaw(v, true, sink);
+        sink.raw(QUOTE);
+        return;
+      }
+      if (only.optional && v.text === '' && !v.items && !v.nodes) return;
       const t = valueText(v);
       sink.str(' ' + a.name + '="');
       if (plainType(v.type)) sink.str(t); else sink.esc(t, true);
@@ -191,7 +235,14 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     else if (only.k === NODE.Subst) {
       const v = values ? values[only.index] : undefined;
       if (!v) t = '';
-      else if (!v.nodes && !v.items) { t = v.text ?? ''; plain = plainType(v.type); }
+      else if (v.raw) {
+        // A value still in the chunk's bytes: written from them, never made a string.
+        if (rawEmpty(v)) { sink.raw(SELF_CLOSE); return; }
+        sink.raw(GT);
+        writeRaw(v, false, sink);
+        sink.raw(st.close);
+        return;
+      } else if (!v.nodes && !v.items) { t = v.text ?? ''; plain = plainType(v.type); }
     }
     if (t !== null) {
       if (t === '') { sink.raw(SELF_CLOSE); return; }

@@ -11,6 +11,10 @@ ESC_ATTR['"'.charCodeAt(0)] = 1;
 const NEEDS_ESC_TEXT = /[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
 const NEEDS_ESC_ATTR = /[&<>"\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff]/;
 
+/** Hex digit pairs of every byte value, for `hexLe`/`hexBe`. */
+export const HEX_LOWER = new TextEncoder().encode(Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).join(''));
+export const HEX_UPPER = new TextEncoder().encode(Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0')).join(''));
+
 export class ByteSink {
   buf: Buffer;
   pos = 0;
@@ -74,6 +78,80 @@ export class ByteSink {
       b[p++] = 0xe0 | (c >> 12); b[p++] = 0x80 | ((c >> 6) & 63); b[p++] = 0x80 | (c & 63);
     }
     this.pos = p;
+  }
+
+  /**
+   * UTF-16LE text of src[pos, end) up to its first U+0000, escaped for XML as `esc` writes it (the same bytes as
+   * `esc(utf16(src, pos, end), attr)`), without making a string of it.
+   */
+  escUtf16(src: Uint8Array, pos: number, end: number, attr: boolean): void {
+    const stop = end - ((end - pos) & 1);
+    if (this.pos + (stop - pos) * 3 > this.buf.length) this.grow((stop - pos) * 3);
+    const b = this.buf;
+    const table = attr ? ESC_ATTR : ESC_TEXT;
+    let p = this.pos;
+    for (let i = pos; i < stop; i += 2) {
+      const c = src[i]! | (src[i + 1]! << 8);
+      if (c < 0x80) {
+        if (table[c] === 0) { b[p++] = c; continue; }
+        if (c === 0) break;
+        // An entity is longer than the 3 bytes a unit was given: make room for the rest at the same rate.
+        if (p + 6 + (stop - i) * 3 > b.length) { this.pos = p; this.grow(6 + (stop - i) * 3); return this.escUtf16(src, i, end, attr); }
+        if (c === 38) { b[p++] = 38; b[p++] = 97; b[p++] = 109; b[p++] = 112; b[p++] = 59; } // &amp;
+        else if (c === 60) { b[p++] = 38; b[p++] = 108; b[p++] = 116; b[p++] = 59; } // &lt;
+        else if (c === 62) { b[p++] = 38; b[p++] = 103; b[p++] = 116; b[p++] = 59; } // &gt;
+        else if (c === 34) { b[p++] = 38; b[p++] = 113; b[p++] = 117; b[p++] = 111; b[p++] = 116; b[p++] = 59; } // &quot;
+        continue;
+      }
+      if (c < 0x800) { b[p++] = 0xc0 | (c >> 6); b[p++] = 0x80 | (c & 63); continue; }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const d = i + 3 < stop ? src[i + 2]! | (src[i + 3]! << 8) : 0;
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          b[p++] = 0xf0 | (cp >> 18); b[p++] = 0x80 | ((cp >> 12) & 63); b[p++] = 0x80 | ((cp >> 6) & 63); b[p++] = 0x80 | (cp & 63);
+          i += 2;
+        } else { b[p++] = 0xef; b[p++] = 0xbf; b[p++] = 0xbd; }
+        continue;
+      }
+      b[p++] = 0xe0 | (c >> 12); b[p++] = 0x80 | ((c >> 6) & 63); b[p++] = 0x80 | (c & 63);
+    }
+    this.pos = p;
+  }
+
+  /** A non-negative integer below 2^53 in decimal. */
+  dec(v: number): void {
+    if (this.pos + 16 > this.buf.length) this.grow(16);
+    const b = this.buf;
+    if (v < 10) { b[this.pos++] = 48 + v; return; }
+    let n = 1;
+    for (let x = Math.floor(v / 10); x > 0; x = Math.floor(x / 10)) n++;
+    let p = this.pos + n;
+    this.pos = p;
+    do { b[--p] = 48 + (v % 10); v = Math.floor(v / 10); } while (v > 0);
+  }
+
+  /** src[pos, pos + n) as hex digits (HEX_LOWER or HEX_UPPER pairs), last byte first (a little-endian number). */
+  hexLe(src: Uint8Array, pos: number, n: number, digits: Uint8Array): void {
+    if (this.pos + 2 * n > this.buf.length) this.grow(2 * n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = pos + n - 1; i >= pos; i--) { const d = src[i]! << 1; b[p++] = digits[d]!; b[p++] = digits[d + 1]!; }
+    this.pos = p;
+  }
+
+  /** src[pos, pos + n) as hex digits in byte order. */
+  hexBe(src: Uint8Array, pos: number, n: number, digits: Uint8Array): void {
+    if (this.pos + 2 * n > this.buf.length) this.grow(2 * n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = pos; i < pos + n; i++) { const d = src[i]! << 1; b[p++] = digits[d]!; b[p++] = digits[d + 1]!; }
+    this.pos = p;
+  }
+
+  /** One ASCII byte. */
+  byte(c: number): void {
+    if (this.pos + 1 > this.buf.length) this.grow(1);
+    this.buf[this.pos++] = c;
   }
 
   /** `n` spaces. */
