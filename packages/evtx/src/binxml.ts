@@ -62,10 +62,61 @@ export interface ChunkContext {
   templates: Map<number, TNode[] | null>;
   /** Value types met that the reader does not know (reported once per record by the caller). */
   unknownTypes: number[];
+  /** Templates parsed in earlier chunks of the same read, reused where the bytes say they are the same. */
+  shared: SharedTemplates | null;
+  /** Name fields met while a template is being parsed (for `shared`), else null. */
+  names_: NameFields | null;
 }
 
-export function createChunkContext(buf: Buffer, size: number): ChunkContext {
-  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [] };
+export function createChunkContext(buf: Buffer, size: number, shared: SharedTemplates | null = null): ChunkContext {
+  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [], shared, names_: null };
+}
+
+/**
+ * Templates of one read (one pass over a file or chunk range), for reuse in later chunks: each chunk holds its own
+ * copy of a template, at its own offset, so the parsed nodes of an earlier copy are reused when the new copy's
+ * bytes are the same but for where its names are (each name field points at a name that reads the same). Keyed
+ * by the template's first identifier word and size. Made per read, never kept across reads.
+ */
+export type SharedTemplates = Map<number, SharedTemplate[]>;
+
+interface SharedTemplate {
+  size: number;
+  depth: number;
+  /** The template's data bytes (after its 24-byte header). */
+  bytes: Buffer;
+  /** Name fields: offset in `bytes` (ascending), whether the name was inline there, and the name read. */
+  at: number[];
+  inline: boolean[];
+  names: string[];
+  nodes: TNode[];
+}
+
+interface NameFields { at: number[]; inline: boolean[]; names: string[]; nested: boolean }
+
+/** At most this many templates kept per read (a read of damaged data must not grow without bound). */
+const MAX_SHARED = 4096;
+
+export function createSharedTemplates(): SharedTemplates { return new Map(); }
+
+function sharedKey(buf: Buffer, off: number, size: number): number {
+  return (buf.readUInt32LE(off + 4) ^ Math.imul(size, 0x9e3779b1)) >>> 0;
+}
+
+/** Whether template data at `start` (chunk offset) is `t` again: same bytes between name fields, same names. */
+function sameTemplate(ctx: ChunkContext, t: SharedTemplate, start: number): boolean {
+  const buf = ctx.buf;
+  let prev = 0;
+  for (let i = 0; i < t.at.length; i++) {
+    const f = t.at[i]!;
+    if (buf.compare(t.bytes, prev, f, start + prev, start + f) !== 0) return false;
+    const nameOff = buf.readUInt32LE(start + f);
+    const inline = nameOff === start + f + 4;
+    if (inline !== t.inline[i]) return false;
+    if (readName(ctx, nameOff, start + f + 4).name !== t.names[i]) return false;
+    prev = f + 4;
+  }
+  return buf.compare(t.bytes, prev, t.size, start + prev, start + t.size) === 0;
 }
 
 const MAX_DEPTH = 48;
@@ -88,6 +139,8 @@ function readName(ctx: ChunkContext, off: number, pos: number): { name: string; 
   } else {
     len = name.length;
   }
+  const rec = ctx.names_;
+  if (rec) { rec.at.push(pos - 4); rec.inline.push(off === pos); rec.names.push(name); }
   return { name, inline: off === pos ? 8 + len * 2 + 2 : 0 };
 }
 
@@ -230,15 +283,48 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
   const dataSize = ctx.buf.readUInt32LE(off + 20);
   const end = off + 24 + dataSize;
   need(off + 24, dataSize, ctx.size);
+  const start = off + 24;
+  const shared = ctx.shared;
+  const key = shared ? sharedKey(ctx.buf, off, dataSize) : 0;
+  const known = shared?.get(key);
+  if (known) {
+    const outer = ctx.names_;
+    ctx.names_ = null;
+    try {
+      for (const t of known) {
+        let same = false;
+        if (t.size === dataSize && t.depth === depth) {
+          try { same = sameTemplate(ctx, t, start); } catch (e) { if (!(e instanceof BinXmlError) && !(e instanceof RangeError)) throw e; }
+        }
+        if (same) { ctx.templates.set(off, t.nodes); return t.nodes; }
+      }
+    } finally { ctx.names_ = outer; }
+  }
   const nodes: TNode[] = [];
-  const cur = { pos: off + 24 };
-  parseNodes(ctx, cur, end, depth, nodes, true);
+  const cur = { pos: start };
+  const outer = ctx.names_;
+  const fields: NameFields | null = shared ? { at: [], inline: [], names: [], nested: false } : null;
+  ctx.names_ = fields;
+  try { parseNodes(ctx, cur, end, depth, nodes, true); } finally { ctx.names_ = outer; }
   ctx.templates.set(off, nodes);
+  if (shared && fields && !fields.nested && cur.pos <= end && shared.size < MAX_SHARED) {
+    // Name fields as offsets in the data; kept only when inside it and in order (then the comparison covers all).
+    const at = fields.at.map((a) => a - start);
+    let ok = true;
+    for (let i = 0; i < at.length; i++) if (at[i]! < (i > 0 ? at[i - 1]! + 4 : 0) || at[i]! + 4 > dataSize) ok = false;
+    if (ok) {
+      const t: SharedTemplate = { size: dataSize, depth, bytes: Buffer.from(ctx.buf.subarray(start, end)), at,
+        inline: fields.inline, names: fields.names, nodes };
+      if (known) known.push(t); else shared.set(key, [t]);
+    }
+  }
   return nodes;
 }
 
 function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: number): TInstance {
   const buf = ctx.buf;
+  // A template holding an instance depends on other templates: it is not shared (see getTemplate).
+  if (ctx.names_) ctx.names_.nested = true;
   let p = cur.pos;
   need(p, 10, end);
   const defOff = buf.readUInt32LE(p + 6);

@@ -7,7 +7,7 @@
 import { NODE, type SubstValue, type TAttr, type TElement, type TNode } from './binxml.ts';
 import { shapeOf, SHAPE } from './build.ts';
 import { MAX_RENDER_DEPTH, renderElement, renderRoot, valueText, type EvtxElement } from './render.ts';
-import { VALUE_TYPE } from './values.ts';
+import { VALUE_TYPE, writeFileTime } from './values.ts';
 import { ByteSink, HEX_LOWER, HEX_UPPER } from './sink.ts';
 import { ATTR_SPECIAL, esc, renderXml, write } from './xml.ts';
 
@@ -20,7 +20,8 @@ function plainType(type: number): boolean {
 
 /**
  * Per template element: the open tag (`<Name a="v"`, without indent) when every attribute is constant, else null;
- * whether the attributes are odd; the close tag; and the indented open tag of the last indent it was written at.
+ * whether the attributes are odd; the close tag; and the indented open tag (or its `<Name` start when attributes
+ * vary) of the last indent it was written at.
  */
 interface XmlStatic { open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null }
 
@@ -74,6 +75,7 @@ function writeRaw(v: SubstValue, attr: boolean, sink: ByteSink): void {
       sink.hexLe(b, p + 6, 2, HEX_UPPER); sink.byte(0x2d); sink.hexBe(b, p + 8, 2, HEX_UPPER); sink.byte(0x2d);
       sink.hexBe(b, p + 10, 6, HEX_UPPER); sink.byte(0x7d);
       return;
+    case VALUE_TYPE.FileTime: writeFileTime(sink, b.readUInt32LE(p), b.readUInt32LE(p + 4)); return;
     default: sink.str(v.text!);
   }
 }
@@ -85,7 +87,7 @@ function attrXml(a: TAttr, values: SubstValue[] | null, sink: ByteSink): void {
   const vs = a.value;
   if (vs.length === 1) {
     const only = vs[0]!;
-    if (only.k === NODE.Text) { sink.str(' ' + a.name + '="'); sink.esc(only.text, true); sink.str('"'); return; }
+    if (only.k === NODE.Text) { sink.raw(a.xml ??= encodeOnce(' ' + a.name + '="')); sink.esc(only.text, true); sink.raw(QUOTE); return; }
     if (only.k === NODE.Subst) {
       const v = values ? values[only.index] : undefined;
       if (!v || v.type === 0) return;
@@ -98,9 +100,9 @@ function attrXml(a: TAttr, values: SubstValue[] | null, sink: ByteSink): void {
       }
       if (only.optional && v.text === '' && !v.items && !v.nodes) return;
       const t = valueText(v);
-      sink.str(' ' + a.name + '="');
+      sink.raw(a.xml ??= encodeOnce(' ' + a.name + '="'));
       if (plainType(v.type)) sink.str(t); else sink.esc(t, true);
-      sink.str('"');
+      sink.raw(QUOTE);
       return;
     }
   }
@@ -109,9 +111,9 @@ function attrXml(a: TAttr, values: SubstValue[] | null, sink: ByteSink): void {
     if (n.k === NODE.Text) s += n.text;
     else if (n.k === NODE.Subst) { const v = values ? values[n.index] : undefined; if (v) s += valueText(v); }
   }
-  sink.str(' ' + a.name + '="');
+  sink.raw(a.xml ??= encodeOnce(' ' + a.name + '="'));
   sink.esc(s, true);
-  sink.str('"');
+  sink.raw(QUOTE);
 }
 
 /**
@@ -145,7 +147,7 @@ function walk(nodes: TNode[], values: SubstValue[] | null, depth: number, indent
         const shape = shapeOf(n, values);
         if (shape === SHAPE.Omitted) break;
         if (shape === SHAPE.Repeated && values![(n.children[0] as { index: number }).index]!.items!.length === 0) break;
-        if (!b.elements) { sink.str('>\n'); b.elements = true; }
+        if (!b.elements) { sink.raw(GT_NL); b.elements = true; }
         flushText(b, indent, sink);
         shapedXml(n, shape, values, indent, depth, sink);
         break;
@@ -187,13 +189,14 @@ function openTag(el: TElement, st: XmlStatic, values: SubstValue[] | null, inden
     sink.raw(st.line!);
     return;
   }
-  sink.spaces(indent);
-  sink.str('<' + el.name);
+  if (st.indent !== indent) { st.line = encodeOnce(indentOf(indent) + '<' + el.name); st.indent = indent; }
+  sink.raw(st.line!);
   for (const a of el.attrs) attrXml(a, values, sink);
 }
 
 const SELF_CLOSE = new Uint8Array([0x2f, 0x3e, 0x0a]); // />\n
 const GT = new Uint8Array([0x3e]);
+const GT_NL = new Uint8Array([0x3e, 0x0a]);
 
 /** Writes every element `el` renders to (none, one, or one per array item), each line ending in a newline. */
 function elementXml(el: TElement, values: SubstValue[] | null, indent: number, depth: number, sink: ByteSink): void {
@@ -218,8 +221,8 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     const v = values![(el.children[0] as { index: number }).index]!;
     for (const item of v.items!) {
       openTag(el, st, values, indent, sink);
-      if (item === '') sink.str('/>\n');
-      else { sink.str('>'); sink.esc(item, false); sink.raw(st.close); }
+      if (item === '') sink.raw(SELF_CLOSE);
+      else { sink.raw(GT); sink.esc(item, false); sink.raw(st.close); }
     }
     return;
   }
@@ -259,10 +262,10 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     sink.spaces(indent);
     sink.raw(st.close);
   } else if (b.text !== '') {
-    sink.str('>');
+    sink.raw(GT);
     if (b.plain) sink.str(b.text); else sink.esc(b.text, false);
     sink.raw(st.close);
-  } else sink.str('/>\n');
+  } else sink.raw(SELF_CLOSE);
 }
 
 /** Writes the XML of a record's parsed nodes (no declaration), ending in a newline; nothing without an element. */

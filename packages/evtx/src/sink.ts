@@ -120,14 +120,23 @@ export class ByteSink {
 
   /** A non-negative integer below 2^53 in decimal. */
   dec(v: number): void {
-    if (this.pos + 16 > this.buf.length) this.grow(16);
+    if (v < 10) { this.byte(48 + v); return; }
+    let n = 2;
+    for (let x = 100; x <= v && n < 16; x *= 10) n++;
+    this.digits(v, n);
+  }
+
+  /** A non-negative integer below 2^53 as exactly `n` decimal digits (zero-padded; `n` must be enough). */
+  digits(v: number, n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(n);
     const b = this.buf;
-    if (v < 10) { b[this.pos++] = 48 + v; return; }
-    let n = 1;
-    for (let x = Math.floor(v / 10); x > 0; x = Math.floor(x / 10)) n++;
     let p = this.pos + n;
     this.pos = p;
-    do { b[--p] = 48 + (v % 10); v = Math.floor(v / 10); } while (v > 0);
+    if (v < 2147483648) {
+      for (let i = 0; i < n; i++) { const q = (v / 10) | 0; b[--p] = 48 + v - q * 10; v = q; }
+    } else {
+      for (let i = 0; i < n; i++) { const q = Math.floor(v / 10); b[--p] = 48 + v - q * 10; v = q; }
+    }
   }
 
   /** src[pos, pos + n) as hex digits (HEX_LOWER or HEX_UPPER pairs), last byte first (a little-endian number). */
