@@ -85,14 +85,19 @@ interface SharedTemplate {
   depth: number;
   /** The template's data bytes (after its 24-byte header). */
   bytes: Buffer;
-  /** Name fields: offset in `bytes` (ascending), whether the name was inline there, and the name read. */
+  /**
+   * Name fields: offset in `bytes` (ascending), where the name is (offset from the data start), whether the name
+   * was inline there, the name read, and whether it lies outside the data (then it is read and compared).
+   */
   at: number[];
+  rel: number[];
   inline: boolean[];
   names: string[];
+  outside: boolean[];
   nodes: TNode[];
 }
 
-interface NameFields { at: number[]; inline: boolean[]; names: string[]; nested: boolean }
+interface NameFields { at: number[]; off: number[]; inline: boolean[]; names: string[]; nested: boolean }
 
 /** At most this many templates kept per read (a read of damaged data must not grow without bound). */
 const MAX_SHARED = 4096;
@@ -113,7 +118,8 @@ function sameTemplate(ctx: ChunkContext, t: SharedTemplate, start: number): bool
     const nameOff = buf.readUInt32LE(start + f);
     const inline = nameOff === start + f + 4;
     if (inline !== t.inline[i]) return false;
-    if (readName(ctx, nameOff, start + f + 4).name !== t.names[i]) return false;
+    // A name inside the data at the same place is the same name (its bytes are compared); others are read.
+    if (t.outside[i]) { if (readName(ctx, nameOff, start + f + 4).name !== t.names[i]) return false; } else if (nameOff - start !== t.rel[i]) return false;
     prev = f + 4;
   }
   return buf.compare(t.bytes, prev, t.size, start + prev, start + t.size) === 0;
@@ -140,7 +146,7 @@ function readName(ctx: ChunkContext, off: number, pos: number): { name: string; 
     len = name.length;
   }
   const rec = ctx.names_;
-  if (rec) { rec.at.push(pos - 4); rec.inline.push(off === pos); rec.names.push(name); }
+  if (rec) { rec.at.push(pos - 4); rec.off.push(off); rec.inline.push(off === pos); rec.names.push(name); }
   return { name, inline: off === pos ? 8 + len * 2 + 2 : 0 };
 }
 
@@ -303,7 +309,7 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
   const nodes: TNode[] = [];
   const cur = { pos: start };
   const outer = ctx.names_;
-  const fields: NameFields | null = shared ? { at: [], inline: [], names: [], nested: false } : null;
+  const fields: NameFields | null = shared ? { at: [], off: [], inline: [], names: [], nested: false } : null;
   ctx.names_ = fields;
   try { parseNodes(ctx, cur, end, depth, nodes, true); } finally { ctx.names_ = outer; }
   ctx.templates.set(off, nodes);
@@ -313,8 +319,11 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
     let ok = true;
     for (let i = 0; i < at.length; i++) if (at[i]! < (i > 0 ? at[i - 1]! + 4 : 0) || at[i]! + 4 > dataSize) ok = false;
     if (ok) {
-      const t: SharedTemplate = { size: dataSize, depth, bytes: Buffer.from(ctx.buf.subarray(start, end)), at,
-        inline: fields.inline, names: fields.names, nodes };
+      const rel = fields.off.map((o) => o - start);
+      // Inside: the name's header and characters are within the data (the name is read from those bytes).
+      const outside = rel.map((r, i) => r < 0 || r + 8 + 2 * fields.names[i]!.length > dataSize);
+      const t: SharedTemplate = { size: dataSize, depth, bytes: Buffer.from(ctx.buf.subarray(start, end)), at, rel,
+        inline: fields.inline, names: fields.names, outside, nodes };
       if (known) known.push(t); else shared.set(key, [t]);
     }
   }

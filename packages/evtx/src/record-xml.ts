@@ -23,7 +23,7 @@ function plainType(type: number): boolean {
  * whether the attributes are odd; the close tag; and the indented open tag (or its `<Name` start when attributes
  * vary) of the last indent it was written at.
  */
-interface XmlStatic { open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null }
+interface XmlStatic { open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null; lineGt: Uint8Array | null }
 
 const enc = new TextEncoder();
 
@@ -40,7 +40,7 @@ function staticOf(el: TElement): XmlStatic {
     if (only?.k === NODE.Text && open !== null) open += ' ' + a.name + '="' + esc(only.text, ATTR_SPECIAL) + '"';
     else open = null;
   }
-  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null };
+  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null, lineGt: null };
   el.xml = x;
   return x;
 }
@@ -182,10 +182,18 @@ function encodeOnce(s: string): Uint8Array {
   return u;
 }
 
+/** The indented open tag of an element with constant attributes at `indent`, without and with its `>`. */
+function staticLine(st: XmlStatic, indent: number): void {
+  const line = indentOf(indent) + st.open!;
+  st.line = encodeOnce(line);
+  st.lineGt = encodeOnce(line + '>');
+  st.indent = indent;
+}
+
 /** The indented open tag without its end (`>` or `/>`). */
 function openTag(el: TElement, st: XmlStatic, values: SubstValue[] | null, indent: number, sink: ByteSink): void {
   if (st.open !== null) {
-    if (st.indent !== indent) { st.line = encodeOnce(indentOf(indent) + st.open); st.indent = indent; }
+    if (st.indent !== indent) staticLine(st, indent);
     sink.raw(st.line!);
     return;
   }
@@ -226,9 +234,20 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     }
     return;
   }
+  const kids = el.children;
+  // The commonest element of all: constant open tag, one value still in the chunk's bytes.
+  if (st.open !== null && kids.length === 1 && kids[0]!.k === NODE.Subst && depth + 1 <= MAX_RENDER_DEPTH && values) {
+    const v = values[kids[0]!.index];
+    if (v && v.raw && !rawEmpty(v)) {
+      if (st.indent !== indent) staticLine(st, indent);
+      sink.raw(st.lineGt!);
+      writeRaw(v, false, sink);
+      sink.raw(st.close);
+      return;
+    }
+  }
   openTag(el, st, values, indent, sink);
   // Leaves — no content, one text, one plain value — are most elements: written without the general walk.
-  const kids = el.children;
   if (kids.length <= 1 && depth + 1 <= MAX_RENDER_DEPTH) {
     const only = kids[0];
     let t: string | null = null;

@@ -176,7 +176,7 @@ export class ByteSink {
   raw(u: Uint8Array): void {
     const n = u.length;
     if (this.pos + n > this.buf.length) this.grow(n);
-    if (n > 48) { this.buf.set(u, this.pos); this.pos += n; return; }
+    if (n > 6) { this.buf.set(u, this.pos); this.pos += n; return; }
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) b[p++] = u[i]!;
