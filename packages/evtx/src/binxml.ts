@@ -363,7 +363,11 @@ function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: numbe
 }
 
 /** Fixed-size types decoded when read, by their size (other sizes decode at once, as values.ts decodeScalar). */
-const LAZY_SIZE: Record<number, number> = { 0x04: 1, 0x06: 2, 0x08: 4, 0x0a: 8, 0x0f: 16, 0x11: 8, 0x14: 4, 0x15: 8 };
+const LAZY_SIZE = new Uint8Array(256);
+for (const [type, size] of [[0x04, 1], [0x06, 2], [0x08, 4], [0x0a, 8], [0x0f, 16], [0x11, 8], [0x14, 4], [0x15, 8]] as const) LAZY_SIZE[type] = size;
+
+/** Every value of the null type is this one (its text is null whatever its size). */
+const NULL_VALUE = new SubstValue(VALUE_TYPE.Null, null, undefined, undefined, null, 0, 0);
 
 function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number, depth: number): SubstValue {
   if (type === VALUE_TYPE.BinXml) {
@@ -371,7 +375,8 @@ function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number,
     if (size > 0) parseNodes(ctx, { pos }, pos + size, depth + 1, nodes, false);
     return new SubstValue(type, null, undefined, nodes, null, 0, 0);
   }
-  if (type === VALUE_TYPE.String || LAZY_SIZE[type] === size) return new SubstValue(type, undefined, undefined, undefined, ctx.buf, pos, pos + size);
+  if (type === VALUE_TYPE.String || (size !== 0 && LAZY_SIZE[type] === size)) return new SubstValue(type, undefined, undefined, undefined, ctx.buf, pos, pos + size);
+  if (type === VALUE_TYPE.Null) return NULL_VALUE;
   if (type & 0x80) return new SubstValue(type, null, decodeArray(ctx.buf, pos, size, type), undefined, null, 0, 0);
   if (!isKnownValueType(type)) ctx.unknownTypes.push(type);
   return new SubstValue(type, decodeScalar(ctx.buf, pos, size, type), undefined, undefined, null, 0, 0);
