@@ -23,7 +23,11 @@ function plainType(type: number): boolean {
  * whether the attributes are odd; the close tag; and the indented open tag (or its `<Name` start when attributes
  * vary) of the last indent it was written at.
  */
-interface XmlStatic { open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null; lineGt: Uint8Array | null }
+interface XmlStatic {
+  open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null; lineGt: Uint8Array | null;
+  /** With constant attributes and one substitution as the only child: its index, else -1. */
+  leaf: number;
+}
 
 const enc = new TextEncoder();
 
@@ -40,7 +44,9 @@ function staticOf(el: TElement): XmlStatic {
     if (only?.k === NODE.Text && open !== null) open += ' ' + a.name + '="' + esc(only.text, ATTR_SPECIAL) + '"';
     else open = null;
   }
-  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null, lineGt: null };
+  const only = el.children.length === 1 ? el.children[0]! : undefined;
+  const leaf = open !== null && !odd && only?.k === NODE.Subst ? only.index : -1;
+  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null, lineGt: null, leaf };
   el.xml = x;
   return x;
 }
@@ -144,6 +150,16 @@ function walk(nodes: TNode[], values: SubstValue[] | null, depth: number, indent
     const n = nodes[i]!;
     switch (n.k) {
       case NODE.Element: {
+        const st = staticOf(n);
+        if (st.leaf >= 0 && values && depth + 1 <= MAX_RENDER_DEPTH) {
+          const v = values[st.leaf];
+          if (v && v.raw && !rawEmpty(v)) {
+            if (!b.elements) { sink.raw(GT_NL); b.elements = true; }
+            flushText(b, indent, sink);
+            rawLeaf(st, v, indent, sink);
+            break;
+          }
+        }
         const shape = shapeOf(n, values);
         if (shape === SHAPE.Omitted) break;
         if (shape === SHAPE.Repeated && values![(n.children[0] as { index: number }).index]!.items!.length === 0) break;
@@ -188,6 +204,14 @@ function staticLine(st: XmlStatic, indent: number): void {
   st.line = encodeOnce(line);
   st.lineGt = encodeOnce(line + '>');
   st.indent = indent;
+}
+
+/** The commonest element of all (`leaf`, its value still in the chunk's bytes and not empty), in one step. */
+function rawLeaf(st: XmlStatic, v: SubstValue, indent: number, sink: ByteSink): void {
+  if (st.indent !== indent) staticLine(st, indent);
+  sink.raw(st.lineGt!);
+  writeRaw(v, false, sink);
+  sink.raw(st.close);
 }
 
 /** The indented open tag without its end (`>` or `/>`). */
@@ -235,16 +259,9 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     return;
   }
   const kids = el.children;
-  // The commonest element of all: constant open tag, one value still in the chunk's bytes.
-  if (st.open !== null && kids.length === 1 && kids[0]!.k === NODE.Subst && depth + 1 <= MAX_RENDER_DEPTH && values) {
-    const v = values[kids[0]!.index];
-    if (v && v.raw && !rawEmpty(v)) {
-      if (st.indent !== indent) staticLine(st, indent);
-      sink.raw(st.lineGt!);
-      writeRaw(v, false, sink);
-      sink.raw(st.close);
-      return;
-    }
+  if (st.leaf >= 0 && values && depth + 1 <= MAX_RENDER_DEPTH) {
+    const v = values[st.leaf];
+    if (v && v.raw && !rawEmpty(v)) { rawLeaf(st, v, indent, sink); return; }
   }
   openTag(el, st, values, indent, sink);
   // Leaves — no content, one text, one plain value — are most elements: written without the general walk.
