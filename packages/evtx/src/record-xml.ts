@@ -27,6 +27,11 @@ interface XmlStatic {
   open: string | null; odd: boolean; close: Uint8Array; indent: number; line: Uint8Array | null; lineGt: Uint8Array | null;
   /** With constant attributes and one substitution as the only child: its index, else -1. */
   leaf: number;
+  /** Children all such leaves (EventData of Data elements): their value indexes, else null; see `blockXml`. */
+  block: Int32Array | null;
+  /** The static bytes between the block's values at `blockIndent`: `>` and the first open tag, …, the close tag. */
+  blockIndent: number;
+  segs: Uint8Array[] | null;
 }
 
 const enc = new TextEncoder();
@@ -46,7 +51,11 @@ function staticOf(el: TElement): XmlStatic {
   }
   const only = el.children.length === 1 ? el.children[0]! : undefined;
   const leaf = open !== null && !odd && only?.k === NODE.Subst ? only.index : -1;
-  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null, lineGt: null, leaf };
+  let block: Int32Array | null = null;
+  if (el.children.length > 0 && el.children.every((c) => c.k === NODE.Element && staticOf(c).leaf >= 0)) {
+    block = Int32Array.from(el.children, (c) => staticOf(c as TElement).leaf);
+  }
+  x = { open, odd, close: encodeOnce('</' + el.name + '>\n'), indent: -1, line: null, lineGt: null, leaf, block, blockIndent: -1, segs: null };
   el.xml = x;
   return x;
 }
@@ -214,6 +223,39 @@ function rawLeaf(st: XmlStatic, v: SubstValue, indent: number, sink: ByteSink): 
   sink.raw(st.close);
 }
 
+/**
+ * The children of an element whose children are all `leaf` elements (EventData of `<Data Name="…">` elements),
+ * when every value is still in the chunk's bytes and not empty: the static bytes between the values are joined
+ * once per indent, so the element is its values and as many copies. False (nothing written) otherwise.
+ */
+function blockXml(el: TElement, st: XmlStatic, values: SubstValue[], indent: number, sink: ByteSink): boolean {
+  const idx = st.block!;
+  for (let i = 0; i < idx.length; i++) {
+    const v = values[idx[i]!];
+    if (!v || !v.raw || rawEmpty(v)) return false;
+  }
+  if (st.blockIndent !== indent) {
+    const kids = el.children as TElement[];
+    const inner = indentOf(indent + 2);
+    const segs: Uint8Array[] = [];
+    let prev = '>\n';
+    for (const k of kids) {
+      segs.push(enc.encode(prev + inner + staticOf(k).open! + '>'));
+      prev = '</' + k.name + '>\n';
+    }
+    segs.push(enc.encode(prev + indentOf(indent) + '</' + el.name + '>\n'));
+    st.segs = segs;
+    st.blockIndent = indent;
+  }
+  const segs = st.segs!;
+  sink.raw(segs[0]!);
+  for (let i = 0; i < idx.length; i++) {
+    writeRaw(values[idx[i]!]!, false, sink);
+    sink.raw(segs[i + 1]!);
+  }
+  return true;
+}
+
 /** The indented open tag without its end (`>` or `/>`). */
 function openTag(el: TElement, st: XmlStatic, values: SubstValue[] | null, indent: number, sink: ByteSink): void {
   if (st.open !== null) {
@@ -264,6 +306,7 @@ function shapedXml(el: TElement, shape: number, values: SubstValue[] | null, ind
     if (v && v.raw && !rawEmpty(v)) { rawLeaf(st, v, indent, sink); return; }
   }
   openTag(el, st, values, indent, sink);
+  if (st.block !== null && values && depth + 2 <= MAX_RENDER_DEPTH && blockXml(el, st, values, indent, sink)) return;
   // Leaves — no content, one text, one plain value — are most elements: written without the general walk.
   if (kids.length <= 1 && depth + 1 <= MAX_RENDER_DEPTH) {
     const only = kids[0];
