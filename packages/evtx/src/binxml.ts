@@ -352,8 +352,9 @@ function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: numbe
   p += count * 4;
   const values: SubstValue[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const size = buf.readUInt16LE(descPos + i * 4);
-    const type = buf[descPos + i * 4 + 2]!;
+    const d = descPos + i * 4;
+    const size = buf[d]! | (buf[d + 1]! << 8);
+    const type = buf[d + 2]!;
     need(p, size, end);
     values[i] = decodeValue(ctx, p, size, type, depth);
     p += size;

@@ -76,7 +76,7 @@ function writeRaw(v: SubstValue, attr: boolean, sink: ByteSink): void {
   switch (v.type) {
     case VALUE_TYPE.String: sink.escUtf16(b, p, v.end, attr); return;
     case VALUE_TYPE.UInt8: sink.dec(b[p]!); return;
-    case VALUE_TYPE.UInt16: sink.dec(b.readUInt16LE(p)); return;
+    case VALUE_TYPE.UInt16: sink.dec(b[p]! | (b[p + 1]! << 8)); return;
     case VALUE_TYPE.UInt32: sink.dec(b.readUInt32LE(p)); return;
     case VALUE_TYPE.UInt64: {
       const hi = b.readUInt32LE(p + 4);
