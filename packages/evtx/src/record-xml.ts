@@ -39,12 +39,16 @@ const enc = new TextEncoder();
 function staticOf(el: TElement): XmlStatic {
   let x = el.xml as XmlStatic | undefined;
   if (x) return x;
-  const seen = new Set<string>();
+  const attrs = el.attrs;
   let odd = false;
   let open: string | null = '<' + el.name;
-  for (const a of el.attrs) {
-    if (seen.has(a.name) || a.name === '__proto__' || /^\d/.test(a.name)) odd = true;
-    seen.add(a.name);
+  // Duplicate names: compared pairwise for the usual few attributes, by a set past that.
+  const seen = attrs.length > 8 ? new Set<string>() : null;
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs[i]!;
+    const c = a.name.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || a.name === '__proto__') odd = true;
+    if (seen) { if (seen.has(a.name)) odd = true; seen.add(a.name); } else for (let j = 0; j < i; j++) if (attrs[j]!.name === a.name) odd = true;
     const only = a.value.length === 1 ? a.value[0]! : undefined;
     if (only?.k === NODE.Text && open !== null) open += ' ' + a.name + '="' + esc(only.text, ATTR_SPECIAL) + '"';
     else open = null;
