@@ -65,11 +65,11 @@ export interface ChunkContext {
   /** Templates parsed in earlier chunks of the same read, reused where the bytes say they are the same. */
   shared: SharedTemplates | null;
   /** Name fields met while a template is being parsed (for `shared`), else null. */
-  names_: NameFields | null;
+  nameFields: NameFields | null;
 }
 
 export function createChunkContext(buf: Buffer, size: number, shared: SharedTemplates | null = null): ChunkContext {
-  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [], shared, names_: null };
+  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [], shared, nameFields: null };
 }
 
 /**
@@ -145,7 +145,7 @@ function readName(ctx: ChunkContext, off: number, pos: number): { name: string; 
   } else {
     len = name.length;
   }
-  const rec = ctx.names_;
+  const rec = ctx.nameFields;
   if (rec) { rec.at.push(pos - 4); rec.off.push(off); rec.inline.push(off === pos); rec.names.push(name); }
   return { name, inline: off === pos ? 8 + len * 2 + 2 : 0 };
 }
@@ -294,8 +294,8 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
   const key = shared ? sharedKey(ctx.buf, off, dataSize) : 0;
   const known = shared?.get(key);
   if (known) {
-    const outer = ctx.names_;
-    ctx.names_ = null;
+    const outer = ctx.nameFields;
+    ctx.nameFields = null;
     try {
       for (const t of known) {
         let same = false;
@@ -304,14 +304,14 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
         }
         if (same) { ctx.templates.set(off, t.nodes); return t.nodes; }
       }
-    } finally { ctx.names_ = outer; }
+    } finally { ctx.nameFields = outer; }
   }
   const nodes: TNode[] = [];
   const cur = { pos: start };
-  const outer = ctx.names_;
+  const outer = ctx.nameFields;
   const fields: NameFields | null = shared ? { at: [], off: [], inline: [], names: [], nested: false } : null;
-  ctx.names_ = fields;
-  try { parseNodes(ctx, cur, end, depth, nodes, true); } finally { ctx.names_ = outer; }
+  ctx.nameFields = fields;
+  try { parseNodes(ctx, cur, end, depth, nodes, true); } finally { ctx.nameFields = outer; }
   ctx.templates.set(off, nodes);
   if (shared && fields && !fields.nested && cur.pos <= end && shared.size < MAX_SHARED) {
     // Name fields as offsets in the data; kept only when inside it and in order (then the comparison covers all).
@@ -333,7 +333,7 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
 function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: number): TInstance {
   const buf = ctx.buf;
   // A template holding an instance depends on other templates: it is not shared (see getTemplate).
-  if (ctx.names_) ctx.names_.nested = true;
+  if (ctx.nameFields) ctx.nameFields.nested = true;
   let p = cur.pos;
   need(p, 10, end);
   const defOff = buf.readUInt32LE(p + 6);
