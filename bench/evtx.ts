@@ -7,8 +7,9 @@
 //   3. a folder of many files: the whole corpus to XML in this process, on one thread and on worker threads, and
 //      through the CLI, against evtxexport run once per file;
 //   4. python-evtx (`evtx_dump.py`) on the largest real file, unless --no-python.
-// Usage: node --import tsx bench/evtx.ts [--no-python] [--quick] [--expectations]
-//   --quick         one pass of each instead of the median of three
+// Usage: node --import tsx bench/evtx.ts [--no-python] [--quick] [--single] [--expectations]
+//   --quick         one pass of each instead of the median of five
+//   --single        only part 1 (one file, one thread, in-process, against evtxexport)
 //   --expectations  also rewrite packages/evtx/test/evtxexport-counts.json from evtxexport's and evtxinfo's counts
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,8 @@ type Mode = 'xml' | 'jsonl' | 'count';
 function oursFile(path: string, mode: Mode): Run {
   return timeIt(() => {
     let n = 0;
-    const sink = new ByteSink(1 << 20);
+    // Sized as `evtx dump` sizes it for one file (parallel.ts readEvtxUnit): twice the input, at most 16 MiB.
+    const sink = new ByteSink(Math.min(1 << 24, Math.max(1 << 16, statSync(path).size * 2)));
     const parts: string[] = [];
     for (const r of readEvtxFile(path)) {
       n++;
@@ -151,6 +153,14 @@ try {
     const count = median(() => oursFile(path, 'count'));
     const ex = median(() => external('evtxexport', ['-f', 'xml'], [path]));
     console.log(row('omamori → XML (first pass, cold compiler)', first));
+    if (args.has('--single')) {
+      console.log(row(`omamori → XML (median of ${runs})`, xml));
+      console.log(row('omamori → JSON lines', jsonl));
+      console.log(row('omamori count (records decoded, no output)', count));
+      console.log(row('evtxexport -f xml', ex));
+      console.log(ratio(xml, ex, 10) + ` (XML to XML); first pass ${(rate(first) / rate(ex)).toFixed(1)}×, JSON lines ${(rate(jsonl) / rate(ex)).toFixed(1)}×; load ${load()}`);
+      continue;
+    }
     console.log(row(`omamori → XML (median of ${runs})`, xml));
     console.log(row('omamori → JSON lines', jsonl));
     console.log(row('omamori count (records decoded, no output)', count));
@@ -166,6 +176,9 @@ try {
     }
   }
 
+  // Parts 3 and 4 (and --expectations) are skipped with --single.
+  rest: {
+  if (args.has('--single')) break rest;
   // 3: a folder of many files.
   const paths = files.map((f) => join(dir, f));
   const units = planEvtxUnits(findEvtxInputs([dir]).inputs);
@@ -230,6 +243,7 @@ try {
     const recoveredGenerator = 'evtxinfo 20181227 (Debian libevtx-utils) FILE, "Number of recovered records" (record headers found in slack space, before decoding)';
     writeFileSync(out, JSON.stringify({ generator, counts, evtxexportFails: fails, recovered, recoveredGenerator }, null, 0).replace(/,"/g, ',\n"') + '\n');
     console.log(`\nwrote ${out.pathname}`);
+  }
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -23,14 +23,35 @@ export interface TElement {
   /** Compiled field plans of this template element (plan.ts), made when first needed. */
   plans?: object;
 }
-export interface TAttr { name: string; value: TNode[] }
+export interface TAttr {
+  name: string; value: TNode[];
+  /** ` name="` encoded, for the XML writer (record-xml.ts), made when first needed. */
+  xml?: Uint8Array;
+}
 export interface TText { k: 1; text: string }
 export interface TSubst { k: 2; index: number; type: number; optional: boolean }
 export interface TInstance { k: 3; template: TNode[]; values: SubstValue[] }
 export type TNode = TElement | TText | TSubst | TInstance;
 
-/** One substitution value: text (null for the null type), items for arrays, nodes for embedded binary XML. */
-export interface SubstValue { type: number; text: string | null; items?: string[]; nodes?: TNode[] }
+/**
+ * One substitution value: text (null for the null type), items for arrays, nodes for embedded binary XML.
+ * Strings and the common fixed-size types (`LAZY_SIZE`) are decoded when their text is first read: a dump to XML
+ * writes them straight from the chunk bytes (`raw`, record-xml.ts) and a count never decodes them. The chunk bytes
+ * are the reader's own copy of the chunk (a buffer per chunk, never reused), so a record read later decodes right.
+ */
+export class SubstValue {
+  #text: string | null | undefined;
+  constructor(readonly type: number, text: string | null | undefined, readonly items: string[] | undefined,
+    readonly nodes: TNode[] | undefined, readonly buf: Buffer | null, readonly pos: number, readonly end: number) {
+    this.#text = text;
+  }
+  get text(): string | null {
+    const t = this.#text;
+    return t !== undefined ? t : (this.#text = decodeScalar(this.buf!, this.pos, this.end - this.pos, this.type));
+  }
+  /** Whether the text is still undecoded in buf[pos, end) (then `text` decodes it). */
+  get raw(): boolean { return this.#text === undefined; }
+}
 
 /** Per-chunk state: the chunk bytes and the caches that are valid only inside it. */
 export interface ChunkContext {
@@ -41,10 +62,67 @@ export interface ChunkContext {
   templates: Map<number, TNode[] | null>;
   /** Value types met that the reader does not know (reported once per record by the caller). */
   unknownTypes: number[];
+  /** Templates parsed in earlier chunks of the same read, reused where the bytes say they are the same. */
+  shared: SharedTemplates | null;
+  /** Name fields met while a template is being parsed (for `shared`), else null. */
+  nameFields: NameFields | null;
 }
 
-export function createChunkContext(buf: Buffer, size: number): ChunkContext {
-  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [] };
+export function createChunkContext(buf: Buffer, size: number, shared: SharedTemplates | null = null): ChunkContext {
+  return { buf, size, names: new Map(), templates: new Map(), unknownTypes: [], shared, nameFields: null };
+}
+
+/**
+ * Templates of one read (one pass over a file or chunk range), for reuse in later chunks: each chunk holds its own
+ * copy of a template, at its own offset, so the parsed nodes of an earlier copy are reused when the new copy's
+ * bytes are the same but for where its names are (each name field points at a name that reads the same). Keyed
+ * by the template's first identifier word and size. Made per read, never kept across reads.
+ */
+export type SharedTemplates = Map<number, SharedTemplate[]>;
+
+interface SharedTemplate {
+  size: number;
+  depth: number;
+  /** The template's data bytes (after its 24-byte header). */
+  bytes: Buffer;
+  /**
+   * Name fields: offset in `bytes` (ascending), where the name is (offset from the data start), whether the name
+   * was inline there, the name read, and whether it lies outside the data (then it is read and compared).
+   */
+  at: number[];
+  rel: number[];
+  inline: boolean[];
+  names: string[];
+  outside: boolean[];
+  nodes: TNode[];
+}
+
+interface NameFields { at: number[]; off: number[]; inline: boolean[]; names: string[]; nested: boolean }
+
+/** At most this many templates kept per read (a read of damaged data must not grow without bound). */
+const MAX_SHARED = 4096;
+
+export function createSharedTemplates(): SharedTemplates { return new Map(); }
+
+function sharedKey(buf: Buffer, off: number, size: number): number {
+  return (buf.readUInt32LE(off + 4) ^ Math.imul(size, 0x9e3779b1)) >>> 0;
+}
+
+/** Whether template data at `start` (chunk offset) is `t` again: same bytes between name fields, same names. */
+function sameTemplate(ctx: ChunkContext, t: SharedTemplate, start: number): boolean {
+  const buf = ctx.buf;
+  let prev = 0;
+  for (let i = 0; i < t.at.length; i++) {
+    const f = t.at[i]!;
+    if (buf.compare(t.bytes, prev, f, start + prev, start + f) !== 0) return false;
+    const nameOff = buf.readUInt32LE(start + f);
+    const inline = nameOff === start + f + 4;
+    if (inline !== t.inline[i]) return false;
+    // A name inside the data at the same place is the same name (its bytes are compared); others are read.
+    if (t.outside[i]) { if (readName(ctx, nameOff, start + f + 4).name !== t.names[i]) return false; } else if (nameOff - start !== t.rel[i]) return false;
+    prev = f + 4;
+  }
+  return buf.compare(t.bytes, prev, t.size, start + prev, start + t.size) === 0;
 }
 
 const MAX_DEPTH = 48;
@@ -67,6 +145,8 @@ function readName(ctx: ChunkContext, off: number, pos: number): { name: string; 
   } else {
     len = name.length;
   }
+  const rec = ctx.nameFields;
+  if (rec) { rec.at.push(pos - 4); rec.off.push(off); rec.inline.push(off === pos); rec.names.push(name); }
   return { name, inline: off === pos ? 8 + len * 2 + 2 : 0 };
 }
 
@@ -209,15 +289,51 @@ function getTemplate(ctx: ChunkContext, off: number, depth: number): TNode[] {
   const dataSize = ctx.buf.readUInt32LE(off + 20);
   const end = off + 24 + dataSize;
   need(off + 24, dataSize, ctx.size);
+  const start = off + 24;
+  const shared = ctx.shared;
+  const key = shared ? sharedKey(ctx.buf, off, dataSize) : 0;
+  const known = shared?.get(key);
+  if (known) {
+    const outer = ctx.nameFields;
+    ctx.nameFields = null;
+    try {
+      for (const t of known) {
+        let same = false;
+        if (t.size === dataSize && t.depth === depth) {
+          try { same = sameTemplate(ctx, t, start); } catch (e) { if (!(e instanceof BinXmlError) && !(e instanceof RangeError)) throw e; }
+        }
+        if (same) { ctx.templates.set(off, t.nodes); return t.nodes; }
+      }
+    } finally { ctx.nameFields = outer; }
+  }
   const nodes: TNode[] = [];
-  const cur = { pos: off + 24 };
-  parseNodes(ctx, cur, end, depth, nodes, true);
+  const cur = { pos: start };
+  const outer = ctx.nameFields;
+  const fields: NameFields | null = shared ? { at: [], off: [], inline: [], names: [], nested: false } : null;
+  ctx.nameFields = fields;
+  try { parseNodes(ctx, cur, end, depth, nodes, true); } finally { ctx.nameFields = outer; }
   ctx.templates.set(off, nodes);
+  if (shared && fields && !fields.nested && cur.pos <= end && shared.size < MAX_SHARED) {
+    // Name fields as offsets in the data; kept only when inside it and in order (then the comparison covers all).
+    const at = fields.at.map((a) => a - start);
+    let ok = true;
+    for (let i = 0; i < at.length; i++) if (at[i]! < (i > 0 ? at[i - 1]! + 4 : 0) || at[i]! + 4 > dataSize) ok = false;
+    if (ok) {
+      const rel = fields.off.map((o) => o - start);
+      // Inside: the name's header and characters are within the data (the name is read from those bytes).
+      const outside = rel.map((r, i) => r < 0 || r + 8 + 2 * fields.names[i]!.length > dataSize);
+      const t: SharedTemplate = { size: dataSize, depth, bytes: Buffer.from(ctx.buf.subarray(start, end)), at, rel,
+        inline: fields.inline, names: fields.names, outside, nodes };
+      if (known) known.push(t); else shared.set(key, [t]);
+    }
+  }
   return nodes;
 }
 
 function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: number): TInstance {
   const buf = ctx.buf;
+  // A template holding an instance depends on other templates: it is not shared (see getTemplate).
+  if (ctx.nameFields) ctx.nameFields.nested = true;
   let p = cur.pos;
   need(p, 10, end);
   const defOff = buf.readUInt32LE(p + 6);
@@ -236,8 +352,9 @@ function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: numbe
   p += count * 4;
   const values: SubstValue[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const size = buf.readUInt16LE(descPos + i * 4);
-    const type = buf[descPos + i * 4 + 2]!;
+    const d = descPos + i * 4;
+    const size = buf[d]! | (buf[d + 1]! << 8);
+    const type = buf[d + 2]!;
     need(p, size, end);
     values[i] = decodeValue(ctx, p, size, type, depth);
     p += size;
@@ -246,15 +363,24 @@ function parseInstance(ctx: ChunkContext, cur: Cursor, end: number, depth: numbe
   return { k: 3, template, values };
 }
 
+/** Fixed-size types decoded when read, by their size (other sizes decode at once, as values.ts decodeScalar). */
+const LAZY_SIZE = new Uint8Array(256);
+for (const [type, size] of [[0x04, 1], [0x06, 2], [0x08, 4], [0x0a, 8], [0x0f, 16], [0x11, 8], [0x14, 4], [0x15, 8]] as const) LAZY_SIZE[type] = size;
+
+/** Every value of the null type is this one (its text is null whatever its size). */
+const NULL_VALUE = new SubstValue(VALUE_TYPE.Null, null, undefined, undefined, null, 0, 0);
+
 function decodeValue(ctx: ChunkContext, pos: number, size: number, type: number, depth: number): SubstValue {
   if (type === VALUE_TYPE.BinXml) {
     const nodes: TNode[] = [];
     if (size > 0) parseNodes(ctx, { pos }, pos + size, depth + 1, nodes, false);
-    return { type, text: null, nodes };
+    return new SubstValue(type, null, undefined, nodes, null, 0, 0);
   }
-  if (type & 0x80) return { type, text: null, items: decodeArray(ctx.buf, pos, size, type) };
+  if (type === VALUE_TYPE.String || (size !== 0 && LAZY_SIZE[type] === size)) return new SubstValue(type, undefined, undefined, undefined, ctx.buf, pos, pos + size);
+  if (type === VALUE_TYPE.Null) return NULL_VALUE;
+  if (type & 0x80) return new SubstValue(type, null, decodeArray(ctx.buf, pos, size, type), undefined, null, 0, 0);
   if (!isKnownValueType(type)) ctx.unknownTypes.push(type);
-  return { type, text: decodeScalar(ctx.buf, pos, size, type) };
+  return new SubstValue(type, decodeScalar(ctx.buf, pos, size, type), undefined, undefined, null, 0, 0);
 }
 
 /** Parses a record's binary XML stream [pos, end) into nodes (normally one template instance). */

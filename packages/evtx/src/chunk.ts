@@ -6,7 +6,6 @@ import { BinXmlError, createChunkContext, parseRecordXml, type ChunkContext } fr
 import { hasSimpleRoot } from './build.ts';
 import { DecodedRecord, type EvtxRecord } from './record.ts';
 import { renderRoot, type EvtxElement } from './render.ts';
-import { fileTimeToIso, fileTimeToMs } from './values.ts';
 import { EVTX_WARNING_CODES as W, type EvtxWarningCode } from './warnings.ts';
 
 export const CHUNK_HEADER_SIZE = 512;
@@ -66,7 +65,7 @@ function decode(ctx: ChunkContext, p: number, size: number, index: number, base:
     if (!root) throw new BinXmlError('no root element', p + 24);
   }
   const lo = buf.readUInt32LE(p + 16), hi = buf.readUInt32LE(p + 20);
-  const record = new DecodedRecord(nodes, root, recordId, fileTimeToIso(lo, hi), fileTimeToMs(lo, hi), index, base + p);
+  const record = new DecodedRecord(nodes, root, recordId, lo, hi, index, base + p);
   if (warn && ctx.unknownTypes.length > 0) {
     warn(index, base + p, W.RECORD_UNKNOWN_VALUE_TYPE, [...new Set(ctx.unknownTypes)].map(hex).join(', '), recordId);
   }

@@ -2,6 +2,7 @@
 // each record in the chunk (chunk.ts). Damage is reported as located warnings and skipped; offsets only move
 // forward, so the reader always ends. A range of chunks can be read alone (parallel reading of one large file).
 import { crc32 } from 'node:zlib';
+import { createSharedTemplates } from './binxml.ts';
 import { CHUNK_HEADER_SIZE, createChunkContext, findNextRecord, isZero, readChunkRecords, recoverRecords, type Warn } from './chunk.ts';
 import type { EvtxRecord } from './record.ts';
 import { openEvtxSource, type EvtxSource } from './source.ts';
@@ -114,12 +115,15 @@ export function* readEvtxRecords(source: EvtxSource, options: EvtxReadOptions = 
     }
   }
 
-  const buf = Buffer.alloc(CHUNK_SIZE);
   const slack = { slack: 0 };
+  const shared = createSharedTemplates();
   let index = first;
   for (let base = FILE_HEADER_SIZE + first * CHUNK_SIZE; base < source.size && index < endChunk; index++, base += CHUNK_SIZE) {
+    // A buffer per chunk, never reused: the records of a chunk decode their strings from it when read (binxml.ts).
+    const buf = Buffer.allocUnsafeSlow(CHUNK_SIZE);
     const n = read(buf, base, CHUNK_SIZE, index);
     if (n <= 0) break;
+    if (n < CHUNK_SIZE) buf.fill(0, n);
     stats.bytes += n;
     if (buf.compare(CHUNK_SIG, 0, 8, 0, 8) !== 0) {
       const zero = isZero(buf, 0, n);
@@ -171,7 +175,7 @@ export function* readEvtxRecords(source: EvtxSource, options: EvtxReadOptions = 
       warn(index, base, W.CHUNK_TRUNCATED, `${n} of ${CHUNK_SIZE} bytes; records before the cut are read`);
       end = Math.min(end, n);
     }
-    const ctx = createChunkContext(buf, n);
+    const ctx = createChunkContext(buf, n, shared);
     yield* readChunkRecords(ctx, index, base, end, stats, warn, slack);
     if (recover) yield* recoverRecords(ctx, index, base, slack.slack, stats);
   }

@@ -3,6 +3,7 @@
 import type { TNode } from './binxml.ts';
 import { fieldsOf } from './build.ts';
 import { renderRoot, textOf, type EvtxElement } from './render.ts';
+import { fileTimeToIso, fileTimeToMs } from './values.ts';
 
 /** The `<System>` block. Numbers are parsed from the rendered text; an absent or unreadable number is -1. */
 export interface EvtxSystem {
@@ -163,18 +164,26 @@ export function buildRecord(root: EvtxElement, recordId: number, timestamp: stri
   return rec;
 }
 
-/** A record decoded by the reader: `system`, `data` and `userData` built when first read (a dump to XML or a count
- *  never needs them), the element tree likewise. */
+/** A record decoded by the reader: `system`, `data`, `userData` and the timestamp text made when first read (a dump
+ *  to XML or a count never needs them), the element tree likewise. */
 export class DecodedRecord implements EvtxRecord {
   recovered?: boolean;
   #root: EvtxElement | undefined;
   #fields: { system: EvtxSystem; data: Record<string, string>; userData?: Record<string, EvtxJson> | undefined } | undefined;
   readonly #nodes: TNode[];
-  constructor(nodes: TNode[], root: EvtxElement | undefined, readonly recordId: number, readonly timestamp: string,
-    readonly timestampMs: number, readonly chunk: number, readonly offset: number) {
+  /** The written time (FILETIME words), made text when first read. */
+  readonly #lo: number;
+  readonly #hi: number;
+  #timestamp: string | undefined;
+  constructor(nodes: TNode[], root: EvtxElement | undefined, readonly recordId: number, timeLo: number, timeHi: number,
+    readonly chunk: number, readonly offset: number) {
     this.#nodes = nodes;
     this.#root = root;
+    this.#lo = timeLo;
+    this.#hi = timeHi;
   }
+  get timestamp(): string { return (this.#timestamp ??= fileTimeToIso(this.#lo, this.#hi)); }
+  get timestampMs(): number { return fileTimeToMs(this.#lo, this.#hi); }
   #build() {
     const f = this.#root ? undefined : fieldsOf(this.#nodes);
     if (f) return (this.#fields = f);

@@ -1,6 +1,7 @@
 // Decoding of the typed values of EVTX binary XML (substitution values and value-text tokens) into text.
 // Text follows the conventions of Windows' own rendering (and evtxexport): hex integers as 0x%08x/0x%016x,
 // GUIDs in braces upper-case, SIDs as S-1-…, times as ISO 8601 UTC with 100 ns digits.
+import type { ByteSink } from './sink.ts';
 
 /** Value type codes of the format (an array of a type has 0x80 set). */
 export const VALUE_TYPE = {
@@ -92,9 +93,10 @@ function civil(days: number): string {
 // Times of neighbouring records share their date and usually their minute: both are kept from the last call.
 let lastMinute = NaN;
 let lastPrefix = '';
+let lastPrefixBytes = new Uint8Array(0);
 
-/** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits. */
-export function fileTimeToIso(lo: number, hi: number): string {
+/** Seconds since 1970 of a FILETIME, its 100 ns fraction; sets lastPrefix (`YYYY-MM-DDTHH:MM:`) to its minute. */
+function fileTimeParts(lo: number, hi: number, out: { frac: number; seconds: number }): number {
   const frac = ((hi % 10000000) * 4967296 + lo) % 10000000;
   const seconds = Math.round((hi * 4294967296 + (lo - frac)) / 10000000) - FILETIME_EPOCH_DIFF_S;
   const minute = Math.floor(seconds / 60);
@@ -102,11 +104,32 @@ export function fileTimeToIso(lo: number, hi: number): string {
     const days = Math.floor(seconds / 86400);
     const sod = seconds - days * 86400;
     lastPrefix = `${civil(days)}T${PAD2[Math.floor(sod / 3600)]}:${PAD2[Math.floor((sod % 3600) / 60)]}:`;
+    lastPrefixBytes = Buffer.from(lastPrefix, 'latin1');
     lastMinute = minute;
   }
-  const se = seconds - minute * 60;
+  out.frac = frac;
+  out.seconds = seconds - minute * 60;
+  return minute;
+}
+
+const parts = { frac: 0, seconds: 0 };
+
+/** FILETIME (100 ns ticks since 1601) as ISO 8601 UTC with 7 fraction digits. */
+export function fileTimeToIso(lo: number, hi: number): string {
+  fileTimeParts(lo, hi, parts);
+  const frac = parts.frac;
   const f = frac >= 1000000 ? String(frac) : String(frac).padStart(7, '0');
-  return lastPrefix + PAD2[se]! + '.' + f + 'Z';
+  return lastPrefix + PAD2[parts.seconds]! + '.' + f + 'Z';
+}
+
+/** `fileTimeToIso(lo, hi)` written into a byte sink. */
+export function writeFileTime(sink: ByteSink, lo: number, hi: number): void {
+  fileTimeParts(lo, hi, parts);
+  sink.raw(lastPrefixBytes);
+  sink.digits(parts.seconds, 2);
+  sink.byte(0x2e);
+  sink.digits(parts.frac, 7);
+  sink.byte(0x5a);
 }
 
 /** FILETIME as milliseconds since the Unix epoch (may be fractional-free rounding of 100 ns ticks). */
