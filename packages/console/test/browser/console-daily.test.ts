@@ -181,6 +181,8 @@ describe('console web UI in daily use (Chromium)', { timeout: 300_000 }, () => {
     assert.equal(answer.statusCode, 200);
     assert.notEqual((answer.json() as { mark: string }).mark, mark, 'the wait ended because of the change');
     assert.ok(woke - clicked < 10_000, 'woken at once');
+    // The row is drawn again from the group list the page fetches after the switch: wait for it (a fixed read raced).
+    await row.getByTestId('rollout').filter({ hasText: /^enforce \(block\)$/ }).waitFor({ timeout: 10_000 });
     assert.equal(await row.getByTestId('rollout').textContent(), 'enforce (block)');
     const audit = (await wc.admin.req('GET', '/api/audit?limit=20')).body;
     assert.match(audit, /group\.enforce/, 'switched through the preview-checked route (POST /api/groups/:id/enforce), audited with its preview');
