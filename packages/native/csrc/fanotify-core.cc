@@ -449,11 +449,12 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
   auto hit = cache_.find(key);
   // The launcher's own exec unseen (on no marked filesystem): a class-0 verdict cached from some other process must
   // not start the launcher's target unguarded.
+  int by_launcher = -1;  // UnmarkedLauncher(pid) once asked (0/1), so the fast step below does not ask again
   if (hit != cache_.end() && kind == EventKind::Exec && cls == 0 && fast_.launcher_ino != 0) {
     lock.unlock();
-    bool launcher = UnmarkedLauncher(pid);
+    by_launcher = UnmarkedLauncher(pid) ? 1 : 0;
     lock.lock();
-    hit = launcher ? cache_.end() : cache_.find(key);
+    hit = by_launcher ? cache_.end() : cache_.find(key);
   }
   if (hit != cache_.end()) {
     CacheValue v = hit->second;
@@ -520,7 +521,7 @@ void FanotifyCore::HandleEvent(int fd, uint64_t mask, int32_t pid) {
     lock.lock();
     bool fast = FastAllowLocked(*ev);
     lock.unlock();
-    if (fast && UnmarkedLauncher(pid)) fast = false;
+    if (fast && (by_launcher < 0 ? UnmarkedLauncher(pid) : by_launcher == 1)) fast = false;
     lock.lock();
     auto it = fast ? pending_.find(id) : pending_.end();
     if (it != pending_.end()) {
